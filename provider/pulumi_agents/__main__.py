@@ -1,0 +1,3 @@
+from pulumi_agents.cli import app
+
+app()

@@ -1,0 +1,86 @@
+"""Sending requests with retries that never duplicate a write.
+
+Idempotent requests (reads, deletes, writes carrying an idempotency key) are retried on
+connection errors, timeouts, 429 and 5xx. Other writes are retried only when the request
+surely did not reach the service (connection refused) or was refused before any work (429);
+after a timeout or a 5xx the caller has to find out what happened (e.g. look the resource up).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from pulumi_agents.errors import TransportError
+
+log = logging.getLogger("pulumi_agents.http")
+
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Full jitter backoff; never sooner than the server's Retry-After."""
+        backoff = random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        if retry_after is None:
+            return backoff
+        return max(min(retry_after, self.max_retry_after), backoff)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def send(
+    client: httpx.Client,
+    build: Callable[[], httpx.Request],
+    *,
+    idempotent: bool,
+    what: str,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
+    """Send ``build()`` (rebuilt each attempt, so signatures stay fresh) until a final answer."""
+    policy = policy or RetryPolicy()
+    for attempt in range(policy.attempts):
+        last = attempt == policy.attempts - 1
+        try:
+            response = client.send(build())
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if last:
+                raise TransportError(f"{what}: cannot connect: {exc}") from None
+            wait = policy.delay(attempt, None)
+        except httpx.TransportError as exc:
+            kind = type(exc).__name__
+            if not idempotent or last:
+                raise TransportError(f"{what}: no answer ({kind}: {exc})") from None
+            wait = policy.delay(attempt, None)
+        else:
+            status = response.status_code
+            retry = status in RETRYABLE_STATUS and (idempotent or status == 429)
+            if not retry or last:
+                return response
+            wait = policy.delay(attempt, retry_after_seconds(response))
+            response.close()
+        log.info("%s: attempt %d failed, retrying in %.1fs", what, attempt + 1, wait)
+        sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,184 @@
+"""A small, typed client for the AgentRun runtime API (ROA style, JSON, ACS3 signed).
+
+Only the operations the provider needs; the official SDK ``alibabacloud-agentrun20250910``
+covers everything else and is used in the tests as a peer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from pulumi_agents import _http
+from pulumi_agents.agentrun import signing
+from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+
+BASE = f"/{signing.API_VERSION}/agents/runtimes"
+
+# Status codes Alibaba Cloud uses for bad credentials; a 404 with one of these is not
+# "the resource is gone" (reading it so would make `pulumi refresh` drop every resource).
+_AUTH_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthorization")
+
+TERMINAL_OK = frozenset({"READY"})
+TERMINAL_FAILED = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED", "FAILED"})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    access_key_secret: str
+    security_token: str | None = None
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret=***)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how to reach AgentRun; built per call, never pickled with a provider."""
+
+    credentials: Credentials
+    region: str = "cn-hangzhou"
+    endpoint: str | None = None
+    timeout: float = 30.0
+
+    @property
+    def base_url(self) -> str:
+        if self.endpoint:
+            return self.endpoint if "://" in self.endpoint else f"https://{self.endpoint}"
+        return f"https://agentrun.{self.region}.aliyuncs.com"
+
+    @classmethod
+    def from_sources(cls, config: Mapping[str, Any] | None = None) -> Settings:
+        """Pulumi config ``agentrun:*`` first, then the ``ALIBABA_CLOUD_*`` environment variables."""
+        config = config or {}
+
+        def pick(key: str, *env: str) -> str | None:
+            value = config.get(f"agentrun:{key}")
+            for name in env:
+                value = value or os.environ.get(name)
+            return str(value) if value else None
+
+        key_id = pick("accessKeyId", "ALIBABA_CLOUD_ACCESS_KEY_ID")
+        secret = pick("accessKeySecret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        if not key_id or not secret:
+            raise ApiError(
+                "AgentRun", "configure", 0, "MissingCredentials",
+                "no credentials: set agentrun:accessKeyId and agentrun:accessKeySecret (as secrets) "
+                "or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            )
+        return cls(
+            credentials=Credentials(key_id, secret, pick("securityToken", "ALIBABA_CLOUD_SECURITY_TOKEN")),
+            region=pick("region", "ALIBABA_CLOUD_REGION") or "cn-hangzhou",
+            endpoint=pick("endpoint", "AGENTRUN_ENDPOINT"),
+        )
+
+
+class AgentRunClient:
+    """Runtime operations; every error envelope becomes an ApiError with the request id."""
+
+    def __init__(self, settings: Settings, *, retry: _http.RetryPolicy | None = None) -> None:
+        self.settings = settings
+        self._retry = retry or _http.RetryPolicy()
+        self._http = httpx.Client(base_url=settings.base_url, timeout=settings.timeout)
+        self._host = urlsplit(settings.base_url).netloc
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AgentRunClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runtimes ------------------------------------------------------------------------
+
+    def create_runtime(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        # Not idempotent: a lost answer is resolved by the caller (look the name up), not here.
+        return self._call("POST", BASE, "CreateAgentRuntime", body=body, idempotent=False)
+
+    def get_runtime(self, runtime_id: str) -> dict[str, Any]:
+        return self._call("GET", f"{BASE}/{quote(runtime_id, safe='')}", "GetAgentRuntime")
+
+    def update_runtime(self, runtime_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        # A PUT of the same fields is safe to repeat.
+        return self._call("PUT", f"{BASE}/{quote(runtime_id, safe='')}", "UpdateAgentRuntime", body=body)
+
+    def delete_runtime(self, runtime_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"{BASE}/{quote(runtime_id, safe='')}", "DeleteAgentRuntime")
+
+    def list_runtimes(self, *, name: str | None = None, page_size: int = 50) -> list[dict[str, Any]]:
+        """Every runtime (all pages); ``name`` filters by exact name."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            query = {"pageNumber": str(page), "pageSize": str(page_size)}
+            if name:
+                query |= {"agentRuntimeName": name, "searchMode": "exact"}
+            data = self._call("GET", BASE, "ListAgentRuntimes", query=query)
+            batch = data.get("items") or []
+            items += [i for i in batch if not name or i.get("agentRuntimeName") == name]
+            if not batch or page * page_size >= int(data.get("total") or 0):
+                return items
+            page += 1
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+        query = dict(query or {})
+        creds = self.settings.credentials
+
+        def build() -> httpx.Request:
+            headers = {"host": self._host, "accept": "application/json"}
+            if body is not None:
+                headers["content-type"] = "application/json; charset=utf-8"
+            signed = signing.sign(
+                method=method, path=path, query=query, headers=headers, body=payload, action=action,
+                access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
+                security_token=creds.security_token,
+            )
+            return self._http.build_request(method, path, params=query, content=payload, headers=signed)
+
+        response = _http.send(self._http, build, idempotent=idempotent, what=f"AgentRun {action}", policy=self._retry)
+        return self._unwrap(action, response)
+
+    @staticmethod
+    def _unwrap(action: str, response: httpx.Response) -> dict[str, Any]:
+        try:
+            envelope = response.json()
+        except ValueError:
+            envelope = None
+        if not isinstance(envelope, dict):
+            raise ApiError("AgentRun", action, response.status_code, "InvalidResponse",
+                           f"answer is not a JSON object: {response.text[:200]!r}")
+        if response.is_success and envelope.get("code") in (None, "SUCCESS"):
+            data = envelope.get("data")
+            return data if isinstance(data, dict) else {}
+        code = str(envelope.get("code") or envelope.get("Code") or "Unknown")
+        message = str(envelope.get("message") or envelope.get("Message") or response.reason_phrase)
+        request_id = envelope.get("requestId") or envelope.get("RequestId")
+        status = response.status_code
+        lowered = message.lower()
+        cls = ApiError
+        if status == 404 and not code.startswith(_AUTH_CODES) and ("not exist" in lowered or "not found" in lowered):
+            cls = NotFoundError
+        elif status in (400, 409) and "already exists" in lowered:
+            cls = ConflictError
+        raise cls("AgentRun", action, status, code, message, request_id)

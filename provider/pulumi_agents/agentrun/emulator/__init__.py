@@ -1,0 +1,1 @@
+"""The AgentRun runtime API, emulated: state in ``state.py``, HTTP in ``routes.py``."""

@@ -1,0 +1,47 @@
+"""Exceptions raised by the clients and providers: one clear message each, never a secret."""
+
+from __future__ import annotations
+
+
+class PulumiAgentsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ApiError(PulumiAgentsError):
+    """A service answered with an error envelope."""
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        param: str | None = None,
+    ) -> None:
+        self.service, self.operation, self.status = service, operation, status
+        self.code, self.message, self.request_id, self.param = code, message, request_id, param
+        where = f" (parameter {param})" if param else ""
+        rid = f" [request id {request_id}]" if request_id else ""
+        super().__init__(f"{service} {operation} failed: HTTP {status} {code}: {message}{where}{rid}")
+
+
+class NotFoundError(ApiError):
+    """The resource does not exist (any more)."""
+
+
+class ConflictError(ApiError):
+    """The request conflicts with the resource's current state (name taken, version moved on)."""
+
+
+class TransportError(PulumiAgentsError):
+    """The service could not be reached, or its answer was lost, after every retry."""
+
+
+class WaitTimeout(PulumiAgentsError):
+    """A resource did not reach the awaited state in time."""
+
+
+class ResourceFailed(PulumiAgentsError):
+    """The service reports that an asynchronous operation failed."""

@@ -1,0 +1,470 @@
+#!/usr/bin/env bash
+# Provide the Pulumi CLI (plus what a Python program needs) without any Pulumi
+# download site: everything is built from Go modules fetched through the Go
+# module proxy (GOPROXY), the only place besides PyPI that ships Pulumi's code.
+#
+# Usage:   scripts/install-pulumi-cli.sh [VERSION]
+#          PATH="$(scripts/install-pulumi-cli.sh):$PATH"
+#
+# VERSION (or env PULUMI_VERSION) is the Pulumi release wanted, e.g. 3.272.0;
+# by default the version of the `pulumi` Python package installed in the active
+# Python, else 3.272.0.  On success the bin directory is printed as the last
+# (only) line of stdout; progress goes to stderr.
+#
+# What ends up in <PULUMI_CLI_DIR>/v<VERSION>/bin (PULUMI_CLI_DIR defaults to
+# <repo root>/.pulumi-cli, which gets its own `.gitignore`):
+#   pulumi                          the CLI, from github.com/pulumi/pulumi/pkg/v3
+#   pulumi-language-python          the Python language host
+#   pulumi-language-python-exec     \ scripts shipped in github.com/pulumi/pulumi/sdk/v3
+#   pulumi-resource-pulumi-python   / (python/cmd, python/dist), for dynamic providers
+# The engine finds the language host and the `pulumi-python` provider (used by
+# pulumi.dynamic) on PATH or beside the `pulumi` binary, so nothing is downloaded.
+#
+# Proxy gaps, handled here:
+#  * pkg/v3 is not served for every release.  When the wanted release is refused,
+#    the CLI is built from PULUMI_CLI_FALLBACK_VERSION (default 3.259.0) instead,
+#    with a warning; the CLI is backward compatible with newer Python SDKs for
+#    everything a plain `pulumi up` of a Python program uses.  PULUMI_CLI_VERSION
+#    forces the CLI release outright.
+#  * The upstream language host module
+#    (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) is tried
+#    at the CLI release (tag, then commit); when the proxy refuses it, a minimal
+#    language host written here (Run + plugin info; no dependency installation,
+#    `pulumi about`, `pulumi new` or policy packs) is built against sdk/v3 instead.
+#    PULUMI_CLI_LANGUAGE_HOST=upstream|minimal forces one of them.
+#
+# Other knobs: PULUMI_CLI_DIR, PULUMI_CLI_BUILD_JOBS (go build -p, default: nproc),
+# PULUMI_CLI_GOTOOLCHAIN (default auto: a newer Go is fetched from the proxy if a
+# go.mod asks for one), PULUMI_CLI_FORCE=1 (rebuild even if a build exists).
+set -euo pipefail
+
+log() { printf 'install-pulumi-cli: %s\n' "$*" >&2; }
+die() { printf 'install-pulumi-cli: ERROR: %s\n' "$*" >&2; exit 1; }
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+
+# ---------------------------------------------------------------- versions --
+want=${1:-${PULUMI_VERSION:-}}
+if [[ -z $want ]]; then
+  for py in python python3; do
+    command -v "$py" >/dev/null 2>&1 || continue
+    if want=$("$py" -c 'import importlib.metadata as m; print(m.version("pulumi"))' 2>/dev/null); then
+      break
+    fi
+    want=
+  done
+fi
+want=${want:-3.272.0}
+want=${want#v}
+[[ $want =~ ^3\.[0-9]+\.[0-9]+$ ]] || die "unsupported Pulumi version '$want' (expected 3.X.Y)"
+
+cli_dir=${PULUMI_CLI_DIR:-$repo_root/.pulumi-cli}
+dest=$cli_dir/v$want
+bin=$dest/bin
+info_file=$dest/BUILD-INFO
+
+# ------------------------------------------------- already there? -----------
+# 1. A `pulumi` on PATH of exactly this version, with a Python language host.
+if [[ ${PULUMI_CLI_FORCE:-0} != 1 ]] && existing=$(command -v pulumi 2>/dev/null); then
+  existing_dir=$(cd "$(dirname "$existing")" && pwd)
+  if [[ $("$existing" version 2>/dev/null || true) == "v$want" ]] &&
+     { [[ -x $existing_dir/pulumi-language-python ]] || command -v pulumi-language-python >/dev/null 2>&1; }; then
+    log "pulumi v$want already on PATH: $existing"
+    echo "$existing_dir"
+    exit 0
+  fi
+fi
+
+# 2. A finished build in the install dir.
+build_ok() {
+  [[ -f $info_file ]] || return 1
+  local f cli_v
+  for f in pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
+    [[ -x $bin/$f ]] || return 1
+  done
+  cli_v=$(sed -n 's/^cli_version=//p' "$info_file")
+  [[ -n $cli_v && $("$bin/pulumi" version 2>/dev/null || true) == "v$cli_v" ]]
+}
+if [[ ${PULUMI_CLI_FORCE:-0} != 1 ]] && build_ok; then
+  log "reusing $bin ($(tr '\n' ' ' <"$info_file"))"
+  echo "$bin"
+  exit 0
+fi
+
+# ------------------------------------------------------------ build setup --
+command -v go >/dev/null 2>&1 || die "go is not on PATH (needed to build the Pulumi CLI)"
+export GOTOOLCHAIN=${PULUMI_CLI_GOTOOLCHAIN:-auto}
+export GOFLAGS="-mod=mod -buildvcs=false"
+jobs=${PULUMI_CLI_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+mkdir -p "$cli_dir"
+[[ -f $cli_dir/.gitignore ]] || printf '# built by scripts/install-pulumi-cli.sh\n*\n' >"$cli_dir/.gitignore"
+work=$(mktemp -d "$cli_dir/.build.XXXXXX")
+stage=$work/bin
+mkdir -p "$stage"
+cleanup() { chmod -R u+w "$work" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# run LOGNAME CMD...: run a go command with its chatter in a log; on failure
+# show the log (the exact go error) and stop.
+run() {
+  local name=$1; shift
+  if ! "$@" >"$work/$name.log" 2>&1; then
+    cat "$work/$name.log" >&2
+    mkdir -p "$dest" && cp "$work/$name.log" "$dest/failed-$name.log"
+    die "'$*' failed in $(pwd) (log kept in $dest/failed-$name.log)"
+  fi
+}
+
+# download MODULE@VERSION: prints the module's extracted dir; returns 2 when the
+# proxy does not have that version (403/404/410, unknown revision), dies on any
+# other error.
+download() {
+  local out err
+  out=$(cd "$work" && go mod download -json "$1" 2>"$work/download.err") || true
+  err=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p')
+  if [[ -n $err ]]; then
+    if [[ $err =~ (403|404|410|not\ available|unknown\ revision|invalid\ version|not\ found) ]]; then
+      log "  not available from the proxy: $1"
+      log "    ($err)"
+      return 2
+    fi
+    cat "$work/download.err" >&2
+    die "go mod download $1 failed: $err"
+  fi
+  local dir
+  dir=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  if [[ -z $dir || ! -d $dir ]]; then
+    cat "$work/download.err" >&2
+    die "go mod download $1 gave no module directory"
+  fi
+  printf '%s\n' "$dir"
+}
+
+# fetch VAR MODULE@VERSION: VAR=dir; returns 2 if the proxy lacks it; exits on
+# any other failure (download's own die only ends its command substitution).
+fetch() {
+  local _dir _rc=0
+  _dir=$(download "$2") || _rc=$?
+  [[ $_rc == 0 || $_rc == 2 ]] || exit 1
+  printf -v "$1" '%s' "$_dir"
+  return "$_rc"
+}
+
+# copy_module SRC DST: module cache dirs are read-only; copy and make writable.
+copy_module() { mkdir -p "$(dirname "$2")"; cp -r "$1" "$2"; chmod -R u+w "$2"; }
+
+mod_pkg=github.com/pulumi/pulumi/pkg/v3
+mod_sdk=github.com/pulumi/pulumi/sdk/v3
+mod_lang=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+
+# -------------------------------------------------------- download modules --
+log "downloading modules for Pulumi v$want (into $(go env GOMODCACHE))..."
+cli=${PULUMI_CLI_VERSION:-$want}
+cli=${cli#v}
+rc=0; fetch pkg_dir "$mod_pkg@v$cli" || rc=$?
+if [[ $rc == 2 && -z ${PULUMI_CLI_VERSION:-} ]]; then
+  cli=${PULUMI_CLI_FALLBACK_VERSION:-3.259.0}
+  cli=${cli#v}
+  log "WARNING: the Go module proxy does not serve $mod_pkg@v$want;"
+  log "WARNING: building the CLI from v$cli instead (set PULUMI_CLI_VERSION to choose another)."
+  rc=0; fetch pkg_dir "$mod_pkg@v$cli" || rc=$?
+fi
+[[ $rc == 0 ]] || die "cannot get $mod_pkg@v$cli from the Go module proxy"
+rc=0; fetch sdk_dir "$mod_sdk@v$cli" || rc=$?
+[[ $rc == 0 ]] || die "cannot get $mod_sdk@v$cli from the Go module proxy"
+
+# The Python helper scripts come from sdk/v3 at the wanted release (they run
+# inside the user's Python with that version of the `pulumi` package).
+scripts_v=$want
+rc=0; fetch scripts_dir "$mod_sdk@v$want" || rc=$?
+if [[ $rc != 0 ]]; then scripts_v=$cli; scripts_dir=$sdk_dir; fi
+
+# The commit of the CLI release, from the proxy's .info for pkg/v3.
+commit=$(sed -n 's/.*"Hash": *"\([0-9a-f]\{40\}\)".*/\1/p' \
+  "$(go env GOMODCACHE)/cache/download/$mod_pkg/@v/v$cli.info" 2>/dev/null || true)
+
+lang_mode=${PULUMI_CLI_LANGUAGE_HOST:-auto}
+lang_dir= lang_from=
+if [[ $lang_mode != minimal ]]; then
+  for q in "v$cli" ${commit:+"$commit"}; do
+    rc=0; fetch lang_dir "$mod_lang@$q" || rc=$?
+    if [[ $rc == 0 ]]; then lang_from="$mod_lang@$q"; break; fi
+    lang_dir=
+  done
+  if [[ -z $lang_dir ]]; then
+    [[ $lang_mode == upstream ]] && die "the upstream Python language host is not available from the proxy"
+    log "WARNING: the upstream Python language host is not served by the proxy;"
+    log "WARNING: building the minimal language host from this script instead."
+  fi
+fi
+
+# ------------------------------------------- lay out the upstream tree -----
+# As in the upstream repository, so the relative replace directives resolve:
+#   pkg/go.mod: replace .../sdk/v3 => ../sdk
+#   sdk/python/cmd/pulumi-language-python/go.mod: => ../../../../pkg, ../../.. (sdk)
+root=$work/src
+copy_module "$pkg_dir" "$root/pkg"
+copy_module "$sdk_dir" "$root/sdk"
+if [[ -n $lang_dir ]]; then
+  rm -rf "$root/sdk/python/cmd/pulumi-language-python"
+  copy_module "$lang_dir" "$root/sdk/python/cmd/pulumi-language-python"
+fi
+for gomod in "$root"/pkg/go.mod "$root"/sdk/go.mod ${lang_dir:+"$root/sdk/python/cmd/pulumi-language-python/go.mod"}; do
+  while read -r target; do
+    [[ -e $(dirname "$gomod")/$target/go.mod ]] ||
+      die "$gomod replaces a module with $target, which is not in the layout"
+  done < <(sed -n 's/^[[:space:]]*\(replace[[:space:]]\+\)\{0,1\}[^[:space:]]\+\([[:space:]]\+v[^[:space:]]\+\)\{0,1\}[[:space:]]\+=>[[:space:]]\+\(\.\.\{0,1\}\/[^[:space:]]*\)[[:space:]]*$/\3/p' "$gomod")
+done
+
+ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$cli"
+
+log "downloading build dependencies..."
+(cd "$root/pkg" && run deps-pulumi go list -deps ./cmd/pulumi)
+
+# ------------------------------------------------------------------ build --
+log "building pulumi v$cli (takes several minutes)..."
+start=$SECONDS
+(cd "$root/pkg" && run build-pulumi go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$stage/pulumi" ./cmd/pulumi)
+log "  built pulumi in $((SECONDS - start))s"
+
+if [[ -n $lang_dir ]]; then
+  log "building pulumi-language-python ($lang_from)..."
+  (cd "$root/sdk/python/cmd/pulumi-language-python" &&
+    run build-language-python go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$stage/pulumi-language-python" .)
+else
+  log "building the minimal pulumi-language-python..."
+  lh=$root/pulumi-language-python-minimal
+  mkdir -p "$lh"
+  cat >"$lh/go.mod" <<EOF
+module pulumi-language-python-minimal
+
+go 1.24
+
+require github.com/pulumi/pulumi/sdk/v3 v$cli
+
+replace github.com/pulumi/pulumi/sdk/v3 => ../sdk
+EOF
+  cp "$root/sdk/go.sum" "$lh/go.sum"
+  cat >"$lh/main.go" <<'EOF'
+// A minimal Pulumi language host for Python programs, used when the upstream
+// one cannot be fetched. It runs the program through the SDK's
+// pulumi-language-python-exec script (found beside this binary) in the
+// project's virtualenv (runtime option `virtualenv`), or in $PULUMI_PYTHON_CMD,
+// or python3. It does not report required plugins, install dependencies,
+// answer `pulumi about`, generate code or run Python policy packs / plugins.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+var version = "0.0.0"
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engine string // the engine's gRPC address
+	exec   string // path of pulumi-language-python-exec
+}
+
+func main() {
+	h := &host{}
+	// The engine passes optional flags (--logtostderr, -v=N, --tracing ADDR) and
+	// then its own address as the last argument.
+	if n := len(os.Args); n > 1 && !strings.HasPrefix(os.Args[n-1], "-") {
+		h.engine = os.Args[n-1]
+	}
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+	h.exec = filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(s *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(s, h)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: could not start the gRPC server: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n", handle.Port) // the engine reads the port from the first line
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func (h *host) Handshake(ctx context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if a := req.GetEngineAddress(); a != "" {
+		h.engine = a
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+// No plugins are announced up front; the engine loads the ones resources ask for.
+func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *host) GetRequiredPackages(context.Context, *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+// python picks the interpreter and environment: the `virtualenv` runtime
+// option (relative to the project root), else $PULUMI_PYTHON_CMD, else python3.
+func python(root string, opts map[string]interface{}) (string, []string, error) {
+	env := os.Environ()
+	venv, _ := opts["virtualenv"].(string)
+	if tc, _ := opts["toolchain"].(string); venv == "" && tc != "" && tc != "pip" {
+		return "", nil, fmt.Errorf("toolchain %q is not supported by this minimal language host; use `virtualenv`", tc)
+	}
+	if venv == "" {
+		if cmd := os.Getenv("PULUMI_PYTHON_CMD"); cmd != "" {
+			return cmd, env, nil
+		}
+		return "python3", env, nil
+	}
+	if !filepath.IsAbs(venv) {
+		venv = filepath.Join(root, venv)
+	}
+	py := filepath.Join(venv, "bin", "python")
+	if _, err := os.Stat(py); err != nil {
+		return "", nil, fmt.Errorf("the virtualenv option in Pulumi.yaml is %q, but %s does not exist "+
+			"(create it with `python3 -m venv %s` and install the project's requirements into it)", venv, py, venv)
+	}
+	out := env[:0:0]
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PYTHONHOME=") {
+			continue
+		}
+		if strings.HasPrefix(kv, "PATH=") {
+			kv = "PATH=" + filepath.Join(venv, "bin") + string(os.PathListSeparator) + kv[len("PATH="):]
+		}
+		out = append(out, kv)
+	}
+	out = append(out, "VIRTUAL_ENV="+venv)
+	return py, out, nil
+}
+
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	root, progDir, entry := req.GetPwd(), req.GetPwd(), req.GetProgram()
+	var opts map[string]interface{}
+	if info := req.GetInfo(); info != nil {
+		root, progDir, entry = info.GetRootDirectory(), info.GetProgramDirectory(), info.GetEntryPoint()
+		if info.GetOptions() != nil {
+			opts = info.GetOptions().AsMap()
+		}
+	}
+	if entry == "" {
+		entry = "."
+	}
+	program := entry
+	if !filepath.IsAbs(program) {
+		program = filepath.Join(progDir, entry)
+	}
+
+	py, env, err := python(root, opts)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secrets, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secrets))
+
+	args := []string{"-u", h.exec,
+		"--monitor", req.GetMonitorAddress(),
+		"--engine", h.engine,
+		"--project", req.GetProject(),
+		"--stack", req.GetStack(),
+		"--pwd", req.GetPwd(),
+		"--dry_run", strconv.FormatBool(req.GetDryRun()),
+		"--parallel", strconv.Itoa(int(req.GetParallel())),
+		"--root_directory", root,
+	}
+	if org := req.GetOrganization(); org != "" {
+		args = append(args, "--organization", org)
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	cmd := exec.CommandContext(ctx, py, args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = env
+	cmd.Stdout = os.Stdout // the engine shows the plugin's output
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ee.ExitCode() == 32 { // the program already reported a user-facing error
+				return &pulumirpc.RunResponse{Bail: true}, nil
+			}
+			return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", ee.ExitCode())}, nil
+		}
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run %s: %v", py, err)}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
+EOF
+  (cd "$lh" && run build-language-python go build -p "$jobs" -trimpath \
+    -ldflags "-s -w -X main.version=$cli" -o "$stage/pulumi-language-python" .)
+  lang_from="minimal host from scripts/install-pulumi-cli.sh, against $mod_sdk@v$cli"
+fi
+
+# ------------------------------------------------------- helper scripts ----
+for f in python/cmd/pulumi-language-python-exec python/dist/pulumi-resource-pulumi-python; do
+  [[ -f $scripts_dir/$f ]] || die "$mod_sdk@v$scripts_v has no $f"
+  cp "$scripts_dir/$f" "$stage/$(basename "$f")"
+  chmod 0755 "$stage/$(basename "$f")"
+done
+
+got=$("$stage/pulumi" version 2>&1) || die "the built pulumi does not run: $got"
+[[ $got == "v$cli" ]] || die "the built pulumi reports '$got', expected v$cli"
+
+# ---------------------------------------------------------------- install --
+mkdir -p "$dest"
+rm -rf "$bin"
+mv "$stage" "$bin"
+cat >"$info_file" <<EOF
+requested_version=$want
+cli_version=$cli
+cli_commit=${commit:-unknown}
+language_host=$lang_from
+python_scripts=$mod_sdk@v$scripts_v
+EOF
+log "installed $bin (pulumi $got)"
+echo "$bin"
