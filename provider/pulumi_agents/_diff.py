@@ -34,8 +34,9 @@ def normalize(value: Any, node: Mapping[str, Any], shape: Any = None) -> Any:
             child = extra if isinstance(extra, Mapping) else {}
             return {k: normalize(v, child) for k, v in value.items()}
         keys = [k for k in value if not isinstance(shape, Mapping) or k in shape]
-        return {k: normalize(value[k], props.get(k, {}), shape.get(k) if isinstance(shape, Mapping) else None)
-                for k in keys}
+        return {
+            k: normalize(value[k], props.get(k, {}), shape.get(k) if isinstance(shape, Mapping) else None) for k in keys
+        }
     if isinstance(value, list):
         item_node = node.get("items", {})
         item_shape = _union_shape(shape) if isinstance(shape, list) else None
@@ -75,3 +76,34 @@ def changed_properties(type_name: str, olds: Mapping[str, Any], news: Mapping[st
         if key not in olds or DeepDiff(old, normalize(new, props[key]), ignore_numeric_type_changes=True):
             changed.append(key)
     return changed
+
+
+def _view(api: Any, given: Any, node: Mapping[str, Any]) -> Any:
+    node = resolve(node)
+    if node.get("writeOnly"):
+        return given  # the API masks it (e.g. "abc***"): what was sent is the truth we have
+    if isinstance(api, Mapping) and isinstance(given, Mapping) and "properties" in node:
+        props = node["properties"]
+        return {k: _view(api[k], v, props.get(k, {})) if k in api else v for k, v in given.items()}
+    if isinstance(api, list) and isinstance(given, list):
+        shape = _union_shape(given)
+        if shape is None:
+            return api
+        item_node = resolve(node.get("items", {}))
+        props = item_node.get("properties", {})
+        return [
+            {k: v for k, v in item.items() if k in shape} if isinstance(item, Mapping) and props else item
+            for item in api
+        ]
+    return api
+
+
+def managed_view(type_name: str, api: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the user set, with the values the API reports for them.
+
+    Fields the API does not report (write-only ones, or ones absent from its answer) keep
+    the value that was sent; schema-object keys the user did not set are left out, so the
+    API's defaults never show up as a difference.
+    """
+    props = definition(type_name)["properties"]
+    return {k: _view(api[k], v, props.get(k, {})) if k in api else v for k, v in inputs.items()}

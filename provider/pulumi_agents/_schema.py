@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,7 +80,8 @@ def _less_than(validator: Any, pairs: Any, instance: Any, _schema: Any) -> Itera
 def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
     if not isinstance(instance, dict):
         return
-    key, seen = rule["key"], {}
+    key = rule["key"]
+    seen: dict[str, list[str | int]] = {}
     for array_path in rule["arrays"]:
         items: Any = instance
         for part in array_path:
@@ -99,9 +100,7 @@ def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> It
                 seen[value] = here
 
 
-_Validator = validators.extend(
-    Draft202012Validator, {"x-less-than": _less_than, "x-unique-across": _unique_across}
-)
+_Validator = validators.extend(Draft202012Validator, {"x-less-than": _less_than, "x-unique-across": _unique_across})
 
 
 @cache
@@ -146,7 +145,7 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
     if custom:
         yield path, str(custom)
         return
-    reasons = {
+    reasons: dict[str, Callable[[], str]] = {
         "type": lambda: f"must be of type {value}, not {type(inst).__name__}",
         "enum": lambda: "must be one of " + ", ".join(repr(v) for v in value),
         "const": lambda: f"must be {value!r}",

@@ -11,15 +11,20 @@ import yaml
 
 from pulumi_agents import _schema
 
-app = typer.Typer(help="Pulumi resources for cloud AI agents: emulator and tools.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Pulumi resources for cloud AI agents: emulator and tools.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    data: Annotated[Path, typer.Option(help="Folder for the SQLite state (survives restarts).")] = Path(".emulator-data"),
+    data: Annotated[Path, typer.Option(help="Folder for the SQLite state (survives restarts).")] = Path(
+        ".emulator-data"
+    ),
     transition_seconds: Annotated[float, typer.Option(help="How long CREATING/UPDATING/DELETING last.")] = 2.0,
     access_key_id: Annotated[str, typer.Option(help="AgentRun access key id accepted.")] = "test-access-key-id",
     access_key_secret: Annotated[str, typer.Option(help="AgentRun access key secret.")] = "test-access-key-secret",
@@ -29,8 +34,9 @@ def emulator(
 
     from pulumi_agents.emulator import EmulatorConfig, create_app
 
-    config = EmulatorConfig(data_dir=data, transition_seconds=transition_seconds,
-                            access_keys={access_key_id: access_key_secret})
+    config = EmulatorConfig(
+        data_dir=data, transition_seconds=transition_seconds, access_keys={access_key_id: access_key_secret}
+    )
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
 
 

@@ -69,7 +69,10 @@ class Settings:
         secret = pick("accessKeySecret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
         if not key_id or not secret:
             raise ApiError(
-                "AgentRun", "configure", 0, "MissingCredentials",
+                "AgentRun",
+                "configure",
+                0,
+                "MissingCredentials",
                 "no credentials: set agentrun:accessKeyId and agentrun:accessKeySecret (as secrets) "
                 "or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             )
@@ -77,6 +80,7 @@ class Settings:
             credentials=Credentials(key_id, secret, pick("securityToken", "ALIBABA_CLOUD_SECURITY_TOKEN")),
             region=pick("region", "ALIBABA_CLOUD_REGION") or "cn-hangzhou",
             endpoint=pick("endpoint", "AGENTRUN_ENDPOINT"),
+            timeout=float(pick("httpTimeout", "AGENTRUN_HTTP_TIMEOUT") or 30.0),
         )
 
 
@@ -150,8 +154,14 @@ class AgentRunClient:
             if body is not None:
                 headers["content-type"] = "application/json; charset=utf-8"
             signed = signing.sign(
-                method=method, path=path, query=query, headers=headers, body=payload, action=action,
-                access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
+                method=method,
+                path=path,
+                query=query,
+                headers=headers,
+                body=payload,
+                action=action,
+                access_key_id=creds.access_key_id,
+                access_key_secret=creds.access_key_secret,
                 security_token=creds.security_token,
             )
             return self._http.build_request(method, path, params=query, content=payload, headers=signed)
@@ -166,8 +176,13 @@ class AgentRunClient:
         except ValueError:
             envelope = None
         if not isinstance(envelope, dict):
-            raise ApiError("AgentRun", action, response.status_code, "InvalidResponse",
-                           f"answer is not a JSON object: {response.text[:200]!r}")
+            raise ApiError(
+                "AgentRun",
+                action,
+                response.status_code,
+                "InvalidResponse",
+                f"answer is not a JSON object: {response.text[:200]!r}",
+            )
         if response.is_success and envelope.get("code") in (None, "SUCCESS"):
             data = envelope.get("data")
             return data if isinstance(data, dict) else {}

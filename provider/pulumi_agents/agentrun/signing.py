@@ -35,7 +35,9 @@ def canonical_request(
 ) -> str:
     lowered = {k.lower(): str(v).strip() for k, v in headers.items()}
     canonical_headers = "".join(f"{name}:{lowered.get(name, '')}\n" for name in signed)
-    return "\n".join([method.upper(), path or "/", canonical_query(query), canonical_headers, ";".join(signed), payload_hash])
+    return "\n".join(
+        [method.upper(), path or "/", canonical_query(query), canonical_headers, ";".join(signed), payload_hash]
+    )
 
 
 def signature(secret: str, request: str) -> str:
@@ -57,13 +59,15 @@ def sign(
 ) -> dict[str, str]:
     """``headers`` plus the x-acs-* headers and the Authorization that sign the request."""
     out = {k.lower(): v for k, v in headers.items()}
-    out.update({
-        "x-acs-action": action,
-        "x-acs-version": API_VERSION,
-        "x-acs-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "x-acs-signature-nonce": uuid.uuid4().hex,
-        "x-acs-content-sha256": sha256_hex(body),
-    })
+    out.update(
+        {
+            "x-acs-action": action,
+            "x-acs-version": API_VERSION,
+            "x-acs-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "x-acs-signature-nonce": uuid.uuid4().hex,
+            "x-acs-content-sha256": sha256_hex(body),
+        }
+    )
     if security_token:
         out["x-acs-accesskey-id"] = access_key_id
         out["x-acs-security-token"] = security_token

@@ -40,9 +40,13 @@ class Fault:
         if data.get("kind") not in ("status", "lost", "stall"):
             raise ValueError("kind must be one of status, lost, stall")
         return cls(
-            kind=data["kind"], path=data.get("path", "/"), method=data.get("method"),
-            times=int(data.get("times", 1)), status=int(data.get("status", 503)),
-            retry_after=data.get("retryAfter"), seconds=float(data.get("seconds", 5.0)),
+            kind=data["kind"],
+            path=data.get("path", "/"),
+            method=data.get("method"),
+            times=int(data.get("times", 1)),
+            status=int(data.get("status", 503)),
+            retry_after=data.get("retryAfter"),
+            seconds=float(data.get("seconds", 5.0)),
         )
 
 
@@ -69,8 +73,11 @@ def _error_body(path: str, status: int) -> bytes:
     elif path.startswith("/v1/routes"):
         body = {"error_code": "AIAE.50000000", "error_msg": f"injected fault {status}"}
     else:
-        body = {"code": "ERR_INTERNAL_SERVER_ERROR" if status >= 500 else "Throttling",
-                "message": f"injected fault {status}", "requestId": request_id}
+        body = {
+            "code": "ERR_INTERNAL_SERVER_ERROR" if status >= 500 else "Throttling",
+            "message": f"injected fault {status}",
+            "requestId": request_id,
+        }
     return json.dumps(body).encode()
 
 
@@ -91,8 +98,10 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         if rule.kind == "lost":
+
             async def swallow(message: Message) -> None:
                 return None
+
             await self.app(scope, receive, swallow)
             await asyncio.sleep(rule.seconds)
             status = 504

@@ -57,8 +57,14 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
         body = await request.body()
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode()
         try:
-            signing.verify(method=request.method, raw_path=raw_path, query=dict(request.query_params),
-                           headers=dict(request.headers), body=body, secrets=keys)
+            signing.verify(
+                method=request.method,
+                raw_path=raw_path,
+                query=dict(request.query_params),
+                headers=dict(request.headers),
+                body=body,
+                secrets=keys,
+            )
         except signing.SignatureError as exc:
             return None, _error(exc.status, exc.code, exc.message)
         try:
@@ -96,10 +102,17 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
     async def list_runtimes(request: Request) -> JSONResponse:
         q = request.query_params
         statuses = [s for s in (q.get("status") or "").split(",") if s]
-        return await handle(request, lambda _body: state.list(
-            name=q.get("agentRuntimeName"), search_mode=q.get("searchMode"), statuses=statuses,
-            workspace_id=q.get("workspaceId"), page_number=int(q.get("pageNumber") or 1),
-            page_size=min(int(q.get("pageSize") or 20), 100)))
+        return await handle(
+            request,
+            lambda _body: state.list(
+                name=q.get("agentRuntimeName"),
+                search_mode=q.get("searchMode"),
+                statuses=statuses,
+                workspace_id=q.get("workspaceId"),
+                page_number=int(q.get("pageNumber") or 1),
+                page_size=min(int(q.get("pageSize") or 20), 100),
+            ),
+        )
 
     @api.get(PREFIX + "/{runtime_id}")
     async def get(runtime_id: str, request: Request) -> JSONResponse:

@@ -30,8 +30,13 @@ DEFAULTS: dict[str, Any] = {
     "systemTags": [],
     "resourceGroupId": "",
 }
-HEALTH_CHECK_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 30, "timeoutSeconds": 3,
-                         "failureThreshold": 3, "successThreshold": 1}
+HEALTH_CHECK_DEFAULTS = {
+    "initialDelaySeconds": 0,
+    "periodSeconds": 30,
+    "timeoutSeconds": 3,
+    "failureThreshold": 3,
+    "successThreshold": 1,
+}
 # Update cannot change these (observed: an update cannot turn Code into Container).
 FIXED_ON_UPDATE = ("artifactType",)
 UPDATABLE_EXTRA = ("forceEvictInstances",)
@@ -90,8 +95,15 @@ def _masked(runtime: dict[str, Any]) -> dict[str, Any]:
 
 
 class AgentRunState:
-    def __init__(self, store: Store, *, transition_seconds: float = 2.0, region: str = "cn-hangzhou",
-                 account_id: str = "1760720386195983", clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        transition_seconds: float = 2.0,
+        region: str = "cn-hangzhou",
+        account_id: str = "1760720386195983",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store, self.transition_seconds, self.region = store, transition_seconds, region
         self.account_id, self.clock = account_id, clock
 
@@ -175,9 +187,13 @@ class AgentRunState:
             for name in FIXED_ON_UPDATE:
                 if name in body and body[name] != runtime.get(name):
                     raise InvalidRequest(400, "ERR_VALIDATION_FAILED", f"{name} cannot be changed")
-            name = body.get("agentRuntimeName")
-            if name and name != runtime["agentRuntimeName"] and any(r["agentRuntimeName"] == name for r in self.runtimes()):
-                raise InvalidRequest(409, "ERR_CONFLICT", f"agent runtime {name} already exists")
+            new_name = body.get("agentRuntimeName")
+            if (
+                new_name
+                and new_name != runtime["agentRuntimeName"]
+                and any(r["agentRuntimeName"] == new_name for r in self.runtimes())
+            ):
+                raise InvalidRequest(409, "ERR_CONFLICT", f"agent runtime {new_name} already exists")
             changes = {k: v for k, v in body.items() if k not in UPDATABLE_EXTRA}
             runtime.update(_with_defaults({**{k: runtime[k] for k in DEFAULTS if k in runtime}, **changes}))
             runtime["agentRuntimeVersion"] = str(int(runtime.get("agentRuntimeVersion") or 0) + 1)
@@ -195,8 +211,16 @@ class AgentRunState:
         settled = (self._settle(r) for r in list(self.store.all(KIND)))
         return [r for r in settled if r is not None]
 
-    def list(self, *, name: str | None = None, search_mode: str | None = None, statuses: list[str] | None = None,
-             workspace_id: str | None = None, page_number: int = 1, page_size: int = 20) -> dict[str, Any]:
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        search_mode: str | None = None,
+        statuses: list[str] | None = None,
+        workspace_id: str | None = None,
+        page_number: int = 1,
+        page_size: int = 20,
+    ) -> dict[str, Any]:
         found = self.runtimes()
         if name:
             exact = (search_mode or "").lower() == "exact"
@@ -206,5 +230,9 @@ class AgentRunState:
         if workspace_id:
             found = [r for r in found if r.get("workspaceId") == workspace_id]
         start = (page_number - 1) * page_size
-        return {"items": [_masked(r) for r in found[start:start + page_size]],
-                "pageNumber": page_number, "pageSize": page_size, "total": len(found)}
+        return {
+            "items": [_masked(r) for r in found[start : start + page_size]],
+            "pageNumber": page_number,
+            "pageSize": page_size,
+            "total": len(found),
+        }

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real emulator process on loopback, reset before each test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ACCESS_KEY_ID = "test-access-key-id"
+ACCESS_KEY_SECRET = "test-access-key-secret"
+TRANSITION_SECONDS = 0.5
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Emulator:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], data: Path) -> None:
+        self.url, self.process, self.data = url, process, data
+        self.host = url.removeprefix("http://")
+
+    def control(self, method: str, path: str, json: object = None) -> httpx.Response:
+        response = httpx.request(method, self.url + path, json=json, timeout=10)
+        response.raise_for_status()
+        return response
+
+    def fault(self, **rule: object) -> None:
+        self.control("POST", "/_emulator/faults", rule)
+
+    def fail_next(self, name: str, operation: str, reason: str = "injected failure") -> None:
+        self.control("POST", "/_emulator/agentrun/failures",
+                     {"agentRuntimeName": name, "operation": operation, "statusReason": reason})
+
+
+def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_agents", "emulator", "--port", str(port), "--data", str(data),
+         "--transition-seconds", str(transition)],
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/_emulator/health", timeout=1).status_code == 200:
+                return Emulator(url, process, data)
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"emulator exited with {process.returncode}")
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("emulator did not start within 30s")
+
+
+@pytest.fixture(scope="session")
+def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    emulator = start_emulator(tmp_path_factory.mktemp("emulator"))
+    yield emulator
+    emulator.process.terminate()
+    emulator.process.wait(10)
+
+
+@pytest.fixture
+def emulator(emulator_process: Emulator) -> Emulator:
+    emulator_process.control("POST", "/_emulator/reset")
+    return emulator_process
+
+
+@pytest.fixture
+def agentrun_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Point the provider at the emulator through the standard environment variables."""
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+    monkeypatch.setenv("AGENTRUN_ENDPOINT", emulator.url)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    return emulator
+
+
+os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")

@@ -1,0 +1,49 @@
+"""`pulumi-agents validate`: FILE: path: reason lines, exit 0 only when every file is valid."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.runtimes import code_runtime
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pulumi_agents", "validate", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_valid_yaml_and_json(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(code_runtime()))
+    (tmp_path / "b.json").write_text(json.dumps(code_runtime()))
+    result = run("--type", "AgentRuntime", str(tmp_path / "a.yaml"), str(tmp_path / "b.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_every_failure_of_every_file(tmp_path: Path) -> None:
+    bad = code_runtime()
+    bad["nasConfig"]["mountPoints"][0]["mountDir"] = "mnt/nas"
+    bad["port"] = 0
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(code_runtime()))
+    (tmp_path / "broken.json").write_text("{not json")
+    result = run("--type", "AgentRuntime", *(str(tmp_path / n) for n in ("bad.yaml", "good.yaml", "broken.json")))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"{tmp_path / 'bad.yaml'}: nasConfig.mountPoints[0].mountDir: must be an absolute path" in lines
+    assert f"{tmp_path / 'bad.yaml'}: port: must be at least 1" in lines
+    assert any(line.startswith(f"{tmp_path / 'broken.json'}: cannot read") for line in lines)
+    assert not any("good.yaml" in line for line in lines)
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unknown_type(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("{}")
+    result = run("--type", "Nope", str(tmp_path / "a.yaml"))
+    assert result.returncode == 2
+    assert "no definition 'Nope'" in result.stderr
