@@ -38,15 +38,28 @@ class Emulator:
         self.control("POST", "/_emulator/faults", rule)
 
     def fail_next(self, name: str, operation: str, reason: str = "injected failure") -> None:
-        self.control("POST", "/_emulator/agentrun/failures",
-                     {"agentRuntimeName": name, "operation": operation, "statusReason": reason})
+        self.control(
+            "POST",
+            "/_emulator/agentrun/failures",
+            {"agentRuntimeName": name, "operation": operation, "statusReason": reason},
+        )
 
 
 def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_agents", "emulator", "--port", str(port), "--data", str(data),
-         "--transition-seconds", str(transition)],
+        [
+            sys.executable,
+            "-m",
+            "pulumi_agents",
+            "emulator",
+            "--port",
+            str(port),
+            "--data",
+            str(data),
+            "--transition-seconds",
+            str(transition),
+        ],
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

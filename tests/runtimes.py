@@ -26,8 +26,13 @@ CODE_RUNTIME: dict[str, Any] = {
     },
     "ossMountConfig": {
         "mountPoints": [
-            {"bucketName": "my-bucket", "bucketPath": "/data", "endpoint": "http://oss-cn-hangzhou.aliyuncs.com",
-             "mountDir": "/mnt/oss", "readOnly": True}
+            {
+                "bucketName": "my-bucket",
+                "bucketPath": "/data",
+                "endpoint": "http://oss-cn-hangzhou.aliyuncs.com",
+                "mountDir": "/mnt/oss",
+                "readOnly": True,
+            }
         ]
     },
     "environmentVariables": {"OPENAI_API_KEY": "sk-test-secret-value"},

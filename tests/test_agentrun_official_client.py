@@ -14,8 +14,15 @@ from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, TRANSITION_SECONDS,
 
 
 def official(emulator: Emulator, secret: str = ACCESS_KEY_SECRET) -> Client:
-    return Client(openapi.Config(access_key_id=ACCESS_KEY_ID, access_key_secret=secret, endpoint=emulator.host,
-                                 protocol="http", region_id="cn-hangzhou"))
+    return Client(
+        openapi.Config(
+            access_key_id=ACCESS_KEY_ID,
+            access_key_secret=secret,
+            endpoint=emulator.host,
+            protocol="http",
+            region_id="cn-hangzhou",
+        )
+    )
 
 
 def wait_status(client: Client, runtime_id: str, status: str) -> models.AgentRuntime:
@@ -31,14 +38,24 @@ def wait_status(client: Client, runtime_id: str, status: str) -> models.AgentRun
 def test_create_get_update_list_delete(emulator: Emulator) -> None:
     client = official(emulator)
     body = models.CreateAgentRuntimeInput(
-        agent_runtime_name="sdk-runtime", artifact_type="Container", cpu=1.0, memory=1024, port=8080,
+        agent_runtime_name="sdk-runtime",
+        artifact_type="Container",
+        cpu=1.0,
+        memory=1024,
+        port=8080,
         network_configuration=models.NetworkConfiguration(network_mode="PUBLIC"),
         container_configuration=models.ContainerConfiguration(
-            image="registry.cn-hangzhou.aliyuncs.com/ns/agent:1", image_registry_type="CUSTOM",
-            registry_config=models.RegistryConfig(auth_config=models.RegistryAuthConfig(user_name="u",
-                                                                                         password="hunter2"))),
-        nas_config=models.NASConfig(user_id=1, group_id=1, mount_points=[
-            models.NASMountConfig(server_addr="x.nas.aliyuncs.com:/", mount_dir="/mnt/nas")]),
+            image="registry.cn-hangzhou.aliyuncs.com/ns/agent:1",
+            image_registry_type="CUSTOM",
+            registry_config=models.RegistryConfig(
+                auth_config=models.RegistryAuthConfig(user_name="u", password="hunter2")
+            ),
+        ),
+        nas_config=models.NASConfig(
+            user_id=1,
+            group_id=1,
+            mount_points=[models.NASMountConfig(server_addr="x.nas.aliyuncs.com:/", mount_dir="/mnt/nas")],
+        ),
     )
     created = client.create_agent_runtime(models.CreateAgentRuntimeRequest(body=body)).body
     assert created.code == "SUCCESS" and created.request_id
@@ -74,9 +91,14 @@ def test_create_get_update_list_delete(emulator: Emulator) -> None:
 def test_duplicate_name_and_validation(emulator: Emulator) -> None:
     client = official(emulator)
     body = models.CreateAgentRuntimeInput(
-        agent_runtime_name="dup", artifact_type="Code", cpu=1.0, memory=1024, port=8080,
+        agent_runtime_name="dup",
+        artifact_type="Code",
+        cpu=1.0,
+        memory=1024,
+        port=8080,
         network_configuration=models.NetworkConfiguration(network_mode="PUBLIC"),
-        code_configuration=models.CodeConfiguration(language="python3.12", zip_file="UEsDBA=="))
+        code_configuration=models.CodeConfiguration(language="python3.12", zip_file="UEsDBA=="),
+    )
     client.create_agent_runtime(models.CreateAgentRuntimeRequest(body=body))
     with pytest.raises(ClientException) as dup:
         client.create_agent_runtime(models.CreateAgentRuntimeRequest(body=body))

@@ -12,7 +12,7 @@ CASES = [
     ("GET", "/2025-09-10/agents/runtimes", {"pageNumber": "1", "pageSize": "20", "agentRuntimeName": "a b/c~d"}, b""),
     ("POST", "/2025-09-10/agents/runtimes", {}, b'{"agentRuntimeName":"x","cpu":1.5}'),
     ("DELETE", "/2025-09-10/agents/runtimes/ar-123", {}, b""),
-    ("PUT", "/2025-09-10/agents/runtimes/ar-%E4%B8%AD", {"x": "\u4e2d\u6587"}, "{\"d\":\"\u4e2d\"}".encode()),
+    ("PUT", "/2025-09-10/agents/runtimes/ar-%E4%B8%AD", {"x": "\u4e2d\u6587"}, '{"d":"\u4e2d"}'.encode()),
 ]
 
 
@@ -21,8 +21,16 @@ def test_matches_official_signer(method: str, path: str, query: dict[str, str], 
     headers = {"host": "agentrun.cn-hangzhou.aliyuncs.com"}
     if body:
         headers["content-type"] = "application/json; charset=utf-8"
-    ours = signing.sign(method=method, path=path, query=query, headers=headers, body=body, action="Act",
-                        access_key_id="AKID", access_key_secret="SECRET")
+    ours = signing.sign(
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        body=body,
+        action="Act",
+        access_key_id="AKID",
+        access_key_secret="SECRET",
+    )
     # Feed the official signer exactly the headers we signed, and compare Authorization.
     request = DaraRequest()
     request.method, request.pathname, request.query = method, path, dict(query)
@@ -32,27 +40,48 @@ def test_matches_official_signer(method: str, path: str, query: dict[str, str], 
 
 
 def _signed(body: bytes = b"{}") -> dict[str, str]:
-    return signing.sign(method="POST", path="/p", query={"a": "1"}, headers={"host": "h", "content-type": "a/j"},
-                        body=body, action="A", access_key_id="AKID", access_key_secret="SECRET")
+    return signing.sign(
+        method="POST",
+        path="/p",
+        query={"a": "1"},
+        headers={"host": "h", "content-type": "a/j"},
+        body=body,
+        action="A",
+        access_key_id="AKID",
+        access_key_secret="SECRET",
+    )
 
 
 def test_verify_accepts_a_good_signature() -> None:
     headers = _signed()
-    assert signing.verify(method="POST", raw_path="/p", query={"a": "1"}, headers=headers, body=b"{}",
-                          secrets={"AKID": "SECRET"}) == "AKID"
+    assert (
+        signing.verify(
+            method="POST", raw_path="/p", query={"a": "1"}, headers=headers, body=b"{}", secrets={"AKID": "SECRET"}
+        )
+        == "AKID"
+    )
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    ({"query": {"a": "2"}}, "SignatureDoesNotMatch"),
-    ({"raw_path": "/q"}, "SignatureDoesNotMatch"),
-    ({"secrets": {"AKID": "OTHER"}}, "SignatureDoesNotMatch"),
-    ({"secrets": {"OTHER": "SECRET"}}, "InvalidAccessKeyId.NotFound"),
-    ({"body": b"{\"x\":1}"}, "IncompleteSignature"),
-    ({"headers": {}}, "MissingAuthorization"),
-])
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"query": {"a": "2"}}, "SignatureDoesNotMatch"),
+        ({"raw_path": "/q"}, "SignatureDoesNotMatch"),
+        ({"secrets": {"AKID": "OTHER"}}, "SignatureDoesNotMatch"),
+        ({"secrets": {"OTHER": "SECRET"}}, "InvalidAccessKeyId.NotFound"),
+        ({"body": b'{"x":1}'}, "IncompleteSignature"),
+        ({"headers": {}}, "MissingAuthorization"),
+    ],
+)
 def test_verify_rejects_tampering(change: dict[str, object], code: str) -> None:
-    request: dict[str, object] = {"method": "POST", "raw_path": "/p", "query": {"a": "1"}, "headers": _signed(),
-                                  "body": b"{}", "secrets": {"AKID": "SECRET"}}
+    request: dict[str, object] = {
+        "method": "POST",
+        "raw_path": "/p",
+        "query": {"a": "1"},
+        "headers": _signed(),
+        "body": b"{}",
+        "secrets": {"AKID": "SECRET"},
+    }
     request.update(change)
     with pytest.raises(signing.SignatureError) as caught:
         signing.verify(**request)  # type: ignore[arg-type]
@@ -62,5 +91,6 @@ def test_verify_rejects_tampering(change: dict[str, object], code: str) -> None:
 def test_an_unsigned_acs_header_is_refused() -> None:
     headers = _signed() | {"x-acs-extra": "1"}
     with pytest.raises(signing.SignatureError, match="x-acs-extra must be signed"):
-        signing.verify(method="POST", raw_path="/p", query={"a": "1"}, headers=headers, body=b"{}",
-                       secrets={"AKID": "SECRET"})
+        signing.verify(
+            method="POST", raw_path="/p", query={"a": "1"}, headers=headers, body=b"{}", secrets={"AKID": "SECRET"}
+        )

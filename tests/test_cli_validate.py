@@ -13,8 +13,9 @@ from tests.runtimes import code_runtime
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pulumi_agents", "validate", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pulumi_agents", "validate", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_valid_yaml_and_json(tmp_path: Path) -> None:

@@ -38,32 +38,70 @@ def test_full_example_is_valid() -> None:
 
 ACCEPTED = [
     ("zip code source", code_runtime(codeConfiguration={"language": "python3.10", "zipFile": "UEsDBAo="})),
-    ("container", code_runtime(artifactType="Container", codeConfiguration=None,
-                               containerConfiguration={"image": "registry/ns/img:1", "imageRegistryType": "ACR"})),
-    ("private network", code_runtime(networkConfiguration={
-        "networkMode": "PRIVATE", "vpcId": "vpc-1", "vswitchIds": ["vsw-1", "vsw-2"], "securityGroupId": "sg-1"})),
+    (
+        "container",
+        code_runtime(
+            artifactType="Container",
+            codeConfiguration=None,
+            containerConfiguration={"image": "registry/ns/img:1", "imageRegistryType": "ACR"},
+        ),
+    ),
+    (
+        "private network",
+        code_runtime(
+            networkConfiguration={
+                "networkMode": "PRIVATE",
+                "vpcId": "vpc-1",
+                "vswitchIds": ["vsw-1", "vsw-2"],
+                "securityGroupId": "sg-1",
+            }
+        ),
+    ),
     ("health check minimal", code_runtime(healthCheckConfiguration={"httpGetUrl": "/healthz"})),
-    ("health check zero delay", code_runtime(healthCheckConfiguration={"initialDelaySeconds": 0, "periodSeconds": 2,
-                                                                        "timeoutSeconds": 1})),
+    (
+        "health check zero delay",
+        code_runtime(healthCheckConfiguration={"initialDelaySeconds": 0, "periodSeconds": 2, "timeoutSeconds": 1}),
+    ),
     ("nas root share", with_path(code_runtime(), "nasConfig.mountPoints.0.serverAddr", "x.nas.aliyuncs.com:/")),
-    ("nas masked host as in the docs", with_path(code_runtime(), "nasConfig.mountPoints.0.serverAddr",
-                                                 "***-uni85.cn-hangzhou.nas.com:/")),
+    (
+        "nas masked host as in the docs",
+        with_path(code_runtime(), "nasConfig.mountPoints.0.serverAddr", "***-uni85.cn-hangzhou.nas.com:/"),
+    ),
     ("nas tls", with_path(code_runtime(), "nasConfig.mountPoints.0.enableTLS", True)),
-    ("two nas mounts", with_path(code_runtime(), "nasConfig.mountPoints", [
-        {"serverAddr": "a.nas.com:/a", "mountDir": "/mnt/a"}, {"serverAddr": "a.nas.com:/b", "mountDir": "/mnt/b"}])),
-    ("oss https endpoint", with_path(code_runtime(), "ossMountConfig.mountPoints.0.endpoint",
-                                     "https://oss-cn-shanghai.aliyuncs.com")),
-    ("oss without optional fields", code_runtime(ossMountConfig={"mountPoints": [
-        {"bucketName": "abc", "mountDir": "/data"}]})),
+    (
+        "two nas mounts",
+        with_path(
+            code_runtime(),
+            "nasConfig.mountPoints",
+            [
+                {"serverAddr": "a.nas.com:/a", "mountDir": "/mnt/a"},
+                {"serverAddr": "a.nas.com:/b", "mountDir": "/mnt/b"},
+            ],
+        ),
+    ),
+    (
+        "oss https endpoint",
+        with_path(code_runtime(), "ossMountConfig.mountPoints.0.endpoint", "https://oss-cn-shanghai.aliyuncs.com"),
+    ),
+    (
+        "oss without optional fields",
+        code_runtime(ossMountConfig={"mountPoints": [{"bucketName": "abc", "mountDir": "/data"}]}),
+    ),
     ("empty mounts", code_runtime(nasConfig={"mountPoints": []}, ossMountConfig={"mountPoints": []})),
     ("env vars", code_runtime(environmentVariables={"A": "1", "_B2": ""})),
     ("cookie alias", code_runtime(sessionAffinityType="COOKIE")),
     ("header affinity", code_runtime(sessionAffinityType="HEADER_FIELD", headerFieldName="x-session")),
-    ("limits at the edges", code_runtime(cpu=0.05, memory=128, port=1, sessionConcurrencyLimitPerInstance=200,
-                                         sessionIdleTimeoutSeconds=60)),
+    (
+        "limits at the edges",
+        code_runtime(
+            cpu=0.05, memory=128, port=1, sessionConcurrencyLimitPerInstance=200, sessionIdleTimeoutSeconds=60
+        ),
+    ),
     ("float cpu", code_runtime(cpu=0.5)),
-    ("unknown values are skipped", code_runtime(memory=UNKNOWN, nasConfig={"mountPoints": [
-        {"serverAddr": UNKNOWN, "mountDir": UNKNOWN}]})),
+    (
+        "unknown values are skipped",
+        code_runtime(memory=UNKNOWN, nasConfig={"mountPoints": [{"serverAddr": UNKNOWN, "mountDir": UNKNOWN}]}),
+    ),
     ("wait timeout option", code_runtime(waitTimeoutSeconds=30)),
 ]
 
@@ -75,47 +113,127 @@ def test_accepts(doc: dict[str, Any]) -> None:
 
 
 REJECTED = [
-    ("relative nas mountDir", "nasConfig.mountPoints.0.mountDir", "mnt/nas",
-     "nasConfig.mountPoints[0].mountDir: must be an absolute path"),
-    ("root nas mountDir", "nasConfig.mountPoints.0.mountDir", "/",
-     "nasConfig.mountPoints[0].mountDir: must not be the root directory"),
-    ("nas serverAddr without path", "nasConfig.mountPoints.0.serverAddr", "abc.nas.aliyuncs.com",
-     "nasConfig.mountPoints[0].serverAddr: must have the form host:/path"),
-    ("nas serverAddr relative path", "nasConfig.mountPoints.0.serverAddr", "abc.nas.aliyuncs.com:share",
-     "nasConfig.mountPoints[0].serverAddr: must have the form host:/path"),
+    (
+        "relative nas mountDir",
+        "nasConfig.mountPoints.0.mountDir",
+        "mnt/nas",
+        "nasConfig.mountPoints[0].mountDir: must be an absolute path",
+    ),
+    (
+        "root nas mountDir",
+        "nasConfig.mountPoints.0.mountDir",
+        "/",
+        "nasConfig.mountPoints[0].mountDir: must not be the root directory",
+    ),
+    (
+        "nas serverAddr without path",
+        "nasConfig.mountPoints.0.serverAddr",
+        "abc.nas.aliyuncs.com",
+        "nasConfig.mountPoints[0].serverAddr: must have the form host:/path",
+    ),
+    (
+        "nas serverAddr relative path",
+        "nasConfig.mountPoints.0.serverAddr",
+        "abc.nas.aliyuncs.com:share",
+        "nasConfig.mountPoints[0].serverAddr: must have the form host:/path",
+    ),
     ("nas negative uid", "nasConfig.userId", -1, "nasConfig.userId: must be at least 0"),
-    ("nas enableTLS string", "nasConfig.mountPoints.0.enableTLS", "yes",
-     "nasConfig.mountPoints[0].enableTLS: must be of type boolean"),
-    ("nas unknown key", "nasConfig.mountPoints.0.mountdir", "/x",
-     "nasConfig.mountPoints[0].mountdir: is not a known property (did you mean 'mountDir'?)"),
-    ("oss bucketPath relative", "ossMountConfig.mountPoints.0.bucketPath", "data",
-     "ossMountConfig.mountPoints[0].bucketPath: must start with '/'"),
-    ("oss endpoint not a url", "ossMountConfig.mountPoints.0.endpoint", "oss-cn-hangzhou.aliyuncs.com",
-     "ossMountConfig.mountPoints[0].endpoint: must be an http(s) URL"),
-    ("oss relative mountDir", "ossMountConfig.mountPoints.0.mountDir", "data",
-     "ossMountConfig.mountPoints[0].mountDir: must be an absolute path"),
-    ("oss bucket uppercase", "ossMountConfig.mountPoints.0.bucketName", "My_Bucket",
-     "ossMountConfig.mountPoints[0].bucketName: must be an OSS bucket name"),
-    ("oss readOnly string", "ossMountConfig.mountPoints.0.readOnly", "true",
-     "ossMountConfig.mountPoints[0].readOnly: must be of type boolean"),
-    ("mountDir shared by nas and oss", "ossMountConfig.mountPoints.0.mountDir", "/mnt/nas",
-     "ossMountConfig.mountPoints[0].mountDir: '/mnt/nas' is already used by nasConfig.mountPoints[0]"),
-    ("health timeout equals period", "healthCheckConfiguration.timeoutSeconds", 30,
-     "healthCheckConfiguration.timeoutSeconds: must be less than periodSeconds (30)"),
-    ("health timeout above period", "healthCheckConfiguration.timeoutSeconds", 45,
-     "healthCheckConfiguration.timeoutSeconds: must be less than periodSeconds (30)"),
-    ("health zero period", "healthCheckConfiguration.periodSeconds", 0,
-     "healthCheckConfiguration.periodSeconds: must be greater than 0"),
-    ("health negative delay", "healthCheckConfiguration.initialDelaySeconds", -5,
-     "healthCheckConfiguration.initialDelaySeconds: must be at least 0"),
-    ("health zero failure threshold", "healthCheckConfiguration.failureThreshold", 0,
-     "healthCheckConfiguration.failureThreshold: must be greater than 0"),
-    ("health zero success threshold", "healthCheckConfiguration.successThreshold", 0,
-     "healthCheckConfiguration.successThreshold: must be greater than 0"),
-    ("health url without slash", "healthCheckConfiguration.httpGetUrl", "ready",
-     "healthCheckConfiguration.httpGetUrl: must be a path starting with '/'"),
-    ("health float period", "healthCheckConfiguration.periodSeconds", 2.5,
-     "healthCheckConfiguration.periodSeconds: must be of type integer"),
+    (
+        "nas enableTLS string",
+        "nasConfig.mountPoints.0.enableTLS",
+        "yes",
+        "nasConfig.mountPoints[0].enableTLS: must be of type boolean",
+    ),
+    (
+        "nas unknown key",
+        "nasConfig.mountPoints.0.mountdir",
+        "/x",
+        "nasConfig.mountPoints[0].mountdir: is not a known property (did you mean 'mountDir'?)",
+    ),
+    (
+        "oss bucketPath relative",
+        "ossMountConfig.mountPoints.0.bucketPath",
+        "data",
+        "ossMountConfig.mountPoints[0].bucketPath: must start with '/'",
+    ),
+    (
+        "oss endpoint not a url",
+        "ossMountConfig.mountPoints.0.endpoint",
+        "oss-cn-hangzhou.aliyuncs.com",
+        "ossMountConfig.mountPoints[0].endpoint: must be an http(s) URL",
+    ),
+    (
+        "oss relative mountDir",
+        "ossMountConfig.mountPoints.0.mountDir",
+        "data",
+        "ossMountConfig.mountPoints[0].mountDir: must be an absolute path",
+    ),
+    (
+        "oss bucket uppercase",
+        "ossMountConfig.mountPoints.0.bucketName",
+        "My_Bucket",
+        "ossMountConfig.mountPoints[0].bucketName: must be an OSS bucket name",
+    ),
+    (
+        "oss readOnly string",
+        "ossMountConfig.mountPoints.0.readOnly",
+        "true",
+        "ossMountConfig.mountPoints[0].readOnly: must be of type boolean",
+    ),
+    (
+        "mountDir shared by nas and oss",
+        "ossMountConfig.mountPoints.0.mountDir",
+        "/mnt/nas",
+        "ossMountConfig.mountPoints[0].mountDir: '/mnt/nas' is already used by nasConfig.mountPoints[0]",
+    ),
+    (
+        "health timeout equals period",
+        "healthCheckConfiguration.timeoutSeconds",
+        30,
+        "healthCheckConfiguration.timeoutSeconds: must be less than periodSeconds (30)",
+    ),
+    (
+        "health timeout above period",
+        "healthCheckConfiguration.timeoutSeconds",
+        45,
+        "healthCheckConfiguration.timeoutSeconds: must be less than periodSeconds (30)",
+    ),
+    (
+        "health zero period",
+        "healthCheckConfiguration.periodSeconds",
+        0,
+        "healthCheckConfiguration.periodSeconds: must be greater than 0",
+    ),
+    (
+        "health negative delay",
+        "healthCheckConfiguration.initialDelaySeconds",
+        -5,
+        "healthCheckConfiguration.initialDelaySeconds: must be at least 0",
+    ),
+    (
+        "health zero failure threshold",
+        "healthCheckConfiguration.failureThreshold",
+        0,
+        "healthCheckConfiguration.failureThreshold: must be greater than 0",
+    ),
+    (
+        "health zero success threshold",
+        "healthCheckConfiguration.successThreshold",
+        0,
+        "healthCheckConfiguration.successThreshold: must be greater than 0",
+    ),
+    (
+        "health url without slash",
+        "healthCheckConfiguration.httpGetUrl",
+        "ready",
+        "healthCheckConfiguration.httpGetUrl: must be a path starting with '/'",
+    ),
+    (
+        "health float period",
+        "healthCheckConfiguration.periodSeconds",
+        2.5,
+        "healthCheckConfiguration.periodSeconds: must be of type integer",
+    ),
     ("name starts with digit", "agentRuntimeName", "1bot", "agentRuntimeName: must start with a letter"),
     ("name too long", "agentRuntimeName", "a" * 129, "agentRuntimeName: must start with a letter"),
     ("bad artifact type", "artifactType", "Binary", "artifactType: must be one of 'Code', 'Container'"),
@@ -126,28 +244,54 @@ REJECTED = [
     ("port zero", "port", 0, "port: must be at least 1"),
     ("port too large", "port", 70000, "port: must be at most 65535"),
     ("description too long", "description", "x" * 257, "description: must be at most 256 characters long"),
-    ("session limit", "sessionConcurrencyLimitPerInstance", 500,
-     "sessionConcurrencyLimitPerInstance: must be at most 200"),
+    (
+        "session limit",
+        "sessionConcurrencyLimitPerInstance",
+        500,
+        "sessionConcurrencyLimitPerInstance: must be at most 200",
+    ),
     ("idle timeout", "sessionIdleTimeoutSeconds", 10, "sessionIdleTimeoutSeconds: must be at least 60"),
     ("env var value not a string", "environmentVariables", {"A": 1}, "environmentVariables.A: must be of type string"),
-    ("env var bad name", "environmentVariables", {"BAD-NAME": "x"},
-     "environmentVariables: environment variable names must match"),
+    (
+        "env var bad name",
+        "environmentVariables",
+        {"BAD-NAME": "x"},
+        "environmentVariables: environment variable names must match",
+    ),
     ("unknown language", "codeConfiguration.language", "ruby3", "codeConfiguration.language: must be one of"),
-    ("code with two sources", "codeConfiguration.zipFile", "UEsDBA==",
-     "codeConfiguration: must set exactly one code source"),
+    (
+        "code with two sources",
+        "codeConfiguration.zipFile",
+        "UEsDBA==",
+        "codeConfiguration: must set exactly one code source",
+    ),
     ("network mode", "networkConfiguration.networkMode", "VPC", "networkConfiguration.networkMode: must be one of"),
-    ("duplicate vswitch", "networkConfiguration", {"networkMode": "PRIVATE", "vpcId": "v", "securityGroupId": "s",
-                                                   "vswitchIds": ["a", "a"]},
-     "networkConfiguration.vswitchIds: must not contain duplicates"),
-    ("private without vpc", "networkConfiguration", {"networkMode": "PRIVATE"},
-     "networkConfiguration.vpcId: is required (private network modes require vpcId, vswitchIds and securityGroupId)"),
-    ("public and private without sg", "networkConfiguration", {"networkMode": "PUBLIC_AND_PRIVATE", "vpcId": "v",
-                                                               "vswitchIds": ["a"]},
-     "networkConfiguration.securityGroupId: is required"),
+    (
+        "duplicate vswitch",
+        "networkConfiguration",
+        {"networkMode": "PRIVATE", "vpcId": "v", "securityGroupId": "s", "vswitchIds": ["a", "a"]},
+        "networkConfiguration.vswitchIds: must not contain duplicates",
+    ),
+    (
+        "private without vpc",
+        "networkConfiguration",
+        {"networkMode": "PRIVATE"},
+        "networkConfiguration.vpcId: is required (private network modes require vpcId, vswitchIds and securityGroupId)",
+    ),
+    (
+        "public and private without sg",
+        "networkConfiguration",
+        {"networkMode": "PUBLIC_AND_PRIVATE", "vpcId": "v", "vswitchIds": ["a"]},
+        "networkConfiguration.securityGroupId: is required",
+    ),
     ("unknown top-level field", "agentRuntimeNmae", "x", "agentRuntimeNmae: is not a known property (did you mean"),
     ("output field as input", "status", "READY", None),
-    ("header affinity without header", "sessionAffinityType", "HEADER_FIELD",
-     "headerFieldName: is required (sessionAffinityType HEADER_FIELD requires headerFieldName)"),
+    (
+        "header affinity without header",
+        "sessionAffinityType",
+        "HEADER_FIELD",
+        "headerFieldName: is required (sessionAffinityType HEADER_FIELD requires headerFieldName)",
+    ),
     ("external url", "externalAgentEndpointUrl", "ftp://x", "externalAgentEndpointUrl: must be an http(s) URL"),
     ("negative wait timeout", "waitTimeoutSeconds", -1, "waitTimeoutSeconds: must be greater than 0"),
 ]
@@ -170,26 +314,29 @@ def test_code_requires_code_configuration() -> None:
 def test_code_configuration_needs_a_source() -> None:
     doc = code_runtime(codeConfiguration={"language": "python3.12"})
     assert failures(doc) == [
-        "codeConfiguration: must set exactly one code source: zipFile, or ossBucketName with ossObjectName"]
+        "codeConfiguration: must set exactly one code source: zipFile, or ossBucketName with ossObjectName"
+    ]
 
 
 def test_oss_source_needs_both_names() -> None:
     doc = code_runtime(codeConfiguration={"language": "python3.12", "ossBucketName": "b"})
     assert failures(doc) == [
-        "codeConfiguration: must set exactly one code source: zipFile, or ossBucketName with ossObjectName"]
+        "codeConfiguration: must set exactly one code source: zipFile, or ossBucketName with ossObjectName"
+    ]
 
 
 def test_container_requires_container_configuration() -> None:
     doc = code_runtime(artifactType="Container")
     del doc["codeConfiguration"]
     assert failures(doc) == [
-        "containerConfiguration: is required (artifactType Container requires containerConfiguration)"]
+        "containerConfiguration: is required (artifactType Container requires containerConfiguration)"
+    ]
 
 
 def test_missing_required_fields_are_each_named() -> None:
-    assert failures({"agentRuntimeName": "x", "artifactType": "Container",
-                     "containerConfiguration": {"image": "i"}}) == [
-        "cpu: is required", "memory: is required", "networkConfiguration: is required", "port: is required"]
+    assert failures(
+        {"agentRuntimeName": "x", "artifactType": "Container", "containerConfiguration": {"image": "i"}}
+    ) == ["cpu: is required", "memory: is required", "networkConfiguration: is required", "port: is required"]
 
 
 def test_every_failure_is_reported_at_once() -> None:
@@ -200,8 +347,11 @@ def test_every_failure_is_reported_at_once() -> None:
 
 
 def test_same_mount_dir_twice_in_nas() -> None:
-    doc = with_path(code_runtime(), "nasConfig.mountPoints", [
-        {"serverAddr": "a.nas.com:/a", "mountDir": "/mnt/x"}, {"serverAddr": "a.nas.com:/b", "mountDir": "/mnt/x"}])
+    doc = with_path(
+        code_runtime(),
+        "nasConfig.mountPoints",
+        [{"serverAddr": "a.nas.com:/a", "mountDir": "/mnt/x"}, {"serverAddr": "a.nas.com:/b", "mountDir": "/mnt/x"}],
+    )
     assert failures(doc) == ["nasConfig.mountPoints[1].mountDir: '/mnt/x' is already used by nasConfig.mountPoints[0]"]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pulumi_agents._naming import to_snake
+from pulumi_agents._naming import coerce, to_snake
 from pulumi_agents._schema import definition, resolve
 
 
@@ -37,7 +37,13 @@ class Fields:
         return node
 
     def wire_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in props.items() if k in self.inputs and v is not None}
+        """The fields sent to the API, with integers restored."""
+        return {k: coerce(v, self.node(k)) for k, v in props.items() if k in self.inputs and v is not None}
+
+    def coerced(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Every known field with integers restored; other keys (``__provider``) as they are."""
+        known = set(self.inputs) | set(self.options) | set(self.outputs)
+        return {k: coerce(v, self.node(k)) if k in known else v for k, v in props.items()}
 
 
 @cache

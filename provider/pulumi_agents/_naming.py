@@ -69,3 +69,20 @@ def _all_python_names() -> dict[str, str]:
 def output_name(wire_name: str) -> str:
     """The Python attribute for a wire property name; names not in the schema are kept."""
     return _all_python_names().get(wire_name, wire_name)
+
+
+def coerce(value: Any, node: Mapping[str, Any]) -> Any:
+    """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles)."""
+    node = resolve(node)
+    if isinstance(value, float) and node.get("type") == "integer" and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        props = node.get("properties")
+        extra = node.get("additionalProperties")
+        return {
+            k: coerce(v, props.get(k, {}) if props is not None else extra if isinstance(extra, Mapping) else {})
+            for k, v in value.items()
+        }
+    if isinstance(value, list) and isinstance(node.get("items"), Mapping):
+        return [coerce(v, node["items"]) for v in value]
+    return value

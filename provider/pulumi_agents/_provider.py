@@ -56,7 +56,7 @@ def clean_errors(method: F) -> F:
 def check(type_name: str, news: Mapping[str, Any]) -> pulumi.dynamic.CheckResult:
     """Validate inputs against schema.json; unknown (preview) values are skipped."""
     spec = fields(type_name)
-    inputs = {k: v for k, v in news.items() if v is not None}
+    inputs = spec.coerced({k: v for k, v in news.items() if v is not None})
     document = {k: v for k, v in inputs.items() if k != "__provider"}
     failures = [
         pulumi.dynamic.CheckFailure(f.path, f.reason)

@@ -74,7 +74,7 @@ def _less_than(validator: Any, pairs: Any, instance: Any, _schema: Any) -> Itera
     for small, big in pairs:
         a, b = instance.get(small), instance.get(big)
         if isinstance(a, int | float) and isinstance(b, int | float) and not a < b:
-            yield ValidationError(f"must be less than {big} ({b})", path=[small], validator="x-less-than")
+            yield ValidationError(f"must be less than {big} ({b:g})", path=[small], validator="x-less-than")
 
 
 def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:

@@ -23,7 +23,9 @@ log = logging.getLogger("pulumi_agents.agentrun")
 
 TYPE = "AgentRuntime"
 DEFAULT_WAIT_SECONDS = 900.0
-CONFIG_KEYS = [f"agentrun:{k}" for k in ("accessKeyId", "accessKeySecret", "securityToken", "region", "endpoint", "httpTimeout")]
+CONFIG_KEYS = [
+    f"agentrun:{k}" for k in ("accessKeyId", "accessKeySecret", "securityToken", "region", "endpoint", "httpTimeout")
+]
 
 # Fields an update cannot change, so a new value replaces the runtime:
 # - agentRuntimeName: the name is the runtime's identity for users and list filters, and the

@@ -5,8 +5,6 @@ These mirror the ``AgentRuntime`` definition of schema.json (names derived by
 Nested values may also be written with the wire names.
 """
 
-from __future__ import annotations
-
 from typing import Literal, Required, TypedDict
 
 import pulumi

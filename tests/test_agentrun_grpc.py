@@ -1,0 +1,123 @@
+"""The provider driven through the gRPC protocol the Pulumi engine uses (python -m pulumi.dynamic).
+
+This is what runs under `pulumi up`: the provider is unpickled from the `__provider` property,
+configured from stack config, and called from the host's worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import dill
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Credentials, Settings
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+from tests.runtimes import code_runtime
+
+URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/agentrun:AgentRuntime::bot"
+PROVIDER = serialize_provider(AgentRuntimeProvider())
+
+
+def struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    return asyncio.run(rpc.serialize_properties(props, {}))
+
+
+def plain(message: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(rpc.deserialize_properties(message))
+
+
+@pytest.fixture
+def host(emulator: Emulator) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    # A clean environment: credentials come only from stack config, as in a real stack.
+    env = {"PATH": "/usr/bin:/bin", "PULUMI_PROJECT": "proj"}
+    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, env=env)
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub = provider_pb2_grpc.ResourceProviderStub(channel)
+    config = {
+        "agentrun:accessKeyId": ACCESS_KEY_ID,
+        "agentrun:accessKeySecret": ACCESS_KEY_SECRET,
+        "agentrun:endpoint": emulator.url,
+        "agentrun:region": "cn-hangzhou",
+    }
+    stub.Configure(provider_pb2.ConfigureRequest(args=struct(config)))
+    yield stub
+    channel.close()
+    process.terminate()
+    process.wait(10)
+
+
+def test_provider_pickles_small_and_by_reference() -> None:
+    raw = base64.b64decode(PROVIDER)
+    assert len(raw) < 200, len(raw)
+    assert b"pulumi_agents.agentrun.provider" in raw and b"AgentRuntimeProvider" in raw
+    assert b"def " not in raw and b"secret" not in raw.lower()
+    assert isinstance(dill.loads(raw), AgentRuntimeProvider)
+
+
+def test_full_life_cycle_over_grpc(host: provider_pb2_grpc.ResourceProviderStub, emulator: Emulator) -> None:
+    news = {**code_runtime(), "__provider": PROVIDER}
+    checked = host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(news)))
+    assert list(checked.failures) == []
+
+    created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
+    outs = plain(created.properties)
+    assert created.id.startswith("ar-") and outs["status"] == "READY"
+
+    same = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=checked.inputs))
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    changed_inputs = struct({**news, "memory": 4096, "agentRuntimeName": "bot-2"})
+    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=changed_inputs))
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == ["agentRuntimeName"]
+
+    updated = host.Update(
+        provider_pb2.UpdateRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({**news, "memory": 4096})
+        )
+    )
+    assert plain(updated.properties)["memory"] == 4096
+
+    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties))
+    assert read.id == created.id and plain(read.inputs)["memory"] == 4096
+
+    host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated.properties))
+    gone = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties))
+    assert gone.id == ""
+    settings = Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)
+    with AgentRunClient(settings) as client:
+        assert client.list_runtimes() == []
+
+
+def test_check_failures_over_grpc(host: provider_pb2_grpc.ResourceProviderStub) -> None:
+    bad = code_runtime()
+    bad["healthCheckConfiguration"]["timeoutSeconds"] = 60
+    checked = host.Check(
+        provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct({**bad, "__provider": PROVIDER}))
+    )
+    assert [(f.property, f.reason) for f in checked.failures] == [
+        ("healthCheckConfiguration.timeoutSeconds", "must be less than periodSeconds (30)")
+    ]
+
+
+def test_errors_end_with_one_clear_line(host: provider_pb2_grpc.ResourceProviderStub, emulator: Emulator) -> None:
+    emulator.fail_next("support-bot", "create", "image pull failed")
+    with pytest.raises(grpc.RpcError) as failed:
+        host.Create(provider_pb2.CreateRequest(urn=URN, properties=struct({**code_runtime(), "__provider": PROVIDER})))
+    details = failed.value.details()
+    last = details.strip().splitlines()[-1]
+    assert last.startswith("pulumi_agents._provider.ProviderError: runtime support-bot")
+    assert "CREATE_FAILED (image pull failed)" in last and "was deleted" in last
+    assert ACCESS_KEY_SECRET not in details and "sk-test-secret-value" not in details

@@ -1,0 +1,190 @@
+"""AgentRuntimeProvider against the emulator over loopback: CRUD, drift, faults, failures."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from pulumi_agents._provider import ProviderError
+from pulumi_agents._schema import UNKNOWN
+from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Settings
+from tests.conftest import Emulator
+from tests.runtimes import code_runtime
+
+provider = AgentRuntimeProvider()
+
+
+def client() -> AgentRunClient:
+    return AgentRunClient(Settings.from_sources())
+
+
+def create(props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    result = provider.create(props)
+    return result.id, result.outs
+
+
+def test_create_waits_for_ready_and_reports_outputs(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    assert runtime_id.startswith("ar-")
+    assert outs["status"] == "READY" and outs["agentRuntimeId"] == runtime_id
+    assert outs["agentRuntimeArn"].startswith("acs:agentrun:") and outs["agentRuntimeVersion"] == "1"
+    # The user's fields as the API reports them; API-filled defaults are not adopted.
+    assert outs["nasConfig"] == code_runtime()["nasConfig"]
+    assert "sessionConcurrencyLimitPerInstance" not in outs
+    assert client().get_runtime(runtime_id)["sessionConcurrencyLimitPerInstance"] == 100
+
+
+def test_no_diff_after_create(agentrun_env: Emulator) -> None:
+    props = code_runtime(sessionAffinityType="COOKIE", cpu=2.0)
+    _, outs = create(props)
+    reordered = code_runtime(sessionAffinityType="COOKIE", cpu=2)
+    reordered["codeConfiguration"] = dict(reversed(list(reordered["codeConfiguration"].items())))
+    diff = provider.diff("x", outs, reordered)
+    assert diff.changes is False and diff.replaces == []
+
+
+def test_read_reports_drift_and_refresh_keeps_it(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    client().update_runtime(runtime_id, {"memory": 4096, "description": "changed by hand"})
+    read = provider.read(runtime_id, outs)
+    assert read.id == runtime_id and read.outs["memory"] == 4096
+    assert "description" not in read.outs  # not managed by the program
+    diff = provider.diff(runtime_id, read.outs, code_runtime())
+    assert diff.changes is True and diff.replaces == []
+
+
+def test_update_sends_only_what_changed(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    client().update_runtime(runtime_id, {"description": "kept"})
+    time.sleep(1)
+    news = code_runtime(memory=4096)
+    news["healthCheckConfiguration"]["periodSeconds"] = 60
+    result = provider.update(runtime_id, outs, news)
+    remote = client().get_runtime(runtime_id)
+    assert remote["memory"] == 4096 and remote["healthCheckConfiguration"]["periodSeconds"] == 60
+    assert remote["description"] == "kept"  # not sent, so not overwritten
+    assert result.outs["agentRuntimeVersion"] == "3" and result.outs["status"] == "READY"
+
+
+def test_immutable_fields_replace(agentrun_env: Emulator) -> None:
+    _, outs = create(code_runtime())
+    renamed = provider.diff("x", outs, code_runtime(agentRuntimeName="renamed"))
+    assert renamed.replaces == ["agentRuntimeName"] and renamed.delete_before_replace is False
+    container = code_runtime(artifactType="Container", containerConfiguration={"image": "i"})
+    retyped = provider.diff("x", outs, container)
+    assert "artifactType" in retyped.replaces and retyped.delete_before_replace is True
+    assert provider.diff("x", outs, code_runtime(workspaceId="ws-2")).replaces == ["workspaceId"]
+
+
+def test_diff_semantics_without_api() -> None:
+    olds = code_runtime(
+        networkConfiguration={"networkMode": "PRIVATE", "vpcId": "v", "securityGroupId": "s", "vswitchIds": ["a", "b"]}
+    )
+    news = code_runtime(
+        networkConfiguration={"networkMode": "PRIVATE", "vpcId": "v", "securityGroupId": "s", "vswitchIds": ["b", "a"]}
+    )
+    assert provider.diff("x", olds, news).changes is False  # vswitchIds is a set
+    news["codeConfiguration"]["command"] = ["main.py", "python"]
+    assert provider.diff("x", olds, news).changes is True  # a command's order matters
+    env = code_runtime(environmentVariables={})
+    assert provider.diff("x", olds, env).changes is True  # removing an env var is a change
+    assert provider.diff("x", olds, code_runtime(memory=UNKNOWN)).changes is True
+    assert provider.diff("x", olds, {**olds, "waitTimeoutSeconds": 5}).changes is False
+
+
+def test_check_reports_paths_and_skips_unknowns() -> None:
+    bad = code_runtime(status="READY")
+    bad["nasConfig"]["mountPoints"][0]["mountDir"] = "relative"
+    result = provider.check({}, bad)
+    found = {(f.property, f.reason) for f in result.failures}
+    assert ("nasConfig.mountPoints[0].mountDir", "must be an absolute path") in found
+    assert ("status", "is an output and cannot be set") in found
+    assert provider.check({}, code_runtime(port=UNKNOWN, nasConfig=UNKNOWN)).failures == []
+
+
+def test_lost_create_answer_adopts_instead_of_duplicating(
+    agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "1")
+    agentrun_env.fault(kind="lost", method="POST", path="/2025-09-10/agents/runtimes", seconds=2)
+    runtime_id, outs = create(code_runtime())
+    assert outs["status"] == "READY"
+    assert [r["agentRuntimeId"] for r in client().list_runtimes()] == [runtime_id]
+
+
+def test_create_answered_with_5xx_after_it_took_effect(agentrun_env: Emulator) -> None:
+    agentrun_env.fault(kind="lost", method="POST", path="/2025-09-10/agents/runtimes", seconds=0)
+    runtime_id, _ = create(code_runtime())
+    assert [r["agentRuntimeId"] for r in client().list_runtimes()] == [runtime_id]
+
+
+def test_throttling_and_5xx_are_retried(agentrun_env: Emulator) -> None:
+    agentrun_env.fault(
+        kind="status", status=429, retryAfter=0.2, method="POST", times=2, path="/2025-09-10/agents/runtimes"
+    )
+    agentrun_env.fault(kind="status", status=503, method="GET", times=3, path="/2025-09-10/agents/runtimes/")
+    runtime_id, outs = create(code_runtime())
+    assert outs["status"] == "READY"
+    assert len(client().list_runtimes()) == 1
+
+
+def test_failed_create_is_reported_and_cleaned_up(agentrun_env: Emulator) -> None:
+    agentrun_env.fail_next("support-bot", "create", "image pull failed: unauthorized")
+    with pytest.raises(ProviderError) as failed:
+        provider.create(code_runtime())
+    message = str(failed.value)
+    assert "CREATE_FAILED (image pull failed: unauthorized)" in message
+    assert "was deleted" in message
+    assert client().list_runtimes() == []
+
+
+def test_failed_update_is_reported(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    agentrun_env.fail_next("support-bot", "update", "out of capacity")
+    with pytest.raises(ProviderError, match="UPDATE_FAILED \\(out of capacity\\)"):
+        provider.update(runtime_id, outs, code_runtime(memory=4096))
+
+
+def test_name_taken_outside_the_stack(agentrun_env: Emulator) -> None:
+    create(code_runtime())
+    with pytest.raises(ProviderError, match="exists outside this stack"):
+        provider.create(code_runtime())
+
+
+def test_deleted_behind_our_back(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    client().delete_runtime(runtime_id)
+    assert provider.read(runtime_id, outs).id == ""  # DELETING counts as gone
+    time.sleep(1)
+    assert provider.read(runtime_id, outs).id == ""
+    provider.delete(runtime_id, outs)  # a 404 on delete is success
+
+
+def test_delete_waits_until_gone(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime())
+    provider.delete(runtime_id, outs)
+    assert client().list_runtimes() == []
+
+
+def test_bad_credentials_are_not_mistaken_for_a_deleted_resource(
+    agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime_id, outs = create(code_runtime())
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "unknown-key")
+    with pytest.raises(ProviderError, match="InvalidAccessKeyId.NotFound") as refused:
+        provider.read(runtime_id, outs)
+    assert "test-access-key-secret" not in str(refused.value)
+
+
+def test_missing_credentials_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ProviderError, match="agentrun:accessKeyId"):
+        provider.create(code_runtime())
+
+
+def test_wait_timeout_is_clear(agentrun_env: Emulator) -> None:
+    with pytest.raises(ProviderError, match="timed out after .* waiting for runtime support-bot"):
+        provider.create(code_runtime(waitTimeoutSeconds=0.1))
