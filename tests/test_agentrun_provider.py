@@ -125,7 +125,7 @@ def test_throttling_and_5xx_are_retried(agentrun_env: Emulator) -> None:
         kind="status", status=429, retryAfter=0.2, method="POST", times=2, path="/2025-09-10/agents/runtimes"
     )
     agentrun_env.fault(kind="status", status=503, method="GET", times=3, path="/2025-09-10/agents/runtimes/")
-    runtime_id, outs = create(code_runtime())
+    _, outs = create(code_runtime())
     assert outs["status"] == "READY"
     assert len(client().list_runtimes()) == 1
 
@@ -173,7 +173,7 @@ def test_bad_credentials_are_not_mistaken_for_a_deleted_resource(
 ) -> None:
     runtime_id, outs = create(code_runtime())
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "unknown-key")
-    with pytest.raises(ProviderError, match="InvalidAccessKeyId.NotFound") as refused:
+    with pytest.raises(ProviderError, match=r"InvalidAccessKeyId\.NotFound") as refused:
         provider.read(runtime_id, outs)
     assert "test-access-key-secret" not in str(refused.value)
 
@@ -186,5 +186,5 @@ def test_missing_credentials_say_what_to_set(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_wait_timeout_is_clear(agentrun_env: Emulator) -> None:
-    with pytest.raises(ProviderError, match="timed out after .* waiting for runtime support-bot"):
+    with pytest.raises(ProviderError, match=r"timed out after .* waiting for runtime support-bot"):
         provider.create(code_runtime(waitTimeoutSeconds=0.1))
