@@ -28,14 +28,21 @@ def emulator(
     transition_seconds: Annotated[float, typer.Option(help="How long CREATING/UPDATING/DELETING last.")] = 2.0,
     access_key_id: Annotated[str, typer.Option(help="AgentRun access key id accepted.")] = "test-access-key-id",
     access_key_secret: Annotated[str, typer.Option(help="AgentRun access key secret.")] = "test-access-key-secret",
+    qoder_token: Annotated[str, typer.Option(help="Qoder bearer token accepted.")] = "test-qoder-token",
+    aiae_api_key: Annotated[str, typer.Option(help="API key accepted by published AIAE agents.")] = "test-api-key",
 ) -> None:
-    """Serve the emulated APIs on one port (AgentRun under /2025-09-10)."""
+    """Serve the emulated APIs on one port: AgentRun under /2025-09-10, Qoder under /api/v1/cloud,
+    published AIAE agents under /v1/routes/open."""
     import uvicorn
 
     from pulumi_agents.emulator import EmulatorConfig, create_app
 
     config = EmulatorConfig(
-        data_dir=data, transition_seconds=transition_seconds, access_keys={access_key_id: access_key_secret}
+        data_dir=data,
+        transition_seconds=transition_seconds,
+        access_keys={access_key_id: access_key_secret},
+        qoder_tokens={qoder_token},
+        aiae_api_keys={aiae_api_key},
     )
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
 

@@ -20,6 +20,8 @@ class EmulatorConfig:
     transition_seconds: float = 2.0
     access_keys: dict[str, str] = field(default_factory=lambda: {"test-access-key-id": "test-access-key-secret"})
     region: str = "cn-hangzhou"
+    qoder_tokens: set[str] = field(default_factory=lambda: {"test-qoder-token"})
+    aiae_api_keys: set[str] = field(default_factory=lambda: {"test-api-key"})
 
 
 def create_app(config: EmulatorConfig | None = None) -> FastAPI:
