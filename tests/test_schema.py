@@ -256,7 +256,7 @@ REJECTED = [
         "env var bad name",
         "environmentVariables",
         {"BAD-NAME": "x"},
-        "environmentVariables: environment variable names must match",
+        "environmentVariables.BAD-NAME: environment variable names must match",
     ),
     ("unknown language", "codeConfiguration.language", "ruby3", "codeConfiguration.language: must be one of"),
     (

@@ -17,7 +17,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from pulumi_agents._schema import _contains_unknown, definition, resolve
+from pulumi_agents._schema import _contains_unknown, branch, definition, resolve
 
 
 def _sort_key(value: Any) -> str:
@@ -26,7 +26,7 @@ def _sort_key(value: Any) -> str:
 
 def normalize(value: Any, node: Mapping[str, Any], shape: Any = None) -> Any:
     """``value`` in canonical form; with ``shape``, schema-object keys absent from it are dropped."""
-    node = resolve(node)
+    node = branch(node, value)
     if isinstance(value, Mapping):
         props = node.get("properties")
         if props is None:  # a free-form map: every key matters
@@ -79,7 +79,7 @@ def changed_properties(type_name: str, olds: Mapping[str, Any], news: Mapping[st
 
 
 def _view(api: Any, given: Any, node: Mapping[str, Any]) -> Any:
-    node = resolve(node)
+    node = branch(node, given)
     if node.get("writeOnly"):
         return given  # the API masks it (e.g. "abc***"): what was sent is the truth we have
     if isinstance(api, Mapping) and isinstance(given, Mapping) and "properties" in node:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pulumi_agents._naming import coerce, to_snake
+from pulumi_agents._naming import coerce, python_name
 from pulumi_agents._schema import definition, resolve
 
 
@@ -49,6 +49,8 @@ class Fields:
 @cache
 def fields(type_name: str) -> Fields:
     props: dict[str, Any] = definition(type_name)["properties"]
+    # The x-resource-id output is the Pulumi resource id itself, never a property.
+    props = {k: v for k, v in props.items() if not v.get("x-resource-id")}
     outputs = tuple(k for k, v in props.items() if v.get("readOnly"))
     options = tuple(k for k, v in props.items() if v.get("x-provider-option"))
     inputs = tuple(k for k in props if k not in outputs and k not in options)
@@ -58,5 +60,5 @@ def fields(type_name: str) -> Fields:
         outputs=outputs,
         options=options,
         secret=tuple(k for k in inputs if _has_secret(props[k])),
-        python={to_snake(k): k for k, v in props.items() if not v.get("deprecated")},
+        python={python_name(k, v): k for k, v in props.items() if not v.get("deprecated")},
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from pulumi_agents._schema import definition, resolve, schema
+from pulumi_agents._schema import branch, definition, resolve, schema
 
 _BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -22,14 +22,16 @@ def to_snake(wire_name: str) -> str:
     return _BOUNDARY.sub("_", wire_name).lower()
 
 
-def _properties(node: Mapping[str, Any]) -> Mapping[str, Any]:
-    props: Mapping[str, Any] = resolve(node).get("properties", {})
-    return props
+def python_name(wire_name: str, node: Mapping[str, Any]) -> str:
+    """The Python name of a property: ``x-python-name`` if the schema gives one, else derived."""
+    override = node.get("x-python-name")
+    return str(override) if override else to_snake(wire_name)
 
 
 def _python_names(node: Mapping[str, Any]) -> dict[str, str]:
     """Python name -> wire name for one object node. Deprecated spellings get no Python name."""
-    return {to_snake(k): k for k, v in _properties(node).items() if not v.get("deprecated")}
+    props: Mapping[str, Any] = resolve(node).get("properties", {})
+    return {python_name(k, v): k for k, v in props.items() if not v.get("deprecated")}
 
 
 def to_wire(value: Any, node: Mapping[str, Any]) -> Any:
@@ -37,7 +39,7 @@ def to_wire(value: Any, node: Mapping[str, Any]) -> Any:
 
     Wire names are accepted as they are; unknown keys are kept so that `check` can name them.
     """
-    node = resolve(node)
+    node = branch(node, value)
     if isinstance(value, Mapping) and "properties" in node:
         names = _python_names(node)
         props = node["properties"]
@@ -73,7 +75,7 @@ def output_name(wire_name: str) -> str:
 
 def coerce(value: Any, node: Mapping[str, Any]) -> Any:
     """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles)."""
-    node = resolve(node)
+    node = branch(node, value)
     if isinstance(value, float) and node.get("type") == "integer" and value.is_integer():
         return int(value)
     if isinstance(value, Mapping):

@@ -58,6 +58,17 @@ def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return node
 
 
+def branch(node: Mapping[str, Any], value: Any) -> Mapping[str, Any]:
+    """The schema that describes ``value``: ``node`` itself, or the object branch of an anyOf/oneOf
+    when ``value`` is an object (``model`` may be a string or an object)."""
+    node = resolve(node)
+    if isinstance(value, Mapping):
+        for option in node.get("anyOf", node.get("oneOf", [])):
+            if "properties" in resolve(option):
+                return resolve(option)
+    return node
+
+
 def format_path(parts: Sequence[str | int]) -> str:
     out = ""
     for part in parts:
@@ -142,6 +153,8 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 yield [*path, name], f"is not a known property{hint}"
         return
+    if "propertyNames" in error.absolute_schema_path and isinstance(inst, str):
+        path = [*path, inst]  # name the offending key, not just its map
     if custom:
         yield path, str(custom)
         return
