@@ -15,6 +15,7 @@ import pytest
 
 ACCESS_KEY_ID = "test-access-key-id"
 ACCESS_KEY_SECRET = "test-access-key-secret"
+QODER_TOKEN = "test-qoder-token"
 TRANSITION_SECONDS = 0.5
 
 
@@ -97,6 +98,14 @@ def agentrun_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulato
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
     monkeypatch.setenv("AGENTRUN_ENDPOINT", emulator.url)
     monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    return emulator
+
+
+@pytest.fixture
+def qoder_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Point the Qoder provider at the emulator through QODER_PAT and QODER_BASE_URL."""
+    monkeypatch.setenv("QODER_PAT", QODER_TOKEN)
+    monkeypatch.setenv("QODER_BASE_URL", emulator.url + "/api/v1/cloud")
     return emulator
 
 

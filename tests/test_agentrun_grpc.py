@@ -6,57 +6,34 @@ configured from stack config, and called from the host's worker threads.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import subprocess
-import sys
 from collections.abc import Iterator
-from typing import Any
 
 import dill
 import grpc
 import pytest
-from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Credentials, Settings
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+from tests.provider_host import plain, provider_host, struct
 from tests.runtimes import code_runtime
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/agentrun:AgentRuntime::bot"
 PROVIDER = serialize_provider(AgentRuntimeProvider())
 
 
-def struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(props, {}))
-
-
-def plain(message: struct_pb2.Struct) -> dict[str, Any]:
-    return dict(rpc.deserialize_properties(message))
-
-
 @pytest.fixture
 def host(emulator: Emulator) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    # A clean environment: credentials come only from stack config, as in a real stack.
-    env = {"PATH": "/usr/bin:/bin", "PULUMI_PROJECT": "proj"}
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE, env=env)
-    assert process.stdout is not None
-    port = int(process.stdout.readline())
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    stub = provider_pb2_grpc.ResourceProviderStub(channel)
     config = {
         "agentrun:accessKeyId": ACCESS_KEY_ID,
         "agentrun:accessKeySecret": ACCESS_KEY_SECRET,
         "agentrun:endpoint": emulator.url,
         "agentrun:region": "cn-hangzhou",
     }
-    stub.Configure(provider_pb2.ConfigureRequest(args=struct(config)))
-    yield stub
-    channel.close()
-    process.terminate()
-    process.wait(10)
+    with provider_host(config) as stub:
+        yield stub
 
 
 def test_provider_pickles_small_and_by_reference() -> None:

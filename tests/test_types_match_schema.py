@@ -9,10 +9,16 @@ import pytest
 from pulumi_agents._fields import fields
 from pulumi_agents._naming import coerce, to_snake, to_wire
 from pulumi_agents._schema import definition, resolve
-from pulumi_agents.agentrun import types
+from pulumi_agents.agentrun import types as agentrun_types
+from pulumi_agents.qoder import types as qoder_types
 
 # TypedDict -> the schema definition it mirrors.
-PAIRS = {name.removesuffix("Args"): getattr(types, name) for name in dir(types) if name.endswith("Args")}
+PAIRS = {
+    name.removesuffix("Args"): getattr(module, name)
+    for module in (agentrun_types, qoder_types)
+    for name in dir(module)
+    if name.endswith("Args") and isinstance(getattr(module, name), type)
+}
 
 
 def _typed_fields(td: Any) -> tuple[set[str], set[str]]:
@@ -22,7 +28,11 @@ def _typed_fields(td: Any) -> tuple[set[str], set[str]]:
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_typed_dict_matches_definition(name: str) -> None:
     node = definition(name)
-    props = {k: v for k, v in node["properties"].items() if not v.get("deprecated") and not v.get("readOnly")}
+    props = {
+        k: v
+        for k, v in node["properties"].items()
+        if not v.get("deprecated") and not v.get("readOnly") and not v.get("x-internal")
+    }
     names, required = _typed_fields(PAIRS[name])
     assert names == {to_snake(k) for k in props}
     assert required == {to_snake(k) for k in node.get("required", [])}
@@ -45,15 +55,19 @@ def test_every_object_definition_has_a_typed_dict() -> None:
                 walk(value)
 
     walk(definition("AgentRuntime"))
+    walk(definition("Agent"))
     objects = {n for n in reachable if resolve(definition(n)).get("type") == "object"}
     assert objects <= set(PAIRS)
 
 
 def test_resource_outputs_are_the_read_only_fields() -> None:
-    from pulumi_agents.agentrun.resource import AgentRuntime
+    from pulumi_agents.agentrun import AgentRuntime
+    from pulumi_agents.qoder import Agent
 
-    annotated = {k for k, v in AgentRuntime.__annotations__.items() if "Output" in str(v)}
-    assert annotated == {to_snake(k) for k in fields("AgentRuntime").outputs}
+    for resource, type_name in ((AgentRuntime, "AgentRuntime"), (Agent, "Agent")):
+        annotated = {k for k, v in resource.__annotations__.items() if "Output" in str(v)}
+        assert annotated == {to_snake(k) for k in fields(type_name).outputs}
+    assert isinstance(Agent.agent_id, property)  # the resource id, under the name the issue gives
 
 
 def test_snake_names() -> None:

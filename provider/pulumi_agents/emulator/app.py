@@ -12,6 +12,8 @@ from pulumi_agents.agentrun.emulator import routes as agentrun_routes
 from pulumi_agents.agentrun.emulator.state import AgentRunState
 from pulumi_agents.emulator.faults import Fault, FaultMiddleware, Faults
 from pulumi_agents.emulator.store import Store
+from pulumi_agents.qoder.emulator import routes as qoder_routes
+from pulumi_agents.qoder.emulator.state import QoderState
 
 
 @dataclass
@@ -31,6 +33,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app = FastAPI(title="pulumi-agents emulator", docs_url=None, redoc_url=None, openapi_url=None)
     agentrun = AgentRunState(store, transition_seconds=config.transition_seconds, region=config.region)
     app.include_router(agentrun_routes.router(agentrun, config.access_keys))
+    app.include_router(qoder_routes.router(QoderState(store), config.qoder_tokens))
 
     @app.get("/_emulator/health")
     async def health() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Qoder cloud agents, emulated: state in ``state.py``, HTTP in ``routes.py``."""

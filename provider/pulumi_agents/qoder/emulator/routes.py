@@ -1,0 +1,123 @@
+"""Qoder cloud agents over HTTP under /api/v1/cloud: bearer auth, envelopes, idempotency."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
+
+PREFIX = "/api/v1/cloud"
+
+
+def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"request-id": f"req_{uuid.uuid4().hex}"})
+
+
+def router(state: QoderState, tokens: set[str]) -> APIRouter:
+    api = APIRouter(prefix=PREFIX)
+
+    def token_of(request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token not in tokens:
+            raise QoderError(401, "authentication_error", "invalid or expired personal access token")
+        return token
+
+    async def body_of(request: Request) -> tuple[bytes, dict[str, Any]]:
+        raw = await request.body()
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            raise QoderError(400, "invalid_request_error", "body is not valid JSON") from None
+        if not isinstance(parsed, dict):
+            raise QoderError(400, "invalid_request_error", "body must be a JSON object")
+        return raw, parsed
+
+    async def handle(
+        request: Request, operation: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]], *, keyed: bool
+    ) -> JSONResponse:
+        try:
+            token = token_of(request)
+            raw, body = await body_of(request)
+            if not keyed:
+                return _answer(*operation(body))
+            key = request.headers.get("idempotency-key")
+            return _answer(
+                *state.idempotent(
+                    token, key, request.method, request.url.path, canonical_body(raw), lambda: operation(body)
+                )
+            )
+        except QoderError as exc:
+            return _answer(exc.status, exc.body())
+
+    def extended(request: Request) -> bool:
+        return request.headers.get("x-cas-include-extended", "").lower() == "true"
+
+    @api.post("/agents")
+    async def create(request: Request) -> JSONResponse:
+        return await handle(request, lambda body: (201, state.view(state.create(body), extended=True)), keyed=True)
+
+    @api.get("/agents")
+    async def list_agents(request: Request) -> JSONResponse:
+        q = request.query_params
+
+        def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            try:
+                limit = int(q.get("limit") or 20)
+            except ValueError:
+                raise QoderError(400, "invalid_request_error", "limit must be a number", "limit") from None
+            if not 1 <= limit <= 100:
+                raise QoderError(400, "invalid_request_error", "limit must be between 1 and 100", "limit")
+            page = state.list(
+                include_archived=q.get("include_archived") == "true",
+                limit=limit,
+                after_id=q.get("after_id"),
+                before_id=q.get("before_id"),
+            )
+            page["data"] = [state.view(a, extended=extended(request)) for a in page["data"]]
+            return 200, page
+
+        return await handle(request, run, keyed=False)
+
+    @api.get("/agents/{agent_id}")
+    async def get(agent_id: str, request: Request) -> JSONResponse:
+        version = request.query_params.get("version")
+
+        def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            if version is not None and not version.isdigit():
+                raise QoderError(400, "invalid_request_error", "version must be a number", "version")
+            agent = state.get(agent_id, int(version) if version else None)
+            return 200, state.view(agent, extended=extended(request))
+
+        return await handle(request, run, keyed=False)
+
+    async def update(agent_id: str, request: Request) -> JSONResponse:
+        return await handle(
+            request, lambda body: (200, state.view(state.update(agent_id, body), extended=True)), keyed=True
+        )
+
+    # Most docs update with PUT; the SDK and one doc use POST.
+    api.add_api_route("/agents/{agent_id}", update, methods=["PUT", "POST"])
+
+    @api.post("/agents/{agent_id}/archive")
+    async def archive(agent_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _b: (200, state.view(state.archive(agent_id), extended=True)), keyed=True)
+
+    @api.delete("/agents/{agent_id}")
+    async def delete(agent_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _b: (200, state.delete(agent_id)), keyed=True)
+
+    @api.get("/agents/{agent_id}/versions")
+    async def versions(agent_id: str, request: Request) -> JSONResponse:
+        def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            found = [state.view(v, extended=extended(request)) for v in state.versions(agent_id)]
+            return 200, {"data": found, "first_id": None, "last_id": None, "has_more": False}
+
+        return await handle(request, run, keyed=False)
+
+    return api

@@ -1,0 +1,154 @@
+"""The dynamic provider behind ``qoder.Agent``: versioned, idempotent, archive-aware.
+
+- create sends an Idempotency-Key derived from the resource (project/stack/name) and its
+  inputs, so a create retried after a lost answer returns the same agent;
+- update sends the ``version`` from the state: a change made behind Pulumi's back makes the
+  service answer 409, reported as drift (refresh first), never overwritten;
+- an agent archived behind Pulumi's back shows as drift and is replaced (it cannot be updated);
+- delete archives (default) or deletes, per resource (``onDelete``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi.dynamic
+
+from pulumi_agents import _provider
+from pulumi_agents._diff import changed_properties, managed_view
+from pulumi_agents._fields import fields
+from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+from pulumi_agents.qoder.client import QoderClient, Settings, idempotency_key
+
+TYPE = "Agent"
+CONFIG_KEYS = ["qoder:token", "qoder:baseUrl", "qoder:httpTimeout"]
+
+# The API keeps fields an update leaves out, so a field the program stops setting is cleared
+# explicitly. (metadata is a patch: its keys are sent as null instead.) name and model
+# cannot be cleared, and are required anyway.
+CLEARED = {"description": "", "instructions": "", "tools": [], "mcp_servers": [], "skills": []}
+
+
+def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
+    """One spelling per meaning: model "x" is {"id": "x"}; `system` is the older `instructions`."""
+    out = dict(props)
+    if isinstance(out.get("model"), str):
+        out["model"] = {"id": out["model"]}
+    if "instructions" not in out and "system" in out:
+        out["instructions"] = out["system"]
+    return out
+
+
+def _changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(fields whose value changed, fields the program no longer sets)."""
+    spec = fields(TYPE)
+    new = spec.wire_inputs(news)
+    changed = changed_properties(TYPE, _canonical(olds), _canonical(new))
+    removed = [k for k in [*CLEARED, "metadata"] if k in olds and k not in new]
+    return changed, removed
+
+
+class AgentProvider(pulumi.dynamic.ResourceProvider):
+    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        _provider.remember_config(req.config, CONFIG_KEYS)
+
+    @staticmethod
+    def _client() -> QoderClient:
+        return QoderClient(Settings.from_sources(_provider.stack_config()))
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        return _provider.check(TYPE, news)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        if olds.get("archived"):
+            # Archived behind our back: it cannot be updated any more, so replace it.
+            return pulumi.dynamic.DiffResult(changes=True, replaces=["archived"], delete_before_replace=False)
+        changed, removed = _changes(olds, news)
+        return pulumi.dynamic.DiffResult(changes=bool(changed or removed), replaces=[], delete_before_replace=False)
+
+    @_provider.clean_errors
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        body = fields(TYPE).wire_inputs(props)
+        seed = props.get("idempotencySeed")
+        with self._client() as client:
+            agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
+            current = self._current(client, agent["id"])
+            if current is None or current.get("archived"):
+                # The key replayed an agent made earlier from the same inputs (within the
+                # service's 24 h) that has since been archived or deleted: make a new one.
+                agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
+                current = self._current(client, agent["id"]) or agent
+        return pulumi.dynamic.CreateResult(agent["id"], self._outputs(props, current))
+
+    @_provider.clean_errors
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        with self._client() as client:
+            agent = self._current(client, id_)
+        if agent is None:
+            return pulumi.dynamic.ReadResult("", {})
+        outs = self._outputs(props, agent)
+        inputs = {k: v for k, v in outs.items() if k not in fields(TYPE).outputs}
+        return pulumi.dynamic.ReadResult(id_, outs, inputs)
+
+    @_provider.clean_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        new = fields(TYPE).wire_inputs(news)
+        changed, removed = _changes(olds, news)
+        body: dict[str, Any] = {k: new[k] for k in changed}
+        body |= {k: v for k, v in CLEARED.items() if k in removed}
+        if "metadata" in changed or "metadata" in removed:
+            old_meta, new_meta = olds.get("metadata") or {}, new.get("metadata") or {}
+            body["metadata"] = {**{k: None for k in old_meta if k not in new_meta}, **new_meta}
+        with self._client() as client:
+            if body:
+                body["version"] = olds.get("version")
+                key = idempotency_key(news.get("idempotencySeed"), id_, body)
+                try:
+                    client.update_agent(id_, body, idempotency_key=key)
+                except ConflictError as exc:
+                    raise self._drifted(client, id_, olds, exc) from None
+            agent = client.get_agent(id_)
+        return pulumi.dynamic.UpdateResult(self._outputs(news, agent))
+
+    @_provider.clean_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with self._client() as client:
+            try:
+                if props.get("onDelete") == "delete":
+                    client.delete_agent(id_)
+                else:
+                    client.archive_agent(id_)
+            except NotFoundError:
+                return
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _current(client: QoderClient, agent_id: str) -> dict[str, Any] | None:
+        try:
+            return client.get_agent(agent_id)
+        except NotFoundError:
+            return None
+
+    @staticmethod
+    def _drifted(client: QoderClient, agent_id: str, olds: Mapping[str, Any], exc: ApiError) -> ApiError:
+        current = AgentProvider._current(client, agent_id) or {}
+        return ConflictError(
+            exc.service,
+            exc.operation,
+            exc.status,
+            exc.code,
+            f"agent {agent_id} was changed outside Pulumi (the state has version {olds.get('version')}, "
+            f"the service has version {current.get('version', '?')}): run `pulumi refresh` to take in that "
+            f"change, then `pulumi up` to apply yours ({exc.message})",
+            exc.request_id,
+        )
+
+    @staticmethod
+    def _outputs(inputs: Mapping[str, Any], agent: Mapping[str, Any]) -> dict[str, Any]:
+        spec = fields(TYPE)
+        outs = managed_view(TYPE, agent, spec.wire_inputs(inputs))
+        outs.update({k: agent[k] for k in spec.outputs if k in agent})
+        outs.update({k: inputs[k] for k in spec.options if inputs.get(k) is not None})
+        return outs

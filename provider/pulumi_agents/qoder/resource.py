@@ -1,0 +1,54 @@
+"""``qoder.Agent``: a Qoder cloud agent as a Pulumi resource."""
+
+from __future__ import annotations
+
+from typing import Any, Unpack
+
+import pulumi
+
+from pulumi_agents._resource import SchemaResource
+from pulumi_agents.qoder.provider import AgentProvider
+from pulumi_agents.qoder.types import AgentArgs
+
+
+class Agent(SchemaResource, module="qoder", name="Agent"):
+    """A Qoder cloud agent.
+
+    Example::
+
+        bot = qoder.Agent("doc-helper",
+            name="doc-test-agent",
+            model="ultimate",                      # or {"id": "ultimate", "effort": "high"}
+            instructions="You help with documentation.",
+            tools=[{"type": "agent_toolset_20260401", "enabled_tools": ["Bash", "Read", "Grep"]}],
+            mcp_servers=[{"type": "url", "name": "weather", "url": "https://mcp.example.com/sse"}],
+            metadata={"team": "docs"})
+        pulumi.export("agent_id", bot.agent_id)
+
+    Every change is an in-place update that bumps ``version``. Removing ``tools``,
+    ``mcp_servers``, ``skills``, ``description`` or ``instructions`` clears them; removing a
+    ``metadata`` key deletes it. ``on_delete`` says what destroying does: ``"archive"`` (the
+    default: the agent and its versions stay readable, no admin token needed) or ``"delete"``
+    (permanent). Neither can be undone. An agent archived outside Pulumi is replaced.
+    """
+
+    _type_name = "Agent"
+
+    version: pulumi.Output[int]
+    archived: pulumi.Output[bool]
+    archived_at: pulumi.Output[str | None]
+    created_at: pulumi.Output[str]
+    updated_at: pulumi.Output[str]
+    default_environment: pulumi.Output[str]
+    system: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentArgs]
+    ) -> None:
+        seed = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        super().__init__(AgentProvider(), resource_name, {**dict[str, Any](args), "idempotency_seed": seed}, opts)
+
+    @property
+    def agent_id(self) -> pulumi.Output[str]:
+        """The agent's id (``agent_...``), which is also this resource's id."""
+        return self.id
