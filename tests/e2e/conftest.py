@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSPHRASE = "e2e-passphrase"
@@ -36,7 +36,13 @@ class Stack:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         }
-        for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "AGENTRUN_ENDPOINT"):
+        for name in (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "AGENTRUN_ENDPOINT",
+            "QODER_PAT",
+            "QODER_BASE_URL",
+        ):
             self.env.pop(name, None)  # credentials come from stack config only
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -79,4 +85,6 @@ def make_stack(name: str, tmp_path: Path, emulator: Emulator) -> Stack:
     stack.config("agentrun:endpoint", emulator.url)
     stack.config("agentrun:accessKeyId", ACCESS_KEY_ID, secret=True)
     stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
+    stack.config("qoder:baseUrl", emulator.url + "/api/v1/cloud")
+    stack.config("qoder:token", QODER_TOKEN, secret=True)
     return stack

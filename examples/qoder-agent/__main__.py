@@ -1,0 +1,36 @@
+"""A Qoder cloud agent with tools, MCP servers, a skill and metadata.
+
+Stack config: qoder:token (secret) and qoder:baseUrl (the China endpoint by default);
+optional: team, instructions, agentName. Against the local emulator: see the README.
+"""
+
+import pulumi
+
+from pulumi_agents import qoder
+
+config = pulumi.Config()
+
+agent = qoder.Agent(
+    "doc-helper",
+    name=config.get("agentName") or "doc-test-agent",
+    model={"id": "ultimate", "effort": "high"},
+    instructions=config.get("instructions") or "You help with documentation.",
+    description="Answers questions about our docs",
+    tools=[
+        {
+            "type": "agent_toolset_20260401",
+            "enabled_tools": ["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch"],
+        }
+    ],
+    mcp_servers=[
+        {"type": "url", "name": "weather", "url": "https://mcp.example.com/sse"},
+        {"type": "url", "name": "tickets", "url": "https://tickets.example.com/mcp"},
+    ],
+    skills=[{"type": "custom", "skill_id": "skill_docs_style"}],
+    metadata={"team": config.get("team") or "docs", "owner": "platform"},
+    on_delete="archive",
+)
+
+pulumi.export("agent_id", agent.agent_id)
+pulumi.export("version", agent.version)
+pulumi.export("archived", agent.archived)
