@@ -48,3 +48,10 @@ def test_unknown_type(tmp_path: Path) -> None:
     result = run("--type", "Nope", str(tmp_path / "a.yaml"))
     assert result.returncode == 2
     assert "no definition 'Nope'" in result.stderr
+
+
+def test_the_examples_config_files_are_valid() -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for folder, type_name in (("agentrun-runtime", "AgentRuntime"), ("qoder-agent", "Agent")):
+        result = run("--type", type_name, str(examples / folder / "config.example.yaml"))
+        assert result.returncode == 0, result.stdout
