@@ -118,7 +118,11 @@ _Validator = validators.extend(Draft202012Validator, {"x-less-than": _less_than,
 def _validator(type_name: str) -> Any:
     definition(type_name)  # a clear KeyError for an unknown type
     registry: Registry[Any] = Registry().with_resource("urn:pulumi-agents", Resource.from_contents(schema()))
-    return _Validator({"$ref": f"urn:pulumi-agents#/$defs/{type_name}"}, registry=registry)
+    return _Validator(
+        {"$ref": f"urn:pulumi-agents#/$defs/{type_name}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 # --- turning jsonschema's errors into one clear reason each --------------------------------
@@ -134,6 +138,9 @@ def _contains_unknown(value: Any) -> bool:
     return type(value).__name__ == "Unknown"
 
 
+_FORMATS = {"regex": "regular expression", "uri": "URI", "date-time": "date-time (RFC 3339)"}
+
+
 def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
     """(path, reason) pairs for one error; ``required`` names each missing property."""
     path: list[str | int] = list(error.absolute_path)
@@ -144,6 +151,12 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
         for name in value:
             if isinstance(inst, dict) and name not in inst:
                 yield [*path, name], f"is required ({custom})" if custom else "is required"
+        return
+    if kind == "dependentRequired" and isinstance(inst, dict):
+        for name, needed in value.items():
+            for other in needed:
+                if name in inst and other not in inst:
+                    yield [*path, other], f"is required with {name}"
         return
     if kind == "additionalProperties" and isinstance(inst, dict):
         known = list(error.schema.get("properties", {}))
@@ -173,6 +186,7 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
         "maxItems": lambda: f"must have at most {value} items",
         "maxProperties": lambda: f"must have at most {value} entries",
         "uniqueItems": lambda: "must not contain duplicates",
+        "format": lambda: f"must be a valid {_FORMATS.get(value, value)}",
     }
     yield path, reasons[kind]() if kind in reasons else error.message
 
