@@ -58,13 +58,17 @@ def send(
     what: str,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    stream: bool = False,
 ) -> httpx.Response:
-    """Send ``build()`` (rebuilt each attempt, so signatures stay fresh) until a final answer."""
+    """Send ``build()`` (rebuilt each attempt, so signatures stay fresh) until a final answer.
+
+    With ``stream`` the body is left unread: the caller reads it and closes the response.
+    """
     policy = policy or RetryPolicy()
     for attempt in range(policy.attempts):
         last = attempt == policy.attempts - 1
         try:
-            response = client.send(build())
+            response = client.send(build(), stream=stream)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             if last:
                 raise TransportError(f"{what}: cannot connect: {exc}") from None

@@ -10,6 +10,7 @@ import typer
 import yaml
 
 from pulumi_agents import _schema
+from pulumi_agents.aiae.cli import invoke
 
 app = typer.Typer(
     help="Pulumi resources for cloud AI agents: emulator and tools.",
@@ -75,3 +76,6 @@ def validate(
             typer.echo(f"{path}: {failure.path or '(root)'}: {failure.reason}")
             bad = True
     raise typer.Exit(1 if bad else 0)
+
+
+app.command()(invoke)

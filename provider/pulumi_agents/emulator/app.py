@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from pulumi_agents.agentrun.emulator import routes as agentrun_routes
 from pulumi_agents.agentrun.emulator.state import AgentRunState
+from pulumi_agents.aiae.emulator import routes as aiae_routes
+from pulumi_agents.aiae.emulator.state import AiaeState
 from pulumi_agents.emulator.faults import Fault, FaultMiddleware, Faults
 from pulumi_agents.emulator.store import Store
 from pulumi_agents.qoder.emulator import routes as qoder_routes
@@ -34,6 +36,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     agentrun = AgentRunState(store, transition_seconds=config.transition_seconds, region=config.region)
     app.include_router(agentrun_routes.router(agentrun, config.access_keys))
     app.include_router(qoder_routes.router(QoderState(store), config.qoder_tokens))
+    app.include_router(aiae_routes.router(AiaeState(store), config.aiae_api_keys))
 
     @app.get("/_emulator/health")
     async def health() -> dict[str, str]:

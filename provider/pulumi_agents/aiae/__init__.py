@@ -1,0 +1,46 @@
+"""Huawei Cloud AI-native application engine (AIAE): call a published agent, read its stream.
+
+>>> from pulumi_agents import aiae
+>>> client = aiae.AiaeClient("https://aiae.appstage.myhuaweicloud.com/v1/routes/open/<id>/execute",
+...                          api_key="...")                                      # doctest: +SKIP
+>>> result = client.invoke("What is the status of order 42?", user_id="u-1",
+...                        conversation_id="c-9")                               # doctest: +SKIP
+>>> result.text, [(c.name, c.status) for c in result.tool_calls]                # doctest: +SKIP
+
+From a shell: ``pulumi-agents invoke URL --query "..."`` (``aiae/cli.py``). The emulator serves
+agents at ``/v1/routes/open/{agent_id}/execute`` (``aiae/emulator``).
+"""
+
+from pulumi_agents.aiae.chunks import (
+    AnyChunk,
+    Chunk,
+    InvokeResult,
+    ModelResponseChunk,
+    OtherChunk,
+    ToolCall,
+    ToolHintChunk,
+    ToolInvokeChunk,
+)
+from pulumi_agents.aiae.client import AiaeClient, ChunkStream, Timeouts
+from pulumi_agents.aiae.errors import AiaeError, InvalidRequestError, MalformedChunkError, StreamError, StreamTimeout
+from pulumi_agents.aiae.request import AgentRequest
+
+__all__ = [
+    "AgentRequest",
+    "AiaeClient",
+    "AiaeError",
+    "AnyChunk",
+    "Chunk",
+    "ChunkStream",
+    "InvalidRequestError",
+    "InvokeResult",
+    "MalformedChunkError",
+    "ModelResponseChunk",
+    "OtherChunk",
+    "StreamError",
+    "StreamTimeout",
+    "Timeouts",
+    "ToolCall",
+    "ToolHintChunk",
+    "ToolInvokeChunk",
+]

@@ -1,0 +1,1 @@
+"""Published AIAE agents, emulated: state and scripts in ``state.py``, HTTP in ``routes.py``."""

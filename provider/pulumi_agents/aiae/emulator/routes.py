@@ -1,0 +1,136 @@
+"""Published AIAE agents over HTTP: bearer API keys, error bodies with HTTP 200, streamed answers.
+
+``POST /v1/routes/open/{agent_id}/execute`` with ``Authorization: Bearer <api key>`` answers
+with the scripted stream of ``state.py``. Framing: Server-Sent Events (``id:``, ``event:`` and
+``data:`` lines, blank line between events) unless the agent is published with
+``"framing": "ndjson"``; the ``Accept`` header overrides the agent's choice when it names only
+one of ``text/event-stream`` and ``application/x-ndjson``. A missing or unknown key is answered
+``{"error_code": "AIAE.22001001", ...}`` with HTTP 200, as the service does.
+
+Test control (loopback, no auth): ``POST /_emulator/aiae/agents`` publishes an agent (see
+``state.py``) and answers ``{"agent_id": ..., "path": "/v1/routes/open/<id>/execute"}``.
+
+    curl -N localhost:8765/v1/routes/open/demo-agent/execute -H 'Authorization: Bearer test-api-key' \\
+         -d '{"query": "hello [[tool-fail]]", "user_id": "u1", "conversation_id": "c1"}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Collection
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from pulumi_agents.aiae.emulator.state import (
+    AUTH_FAILED,
+    BAD_PARAMETER,
+    AiaeState,
+    Answer,
+    Cut,
+    Done,
+    Emit,
+    Framing,
+    Garbage,
+    Partial,
+    Pause,
+    Refused,
+)
+
+PATH = "/v1/routes/open/{agent_id}/execute"
+MEDIA_TYPES: dict[Framing, str] = {"sse": "text/event-stream", "ndjson": "application/x-ndjson"}
+
+
+class EmulatedCut(Exception):
+    """Raised inside the body generator: the server aborts the connection mid-body."""
+
+
+def _error(status: int, code: str, message: str, request_id: str) -> JSONResponse:
+    return JSONResponse(
+        {"error_code": code, "error_msg": message}, status_code=status, headers={"x-request-id": request_id}
+    )
+
+
+def _framing(accept: str, default: Framing) -> Framing:
+    accept = accept.lower()
+    sse, ndjson = "text/event-stream" in accept, "application/x-ndjson" in accept
+    if sse != ndjson:
+        return "sse" if sse else "ndjson"
+    return default
+
+
+def _frame(framing: Framing, number: int, event: str, text: str) -> bytes:
+    if framing == "ndjson":
+        return (text + "\n").encode()
+    return f"id: {number}\nevent: {event}\ndata: {text}\n\n".encode()
+
+
+async def _body(state: AiaeState, answer: Answer, framing: Framing) -> AsyncIterator[bytes]:
+    remembered = False
+    for number, step in enumerate(answer.steps, start=1):
+        if isinstance(step, Emit):
+            event = str(step.chunk.get("type") or "error")
+            yield _frame(framing, number, event, json.dumps(step.chunk, ensure_ascii=False))
+        elif isinstance(step, Garbage):
+            yield _frame(framing, number, "message", step.text)
+        elif isinstance(step, Partial):
+            yield (step.text if framing == "ndjson" else f"data: {step.text}").encode()
+            return
+        elif isinstance(step, Pause):
+            await asyncio.sleep(step.seconds)
+        elif isinstance(step, Cut):
+            raise EmulatedCut("the emulator drops this connection on purpose ([[cut]])")
+        elif isinstance(step, Done):
+            # Remember first: a client may stop reading at [DONE] and call again at once.
+            if answer.remember is not None:
+                state.remember(answer.remember)
+                remembered = True
+            yield b"[DONE]\n" if framing == "ndjson" else b"data: [DONE]\n\n"
+    if answer.remember is not None and not remembered:
+        state.remember(answer.remember)
+
+
+def _bearer(header: str | None) -> str:
+    scheme, _, token = (header or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def router(state: AiaeState, api_keys: Collection[str]) -> APIRouter:
+    api = APIRouter()
+
+    @api.post(PATH)
+    async def execute(agent_id: str, request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        key = _bearer(request.headers.get("authorization"))
+        if not key or key not in api_keys:
+            return _error(200, AUTH_FAILED, "authentication failed: invalid or missing API key", request_id)
+        try:
+            agent = state.agent(agent_id)
+            state.authorize(agent, key)
+            raw = await request.body()
+            try:
+                body: Any = json.loads(raw)
+            except ValueError:
+                raise Refused(200, BAD_PARAMETER, "bad parameter: the body is not valid JSON") from None
+            answer = state.answer(agent, body, request_id)
+        except Refused as exc:
+            return _error(exc.status, exc.code, exc.message, request_id)
+        framing = _framing(request.headers.get("accept", ""), agent.framing)
+        return StreamingResponse(
+            _body(state, answer, framing),
+            media_type=MEDIA_TYPES[framing],
+            headers={"x-request-id": request_id, "cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    @api.post("/_emulator/aiae/agents")
+    async def publish(request: Request) -> JSONResponse:
+        try:
+            agent = state.publish(json.loads(await request.body()))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"agent_id": agent.agent_id, "path": PATH.format(agent_id=agent.agent_id)})
+
+    return api
