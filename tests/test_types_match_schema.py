@@ -10,12 +10,13 @@ from pulumi_agents._fields import fields
 from pulumi_agents._naming import coerce, to_snake, to_wire
 from pulumi_agents._schema import definition, resolve
 from pulumi_agents.agentrun import types as agentrun_types
+from pulumi_agents.aiae import types as aiae_types
 from pulumi_agents.qoder import types as qoder_types
 
 # TypedDict -> the schema definition it mirrors.
 PAIRS = {
     name.removesuffix("Args"): getattr(module, name)
-    for module in (agentrun_types, qoder_types)
+    for module in (agentrun_types, qoder_types, aiae_types)
     for name in dir(module)
     if name.endswith("Args") and isinstance(getattr(module, name), type)
 }
@@ -56,15 +57,17 @@ def test_every_object_definition_has_a_typed_dict() -> None:
 
     walk(definition("AgentRuntime"))
     walk(definition("Agent"))
+    walk(definition("AgentSmokeTest"))
     objects = {n for n in reachable if resolve(definition(n)).get("type") == "object"}
     assert objects <= set(PAIRS)
 
 
 def test_resource_outputs_are_the_read_only_fields() -> None:
     from pulumi_agents.agentrun import AgentRuntime
+    from pulumi_agents.aiae import AgentSmokeTest
     from pulumi_agents.qoder import Agent
 
-    for resource, type_name in ((AgentRuntime, "AgentRuntime"), (Agent, "Agent")):
+    for resource, type_name in ((AgentRuntime, "AgentRuntime"), (Agent, "Agent"), (AgentSmokeTest, "AgentSmokeTest")):
         annotated = {k for k, v in resource.__annotations__.items() if "Output" in str(v)}
         assert annotated == {to_snake(k) for k in fields(type_name).outputs}
     assert isinstance(Agent.agent_id, property)  # the resource id, under the name the issue gives

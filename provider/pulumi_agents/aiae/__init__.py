@@ -7,6 +7,7 @@
 ...                        conversation_id="c-9")                               # doctest: +SKIP
 >>> result.text, [(c.name, c.status) for c in result.tool_calls]                # doctest: +SKIP
 
+In a stack: ``aiae.AgentSmokeTest(...)`` fails ``pulumi up`` unless the agent answers as expected.
 From a shell: ``pulumi-agents invoke URL --query "..."`` (``aiae/cli.py``). The emulator serves
 agents at ``/v1/routes/open/{agent_id}/execute`` (``aiae/emulator``).
 """
@@ -23,10 +24,16 @@ from pulumi_agents.aiae.chunks import (
 )
 from pulumi_agents.aiae.client import AiaeClient, ChunkStream, Timeouts
 from pulumi_agents.aiae.errors import AiaeError, InvalidRequestError, MalformedChunkError, StreamError, StreamTimeout
+from pulumi_agents.aiae.provider import AgentSmokeTestProvider
 from pulumi_agents.aiae.request import AgentRequest
+from pulumi_agents.aiae.resource import AgentSmokeTest
+from pulumi_agents.aiae.types import AgentSmokeTestArgs
 
 __all__ = [
     "AgentRequest",
+    "AgentSmokeTest",
+    "AgentSmokeTestArgs",
+    "AgentSmokeTestProvider",
     "AiaeClient",
     "AiaeError",
     "AnyChunk",
