@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.aiae_support import API_KEY as AIAE_API_KEY
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -42,6 +43,7 @@ class Stack:
             "AGENTRUN_ENDPOINT",
             "QODER_PAT",
             "QODER_BASE_URL",
+            "AIAE_API_KEY",
         ):
             self.env.pop(name, None)  # credentials come from stack config only
 
@@ -87,4 +89,6 @@ def make_stack(name: str, tmp_path: Path, emulator: Emulator) -> Stack:
     stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
     stack.config("qoder:baseUrl", emulator.url + "/api/v1/cloud")
     stack.config("qoder:token", QODER_TOKEN, secret=True)
+    stack.config("aiae:apiKey", AIAE_API_KEY, secret=True)
+    stack.config("aiaeAgentUrl", emulator.url + "/v1/routes/open/demo-agent/execute")
     return stack

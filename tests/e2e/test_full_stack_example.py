@@ -1,0 +1,55 @@
+"""examples/full-stack under the real engine: a runtime, an agent and a smoke test wired through
+outputs; a runtime change re-runs the smoke test through its triggers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
+from pulumi_agents.qoder import QoderClient
+from pulumi_agents.qoder import Settings as QoderSettings
+from tests.aiae_support import API_KEY
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
+from tests.e2e.conftest import make_stack
+
+
+def runtimes(emulator: Emulator) -> list[dict[str, object]]:
+    with AgentRunClient(Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)) as client:
+        return client.list_runtimes()
+
+
+def agents(emulator: Emulator) -> list[dict[str, object]]:
+    settings = QoderSettings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud")
+    with QoderClient(settings) as client:
+        return list(client.list_agents(include_archived=True))
+
+
+def test_full_stack_example(tmp_path: Path, emulator: Emulator) -> None:
+    stack = make_stack("full-stack", tmp_path, emulator)
+    assert "+ 4 to create" in stack.pulumi("preview").stdout
+
+    stack.pulumi("up", "--yes", "--skip-preview")
+    [runtime], [agent] = runtimes(emulator), agents(emulator)
+    outputs = stack.outputs()
+    assert outputs["runtime_id"] == runtime["agentRuntimeId"] and outputs["agent_id"] == agent["id"]
+    settings = QoderSettings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud")
+    with QoderClient(settings) as client:
+        metadata = client.get_agent(str(agent["id"]))["metadata"]
+    assert metadata == {"team": "support", "runtime": runtime["agentRuntimeId"]}
+    assert str(runtime["agentRuntimeId"]) in outputs["smoke_answer"]
+
+    stack.pulumi("preview", "--expect-no-changes")
+    state = stack.export()
+    for secret in (ACCESS_KEY_SECRET, QODER_TOKEN, API_KEY):
+        assert secret not in state
+
+    # A runtime update bumps its version, which re-runs the smoke test through its triggers.
+    stack.config("memory", "4096")
+    update = stack.pulumi("up", "--yes", "--skip-preview", "--diff")
+    assert "2 updated" in update.stdout
+    outputs_after = stack.outputs()
+    assert outputs_after["runtime_version"] == "2" and outputs_after["agent_version"] == 1
+
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert runtimes(emulator) == []
+    assert all(a["archived"] for a in agents(emulator))
