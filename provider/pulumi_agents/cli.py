@@ -1,4 +1,4 @@
-"""The ``pulumi-agents`` command: run the emulator, validate configuration files."""
+"""The ``pulumi-agents`` command: run the emulator, validate configuration files, invoke a published agent."""
 
 from __future__ import annotations
 
