@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 import pulumi.dynamic
 
 from pulumi_agents import _schema
+from pulumi_agents._diff import managed_view
 from pulumi_agents._fields import fields
 from pulumi_agents.errors import PulumiAgentsError
 
@@ -66,3 +67,22 @@ def check(type_name: str, news: Mapping[str, Any]) -> pulumi.dynamic.CheckResult
         pulumi.dynamic.CheckFailure(k, "is an output and cannot be set") for k in document if k in spec.outputs
     ]
     return pulumi.dynamic.CheckResult(inputs, failures)
+
+
+def outputs(type_name: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's outputs: the user's fields as the API reports them (``remote``), the API's
+    own output fields, and the provider options as given."""
+    spec = fields(type_name)
+    outs = managed_view(type_name, remote, spec.wire_inputs(inputs))
+    outs.update({k: remote[k] for k in spec.outputs if k in remote})
+    outs.update({k: inputs[k] for k in spec.options if inputs.get(k) is not None})
+    return outs
+
+
+def read_result(
+    type_name: str, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]
+) -> pulumi.dynamic.ReadResult:
+    """What refresh records: the outputs, and as inputs the same minus the API's output fields,
+    so the next diff compares against what the service holds."""
+    outs = outputs(type_name, inputs, remote)
+    return pulumi.dynamic.ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in fields(type_name).outputs})

@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
+from pulumi_agents.qoder import QoderClient
+from pulumi_agents.qoder import Settings as QoderSettings
 from tests.aiae_support import API_KEY as AIAE_API_KEY
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 
@@ -92,3 +95,23 @@ def make_stack(name: str, tmp_path: Path, emulator: Emulator) -> Stack:
     stack.config("aiae:apiKey", AIAE_API_KEY, secret=True)
     stack.config("aiaeAgentUrl", emulator.url + "/v1/routes/open/demo-agent/execute")
     return stack
+
+
+def agentrun_client(emulator: Emulator) -> AgentRunClient:
+    return AgentRunClient(Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url))
+
+
+def qoder_client(emulator: Emulator) -> QoderClient:
+    return QoderClient(QoderSettings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud"))
+
+
+def runtimes(emulator: Emulator) -> list[dict[str, Any]]:
+    """Every runtime the emulator holds."""
+    with agentrun_client(emulator) as client:
+        return client.list_runtimes()
+
+
+def agents(emulator: Emulator) -> list[dict[str, Any]]:
+    """Every Qoder agent the emulator holds, archived ones included."""
+    with qoder_client(emulator) as client:
+        return list(client.list_agents(include_archived=True))

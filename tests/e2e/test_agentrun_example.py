@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
-from tests.e2e.conftest import make_stack
+from tests.e2e.conftest import agentrun_client, make_stack
+from tests.e2e.conftest import runtimes as remote
 
 OPENAI_KEY = "sk-e2e-very-secret-openai-key"
-
-
-def remote(emulator: Emulator) -> list[dict[str, object]]:
-    with AgentRunClient(Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)) as client:
-        return client.list_runtimes()
 
 
 def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator) -> None:
@@ -44,7 +39,7 @@ def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator) -> None:
     assert runtime["memory"] == 4096 and runtime["agentRuntimeId"] == outputs["runtime_id"]
 
     # Drift made behind Pulumi's back is found by refresh and undone by the next up.
-    with AgentRunClient(Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)) as client:
+    with agentrun_client(emulator) as client:
         client.update_runtime(outputs["runtime_id"], {"cpu": 4})
     refresh = stack.pulumi("refresh", "--yes", "--diff")
     assert "cpu" in refresh.stdout

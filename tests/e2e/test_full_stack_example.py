@@ -5,23 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
-from pulumi_agents.qoder import QoderClient
-from pulumi_agents.qoder import Settings as QoderSettings
 from tests.aiae_support import API_KEY
-from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
-from tests.e2e.conftest import make_stack
-
-
-def runtimes(emulator: Emulator) -> list[dict[str, object]]:
-    with AgentRunClient(Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)) as client:
-        return client.list_runtimes()
-
-
-def agents(emulator: Emulator) -> list[dict[str, object]]:
-    settings = QoderSettings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud")
-    with QoderClient(settings) as client:
-        return list(client.list_agents(include_archived=True))
+from tests.conftest import ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
+from tests.e2e.conftest import agents, make_stack, qoder_client, runtimes
 
 
 def test_full_stack_example(tmp_path: Path, emulator: Emulator) -> None:
@@ -32,8 +18,7 @@ def test_full_stack_example(tmp_path: Path, emulator: Emulator) -> None:
     [runtime], [agent] = runtimes(emulator), agents(emulator)
     outputs = stack.outputs()
     assert outputs["runtime_id"] == runtime["agentRuntimeId"] and outputs["agent_id"] == agent["id"]
-    settings = QoderSettings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud")
-    with QoderClient(settings) as client:
+    with qoder_client(emulator) as client:
         metadata = client.get_agent(str(agent["id"]))["metadata"]
     assert metadata == {"team": "support", "runtime": runtime["agentRuntimeId"]}
     assert str(runtime["agentRuntimeId"]) in outputs["smoke_answer"]

@@ -5,20 +5,11 @@ preview, no token in the state, destroy archives."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pulumi_agents.qoder import QoderClient, Settings
 from tests.conftest import QODER_TOKEN, Emulator
+from tests.e2e.conftest import agents as remote
 from tests.e2e.conftest import make_stack
-
-
-def client(emulator: Emulator) -> QoderClient:
-    return QoderClient(Settings(token=QODER_TOKEN, base_url=emulator.url + "/api/v1/cloud"))
-
-
-def remote(emulator: Emulator) -> list[dict[str, Any]]:
-    with client(emulator) as c:
-        return list(c.list_agents(include_archived=True))
+from tests.e2e.conftest import qoder_client as client
 
 
 def test_qoder_agent_example(tmp_path: Path, emulator: Emulator) -> None:

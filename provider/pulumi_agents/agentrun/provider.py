@@ -13,7 +13,7 @@ from typing import Any
 import pulumi.dynamic
 
 from pulumi_agents import _provider
-from pulumi_agents._diff import changed_properties, managed_view
+from pulumi_agents._diff import changed_properties
 from pulumi_agents._fields import fields
 from pulumi_agents._wait import wait_for
 from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK, AgentRunClient, Settings
@@ -99,7 +99,7 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
             except ResourceFailed as failed:
                 # Leave nothing behind silently: the failed runtime is not in the state, so remove it.
                 raise ResourceFailed(f"{failed}; {self._remove_failed(client, runtime_id, timeout)}") from None
-        return pulumi.dynamic.CreateResult(runtime_id, self._outputs(props, runtime))
+        return pulumi.dynamic.CreateResult(runtime_id, _provider.outputs(TYPE, props, runtime))
 
     @staticmethod
     def _remove_failed(client: AgentRunClient, runtime_id: str, timeout: float) -> str:
@@ -121,9 +121,7 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
                 return pulumi.dynamic.ReadResult("", {})
         if runtime.get("status") == "DELETING":
             return pulumi.dynamic.ReadResult("", {})
-        outs = self._outputs(props, runtime)
-        inputs = {k: v for k, v in outs.items() if k not in fields(TYPE).outputs}
-        return pulumi.dynamic.ReadResult(id_, outs, inputs)
+        return _provider.read_result(TYPE, id_, props, runtime)
 
     # -- update -----------------------------------------------------------------------------
 
@@ -141,7 +139,7 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
                 self._settle(client, id_, timeout, what, fail=False)
                 client.update_runtime(id_, {k: wire[k] for k in changed})
             runtime = self._settle(client, id_, timeout, what)
-        return pulumi.dynamic.UpdateResult(self._outputs(news, runtime))
+        return pulumi.dynamic.UpdateResult(_provider.outputs(TYPE, news, runtime))
 
     # -- delete -----------------------------------------------------------------------------
 
@@ -191,12 +189,3 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
         )
         if last is not None:
             raise ResourceFailed(f"runtime {runtime_id} could not be deleted: {_describe(last)}")
-
-    @staticmethod
-    def _outputs(inputs: Mapping[str, Any], runtime: Mapping[str, Any]) -> dict[str, Any]:
-        """The user's fields as the API reports them, plus the API's output fields."""
-        spec = fields(TYPE)
-        outs = managed_view(TYPE, runtime, spec.wire_inputs(inputs))
-        outs.update({k: runtime[k] for k in spec.outputs if k in runtime})
-        outs.update({k: inputs[k] for k in spec.options if inputs.get(k) is not None})
-        return outs

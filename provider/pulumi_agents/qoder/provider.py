@@ -16,7 +16,7 @@ from typing import Any
 import pulumi.dynamic
 
 from pulumi_agents import _provider
-from pulumi_agents._diff import changed_properties, managed_view
+from pulumi_agents._diff import changed_properties
 from pulumi_agents._fields import fields
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 from pulumi_agents.qoder.client import QoderClient, Settings, idempotency_key
@@ -79,7 +79,7 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
                 # service's 24 h) that has since been archived or deleted: make a new one.
                 agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
                 current = self._current(client, agent["id"]) or agent
-        return pulumi.dynamic.CreateResult(agent["id"], self._outputs(props, current))
+        return pulumi.dynamic.CreateResult(agent["id"], _provider.outputs(TYPE, props, current))
 
     @_provider.clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
@@ -87,9 +87,7 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
             agent = self._current(client, id_)
         if agent is None:
             return pulumi.dynamic.ReadResult("", {})
-        outs = self._outputs(props, agent)
-        inputs = {k: v for k, v in outs.items() if k not in fields(TYPE).outputs}
-        return pulumi.dynamic.ReadResult(id_, outs, inputs)
+        return _provider.read_result(TYPE, id_, props, agent)
 
     @_provider.clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
@@ -109,7 +107,7 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
                 except ConflictError as exc:
                     raise self._drifted(client, id_, olds, exc) from None
             agent = client.get_agent(id_)
-        return pulumi.dynamic.UpdateResult(self._outputs(news, agent))
+        return pulumi.dynamic.UpdateResult(_provider.outputs(TYPE, news, agent))
 
     @_provider.clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -144,11 +142,3 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
             f"change, then `pulumi up` to apply yours ({exc.message})",
             exc.request_id,
         )
-
-    @staticmethod
-    def _outputs(inputs: Mapping[str, Any], agent: Mapping[str, Any]) -> dict[str, Any]:
-        spec = fields(TYPE)
-        outs = managed_view(TYPE, agent, spec.wire_inputs(inputs))
-        outs.update({k: agent[k] for k in spec.outputs if k in agent})
-        outs.update({k: inputs[k] for k in spec.options if inputs.get(k) is not None})
-        return outs
