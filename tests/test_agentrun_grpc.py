@@ -95,6 +95,7 @@ def test_errors_end_with_one_clear_line(host: provider_pb2_grpc.ResourceProvider
         host.Create(provider_pb2.CreateRequest(urn=URN, properties=struct({**code_runtime(), "__provider": PROVIDER})))
     details = failed.value.details()
     last = details.strip().splitlines()[-1]
-    assert last.startswith("pulumi_agents._provider.ProviderError: runtime support-bot")
+    # Newer hosts print a short traceback before it; either way the last line is the message.
+    assert "runtime support-bot (ar-" in last
     assert "CREATE_FAILED (image pull failed)" in last and "was deleted" in last
     assert ACCESS_KEY_SECRET not in details and "sk-test-secret-value" not in details
