@@ -9,6 +9,7 @@ whether or not the user marked them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, ClassVar
 
 import pulumi
@@ -66,5 +67,6 @@ class SchemaResource(pulumi.dynamic.Resource):
         return _wire_to_python(self._type_name).get(prop, prop)
 
 
+@cache
 def _wire_to_python(type_name: str) -> dict[str, str]:
     return {wire: python for python, wire in fields(type_name).python.items()}

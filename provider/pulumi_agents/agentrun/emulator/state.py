@@ -73,7 +73,13 @@ def _validate(body: dict[str, Any], *, creating: bool) -> None:
 
 
 def _with_defaults(body: dict[str, Any]) -> dict[str, Any]:
-    out = {**DEFAULTS, **body}
+    """A new runtime as the service stores it: top-level defaults, then nested ones."""
+    return _normalized({**DEFAULTS, **body})
+
+
+def _normalized(body: dict[str, Any]) -> dict[str, Any]:
+    """Nested defaults and canonical spellings, as the service applies them to what it is sent."""
+    out = dict(body)
     if isinstance(out.get("healthCheckConfiguration"), dict):
         out["healthCheckConfiguration"] = {**HEALTH_CHECK_DEFAULTS, **out["healthCheckConfiguration"]}
     for mount in (out.get("nasConfig") or {}).get("mountPoints") or []:
@@ -195,7 +201,7 @@ class AgentRunState:
             ):
                 raise InvalidRequest(409, "ERR_CONFLICT", f"agent runtime {new_name} already exists")
             changes = {k: v for k, v in body.items() if k not in UPDATABLE_EXTRA}
-            runtime.update(_with_defaults({**{k: runtime[k] for k in DEFAULTS if k in runtime}, **changes}))
+            runtime.update(_normalized(changes))
             runtime["agentRuntimeVersion"] = str(int(runtime.get("agentRuntimeVersion") or 0) + 1)
             self._begin(runtime, "update", "UPDATING")
         return _masked(runtime)
