@@ -1,4 +1,8 @@
-"""The ``pulumi-agents`` command: run the emulator, validate configuration files, invoke a published agent."""
+"""The ``pulumi-agents`` command: run the emulator, validate configuration files, invoke a published agent.
+
+Needs the ``cli`` extra (typer, rich, pyyaml); the ``emulator`` command needs the ``emulator`` extra
+too. The console script enters through ``pulumi_agents.__main__.main``, which checks the first.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from typing import Annotated, Any
 import typer
 import yaml
 
+import pulumi_agents
 from pulumi_agents import _schema
+from pulumi_agents._lazy import need_extra
 from pulumi_agents.aiae.cli import invoke
 
 app = typer.Typer(
@@ -34,6 +40,7 @@ def emulator(
 ) -> None:
     """Serve the emulated APIs on one port: AgentRun under /2025-09-10, Qoder under /api/v1/cloud,
     published AIAE agents under /v1/routes/open."""
+    need_extra("emulator", "the emulator needs", ("fastapi", "uvicorn"))
     import uvicorn
 
     from pulumi_agents.emulator import EmulatorConfig, create_app
@@ -72,7 +79,7 @@ def validate(
             typer.echo(f"{path}: cannot read: {exc}")
             bad = True
             continue
-        for failure in _schema.validate(type_, document):
+        for failure in pulumi_agents.validate(type_, document):
             typer.echo(f"{path}: {failure.path or '(root)'}: {failure.reason}")
             bad = True
     raise typer.Exit(1 if bad else 0)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pulumi_agents.agentrun.emulator import routes as agentrun_routes
-from pulumi_agents.agentrun.emulator.state import AgentRunState
-from pulumi_agents.aiae.emulator import routes as aiae_routes
-from pulumi_agents.aiae.emulator.state import AiaeState
 from pulumi_agents.emulator.faults import Fault, FaultMiddleware, Faults
 from pulumi_agents.emulator.store import Store
-from pulumi_agents.qoder.emulator import routes as qoder_routes
-from pulumi_agents.qoder.emulator.state import QoderState
 
 
 @dataclass
@@ -28,15 +23,37 @@ class EmulatorConfig:
     aiae_api_keys: set[str] = field(default_factory=lambda: {"test-api-key"})
 
 
+@dataclass(frozen=True)
+class Service:
+    """An emulated API: ``pulumi_agents.<name>.emulator.state.<state>(store, **options)`` holds its
+    data and ``pulumi_agents.<name>.emulator.routes.router(state, credentials)`` serves it."""
+
+    name: str
+    state: str  # the state class in <name>/emulator/state.py
+    credentials: str  # the EmulatorConfig field with the credentials its router accepts
+    options: tuple[str, ...] = ()  # EmulatorConfig fields passed to the state class by keyword
+
+
+# Imported by create_app, not here: each state module imports emulator.store, whose package must
+# not import the services back. One line adds a service.
+SERVICES: tuple[Service, ...] = (
+    Service("agentrun", "AgentRunState", "access_keys", options=("transition_seconds", "region")),
+    Service("qoder", "QoderState", "qoder_tokens"),
+    Service("aiae", "AiaeState", "aiae_api_keys"),
+)
+
+
 def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     config = config or EmulatorConfig()
     store = Store(config.data_dir / "emulator.sqlite3" if config.data_dir else None)
     faults = Faults()
     app = FastAPI(title="pulumi-agents emulator", docs_url=None, redoc_url=None, openapi_url=None)
-    agentrun = AgentRunState(store, transition_seconds=config.transition_seconds, region=config.region)
-    app.include_router(agentrun_routes.router(agentrun, config.access_keys))
-    app.include_router(qoder_routes.router(QoderState(store), config.qoder_tokens))
-    app.include_router(aiae_routes.router(AiaeState(store), config.aiae_api_keys))
+    for service in SERVICES:
+        package = f"pulumi_agents.{service.name}.emulator"
+        state_class = getattr(importlib.import_module(f"{package}.state"), service.state)
+        state = state_class(store, **{option: getattr(config, option) for option in service.options})
+        routes = importlib.import_module(f"{package}.routes")
+        app.include_router(routes.router(state, getattr(config, service.credentials)))
 
     @app.get("/_emulator/health")
     async def health() -> dict[str, str]:

@@ -1,0 +1,54 @@
+"""Imports deferred until used: a package's public names (PEP 562), and the optional extras.
+
+A Pulumi program that uses ``pulumi_agents.agentrun.AgentRuntime`` needs the Pulumi SDK; the
+``validate`` command and the emulator, which only need a client or a state module of the same
+package, should not pay for loading the SDK and gRPC. So the service packages name what they
+export and where it lives, and load a submodule on the first access of one of its names::
+
+    __getattr__, __dir__ = exports(__name__, {"client": ("AgentRunClient",), "resource": ("AgentRuntime",)})
+
+with the same names imported under ``if TYPE_CHECKING:`` for mypy and editors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+
+def exports(
+    package: str, submodules: Mapping[str, tuple[str, ...]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A module ``__getattr__`` and ``__dir__`` for ``package``, each name in ``submodules[sub]``
+    loaded from ``package.sub`` when first read, then kept in the package like a plain import."""
+    where = {name: submodule for submodule, names in submodules.items() for name in names}
+
+    def __getattr__(name: str) -> Any:
+        submodule = where.get(name)
+        if submodule is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{submodule}"), name)
+        setattr(sys.modules[package], name, value)  # the next access does not come back here
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(where))
+
+    return __getattr__, __dir__
+
+
+def need_extra(extra: str, needs: str, modules: tuple[str, ...]) -> None:
+    """Import ``modules`` or, when one of them cannot be, say in one line on stderr which extra
+    installs them and exit 2; ``needs`` starts the line: ``"the emulator needs"``."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing_extra(extra, needs)
+
+
+def missing_extra(extra: str, needs: str) -> NoReturn:
+    print(f"pulumi-agents: {needs} an extra: pip install 'pulumi-agents[{extra}]'", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,319 @@
+"""What each entry point imports: no cycles, no Pulumi SDK for the tools, extras only where needed.
+
+Every check runs in a fresh interpreter, so that what this test session already imported does not hide
+a cycle or an import.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.runtimes import code_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("agentrun", "qoder", "aiae")
+HEAVY = ("pulumi", "grpc")
+# What the extras install, by import name.
+CLI_MODULES = ("typer", "rich", "yaml")
+EMULATOR_MODULES = ("fastapi", "uvicorn")
+CLI_MESSAGE = "pulumi-agents: the command-line tools need an extra: pip install 'pulumi-agents[cli]'"
+EMULATOR_MESSAGE = "pulumi-agents: the emulator needs an extra: pip install 'pulumi-agents[emulator]'"
+
+
+def python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+
+
+def ok(code: str, *args: str) -> str:
+    result = python(code, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def loaded_after(code: str, *args: str) -> set[str]:
+    """Which of HEAVY are in sys.modules after running ``code``."""
+    out = ok(
+        textwrap.dedent(code) + f"\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n", *args
+    )
+    return set(out.split())
+
+
+# -- 1. no import cycle between the emulator package and the services ---------------------------
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("module", ["state", "routes"])
+def test_a_service_emulator_module_imports_on_its_own(service: str, module: str) -> None:
+    ok(f"import pulumi_agents.{service}.emulator.{module}")
+
+
+def test_the_emulator_package_does_not_import_its_app() -> None:
+    out = ok(
+        """
+        import sys
+        import pulumi_agents.emulator
+        print([m for m in sys.modules if m == "fastapi" or m.endswith((".app", ".routes", ".state"))])
+        """
+    )
+    assert out.strip() == "[]"
+
+
+def test_the_emulator_package_still_exports_the_app() -> None:
+    out = ok(
+        """
+        import warnings
+        warnings.simplefilter("ignore")
+        import pulumi_agents.emulator as emulator
+        from fastapi.testclient import TestClient
+        from pulumi_agents.emulator import EmulatorConfig, create_app
+        from pulumi_agents.emulator.app import SERVICES
+        assert emulator.__all__ == ["EmulatorConfig", "create_app"]
+        assert {"EmulatorConfig", "create_app"} <= set(dir(emulator))
+        client = TestClient(create_app(EmulatorConfig(transition_seconds=0.5)))
+        print(" ".join(sorted(service.name for service in SERVICES)))
+        for method, path in [
+            ("GET", "/2025-09-10/agents/runtimes"),
+            ("GET", "/api/v1/cloud/agents"),
+            ("POST", "/v1/routes/open/demo/execute"),
+            ("GET", "/no/such/path"),
+        ]:
+            print(client.request(method, path).status_code, end=" ")
+        """
+    )
+    services, statuses = out.splitlines()
+    assert services.split() == sorted(SERVICES)
+    # Each service answers, without credentials, in its own way; only the last path is unknown.
+    assert statuses.split() == ["400", "401", "200", "404"]
+
+
+# -- 2. the command line and the emulator do not load the Pulumi SDK -----------------------------
+
+
+def test_validate_loads_neither_pulumi_nor_grpc(tmp_path: Path) -> None:
+    document = tmp_path / "runtime.yaml"
+    document.write_text(yaml.safe_dump(code_runtime()))
+    code = """
+        import sys
+        from typer.testing import CliRunner
+        from pulumi_agents.cli import app
+        result = CliRunner().invoke(app, ["validate", "--type", "AgentRuntime", sys.argv[1]])
+        assert result.exit_code == 0, (result.exit_code, result.output)
+        """
+    assert loaded_after(code, str(document)) == set()
+
+
+def test_invoke_help_loads_neither_pulumi_nor_grpc() -> None:
+    code = """
+        from typer.testing import CliRunner
+        from pulumi_agents.cli import app
+        result = CliRunner().invoke(app, ["invoke", "--help"])
+        assert result.exit_code == 0, result.output
+        """
+    assert loaded_after(code) == set()
+
+
+def test_the_emulator_app_loads_neither_pulumi_nor_grpc() -> None:
+    assert loaded_after("from pulumi_agents.emulator import create_app\ncreate_app()") == set()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_package_and_its_client_load_neither_pulumi_nor_grpc(service: str) -> None:
+    assert loaded_after(f"import pulumi_agents.{service}\nimport pulumi_agents.{service}.client") == set()
+
+
+def test_the_resources_still_import_from_their_packages() -> None:
+    out = ok(
+        """
+        from pulumi_agents.agentrun import AgentRuntime
+        from pulumi_agents import agentrun, aiae, qoder
+        assert agentrun.AgentRuntime is AgentRuntime
+        assert AgentRuntime.__module__ == "pulumi_agents.agentrun.resource"
+        assert qoder.Agent.__module__ == "pulumi_agents.qoder.resource"
+        assert aiae.AgentSmokeTest.__module__ == "pulumi_agents.aiae.resource"
+        import pulumi
+        assert issubclass(AgentRuntime, pulumi.CustomResource)
+        print("ok")
+        """
+    )
+    assert out.strip() == "ok"
+
+
+# Every public name exported before the packages became lazy, and where it is defined.
+EXPORTS = {
+    "agentrun": {
+        "client": ["AgentRunClient", "Credentials", "Settings"],
+        "provider": ["AgentRuntimeProvider"],
+        "resource": ["AgentRuntime"],
+        "types": ["AgentRuntimeArgs"],
+    },
+    "qoder": {
+        "client": ["QoderClient", "Settings"],
+        "provider": ["AgentProvider"],
+        "resource": ["Agent"],
+        "types": ["AgentArgs"],
+    },
+    "aiae": {
+        "chunks": [
+            "AnyChunk",
+            "Chunk",
+            "InvokeResult",
+            "ModelResponseChunk",
+            "OtherChunk",
+            "ToolCall",
+            "ToolHintChunk",
+            "ToolInvokeChunk",
+        ],
+        "client": ["AiaeClient", "ChunkStream", "Timeouts"],
+        "errors": ["AiaeError", "InvalidRequestError", "MalformedChunkError", "StreamError", "StreamTimeout"],
+        "provider": ["AgentSmokeTestProvider"],
+        "request": ["AgentRequest"],
+        "resource": ["AgentSmokeTest"],
+        "types": ["AgentSmokeTestArgs"],
+    },
+}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_public_name_is_still_exported(service: str) -> None:
+    where = {name: submodule for submodule, names in EXPORTS[service].items() for name in names}
+    out = ok(
+        f"""
+        import importlib
+        package = importlib.import_module("pulumi_agents.{service}")
+        where = {where!r}
+        assert sorted(package.__all__) == package.__all__ == sorted(where), package.__all__
+        assert set(where) <= set(dir(package))
+        for name, submodule in where.items():
+            value = getattr(package, name)
+            assert value is getattr(importlib.import_module(f"pulumi_agents.{service}.{{submodule}}"), name), name
+        namespace = {{}}
+        exec("from pulumi_agents.{service} import *", namespace)
+        assert set(namespace) - {{"__builtins__"}} == set(where)
+        try:
+            package.NoSuchName
+        except AttributeError as exc:
+            assert "NoSuchName" in str(exc)
+        else:
+            raise AssertionError("NoSuchName was found")
+        print("ok")
+        """
+    )
+    assert out.strip() == "ok"
+
+
+# -- 3. the command line and the emulator are extras ------------------------------------------------
+
+
+def names(requirements: list[str]) -> set[str]:
+    return {r.split(";")[0].split(">")[0].split("<")[0].split("~")[0].split("=")[0].strip() for r in requirements}
+
+
+def test_a_pulumi_program_installs_only_the_core() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert names(project["dependencies"]) == {"pulumi", "httpx", "deepdiff", "jsonschema", "referencing"}
+    extras = {extra: names(requirements) for extra, requirements in project["optional-dependencies"].items()}
+    assert extras["cli"] == {"typer", "rich", "pyyaml"}
+    assert extras["emulator"] == {"pulumi-agents[cli]", "fastapi", "uvicorn"}
+    assert "pulumi-agents[emulator]" in extras["dev"]
+    assert project["scripts"] == {"pulumi-agents": "pulumi_agents.__main__:main"}
+
+
+# The modules that need an extra; everything else is the core.
+NEED_AN_EXTRA = {
+    "pulumi_agents.__main__",  # it runs the command line when run
+    "pulumi_agents.cli",
+    "pulumi_agents.aiae.cli",
+    "pulumi_agents.emulator.app",
+    "pulumi_agents.emulator.faults",
+    *(f"pulumi_agents.{service}.emulator.routes" for service in SERVICES),
+}
+
+
+def test_the_core_needs_no_extra() -> None:
+    """Every module outside the command line and the emulator's server imports with no extra installed."""
+    # Not yaml: the Pulumi SDK depends on pyyaml itself.
+    blocked = ("typer", "rich", "click", *EMULATOR_MODULES, "starlette")
+    out = ok(
+        f"""
+        import sys
+        for blocked in {blocked!r}:
+            sys.modules[blocked] = None
+        import pkgutil
+        import pulumi_agents
+        imported = []
+        for module in pkgutil.walk_packages(pulumi_agents.__path__, "pulumi_agents."):
+            if module.name not in {sorted(NEED_AN_EXTRA)!r}:
+                __import__(module.name)
+                imported.append(module.name)
+        print(" ".join(imported))
+        """
+    )
+    imported = set(out.split())
+    assert {
+        "pulumi_agents.agentrun.resource",
+        "pulumi_agents.qoder.emulator.state",
+        "pulumi_agents.emulator.store",
+    } <= (imported)
+
+
+MAIN = """
+import sys
+for blocked in sys.argv[2:]:
+    sys.modules[blocked] = None
+sys.argv = ["pulumi-agents", *sys.argv[1].split()]
+from pulumi_agents.__main__ import main
+main()
+"""
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [message]
+
+
+@pytest.mark.parametrize("missing", CLI_MODULES)
+def test_without_the_cli_extra_the_command_says_which_to_install(missing: str) -> None:
+    assert_one_line(python(MAIN, "validate --type AgentRuntime x.yaml", missing), CLI_MESSAGE)
+
+
+@pytest.mark.parametrize("missing", EMULATOR_MODULES)
+def test_without_the_emulator_extra_the_emulator_says_which_to_install(missing: str) -> None:
+    assert_one_line(python(MAIN, "emulator --port 1", missing), EMULATOR_MESSAGE)
+
+
+def test_a_meta_path_finder_that_refuses_typer_gives_the_same_line() -> None:
+    code = """
+        import sys
+        from importlib.abc import MetaPathFinder
+
+        class NoTyper(MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "typer":
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+                return None
+
+        sys.meta_path.insert(0, NoTyper())
+        sys.argv = ["pulumi-agents", "--help"]
+        from pulumi_agents.__main__ import main
+        main()
+        """
+    assert_one_line(python(code), CLI_MESSAGE)
+
+
+def test_with_the_extras_the_command_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_agents", "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("emulator", "validate", "invoke"):
+        assert command in result.stdout
