@@ -85,7 +85,10 @@ def test_check_failures_over_grpc(host: provider_pb2_grpc.ResourceProviderStub) 
         provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct({**bad, "__provider": PROVIDER}))
     )
     assert [(f.property, f.reason) for f in checked.failures] == [
-        ("healthCheckConfiguration.timeoutSeconds", "must be less than periodSeconds (30)")
+        (
+            "health_check_configuration.timeout_seconds [healthCheckConfiguration.timeoutSeconds]",
+            "must be less than periodSeconds (30)",
+        )
     ]
 
 

@@ -10,7 +10,7 @@ import pytest
 from pulumi_agents._provider import ProviderError
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Settings
-from tests.conftest import Emulator
+from tests.conftest import ACCESS_KEY_SECRET, Emulator
 from tests.runtimes import code_runtime
 
 provider = AgentRuntimeProvider()
@@ -91,7 +91,9 @@ def test_diff_semantics_without_api() -> None:
     env = code_runtime(environmentVariables={})
     assert provider.diff("x", olds, env).changes is True  # removing an env var is a change
     assert provider.diff("x", olds, code_runtime(memory=UNKNOWN)).changes is True
-    assert provider.diff("x", olds, {**olds, "waitTimeoutSeconds": 5}).changes is False
+    # A provider option is never sent, but a new value must reach the state (delete reads it there).
+    waited = provider.diff("x", olds, {**olds, "waitTimeoutSeconds": 5})
+    assert waited.changes is True and waited.replaces == []
 
 
 def test_check_reports_paths_and_skips_unknowns() -> None:
@@ -99,7 +101,9 @@ def test_check_reports_paths_and_skips_unknowns() -> None:
     bad["nasConfig"]["mountPoints"][0]["mountDir"] = "relative"
     result = provider.check({}, bad)
     found = {(f.property, f.reason) for f in result.failures}
-    assert ("nasConfig.mountPoints[0].mountDir", "must be an absolute path") in found
+    # The path as a Python program writes it, the wire name after it.
+    path = "nas_config.mount_points[0].mount_dir [nasConfig.mountPoints[0].mountDir]"
+    assert (path, "must be an absolute path") in found
     assert ("status", "is an output and cannot be set") in found
     assert provider.check({}, code_runtime(port=UNKNOWN, nasConfig=UNKNOWN)).failures == []
 
@@ -188,3 +192,29 @@ def test_missing_credentials_say_what_to_set(monkeypatch: pytest.MonkeyPatch) ->
 def test_wait_timeout_is_clear(agentrun_env: Emulator) -> None:
     with pytest.raises(ProviderError, match=r"timed out after .* waiting for runtime support-bot"):
         provider.create(code_runtime(waitTimeoutSeconds=0.1))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_numbers_fail_the_check(bad: float) -> None:
+    failures = {(f.property, f.reason) for f in provider.check({}, code_runtime(cpu=bad)).failures}
+    assert failures == {("cpu", "must be a finite number")}
+    nested = code_runtime()
+    nested["healthCheckConfiguration"]["periodSeconds"] = bad
+    found = {f.property for f in provider.check({}, nested).failures}
+    assert found == {"health_check_configuration.period_seconds [healthCheckConfiguration.periodSeconds]"}
+
+
+def test_missing_credentials_say_what_is_missing_and_where_it_is_read(
+    agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    with pytest.raises(ProviderError) as missing:
+        provider.create(code_runtime())
+    message = str(missing.value)
+    assert "agentrun:accessKeySecret is not set" in message and "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in message
+    assert "HTTP 0" not in message and "accessKeyId" not in message  # only what is missing
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+    assert client().list_runtimes() == []
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "soon")
+    with pytest.raises(ProviderError, match="AGENTRUN_HTTP_TIMEOUT must be a number, not 'soon'"):
+        provider.create(code_runtime())

@@ -55,3 +55,15 @@ def test_the_examples_config_files_are_valid() -> None:
     for folder, type_name in (("agentrun-runtime", "AgentRuntime"), ("qoder-agent", "Agent")):
         result = run("--type", type_name, str(examples / folder / "config.example.yaml"))
         assert result.returncode == 0, result.stdout
+
+
+def test_non_finite_numbers_are_named(tmp_path: Path) -> None:
+    text = yaml.safe_dump(code_runtime()).replace("cpu: 2", "cpu: .nan")
+    (tmp_path / "nan.yaml").write_text(text)
+    (tmp_path / "inf.json").write_text(json.dumps(code_runtime(memory=float("inf"))))  # json writes Infinity
+    result = run("--type", "AgentRuntime", str(tmp_path / "nan.yaml"), str(tmp_path / "inf.json"))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'nan.yaml'}: cpu: must be a finite number",
+        f"{tmp_path / 'inf.json'}: memory: must be a finite number",
+    ]

@@ -44,9 +44,20 @@ def test_no_diff_for_the_same_meaning(qoder_env: Emulator) -> None:
     assert provider.diff("x", outs, same).changes is False
     legacy = {k: v for k, v in outs.items() if k != "instructions"}  # an older answer: only `system`
     assert provider.diff("x", legacy, doc_helper()).changes is False
-    assert provider.diff("x", outs, doc_helper(onDelete="delete")).changes is False
     assert provider.diff("x", outs, doc_helper(model={"id": "ultimate", "effort": "high"})).changes is True
     assert provider.diff("x", outs, doc_helper(instructions=UNKNOWN)).changes is True
+
+
+def test_changing_on_delete_reaches_the_state_without_an_api_write(qoder_env: Emulator) -> None:
+    """destroy reads the outputs: a new on_delete that stayed out of them would archive instead of delete."""
+    agent_id, outs = create(doc_helper())
+    news = doc_helper(onDelete="delete")
+    diff = provider.diff(agent_id, outs, news)
+    assert diff.changes is True and diff.replaces == []
+    updated = provider.update(agent_id, outs, news).outs
+    assert updated["onDelete"] == "delete" and updated["version"] == outs["version"]  # nothing was sent
+    provider.delete(agent_id, updated)
+    assert agents() == []  # deleted, not archived
 
 
 def test_create_retried_after_a_lost_answer_makes_one_agent(
@@ -76,9 +87,11 @@ def test_change_behind_our_back_is_a_conflict_not_an_overwrite(qoder_env: Emulat
     agent_id, outs = create(doc_helper())
     with client() as c:
         c.update_agent(agent_id, {"version": 1, "instructions": "changed by hand"})
+    engine_olds = {**outs, "version": float(outs["version"])}  # the engine's Struct carries only doubles
     with pytest.raises(ProviderError) as conflict:
-        provider.update(agent_id, outs, doc_helper(metadata={"team": "platform"}))
+        provider.update(agent_id, engine_olds, doc_helper(metadata={"team": "platform"}))
     assert "changed outside Pulumi" in str(conflict.value) and "pulumi refresh" in str(conflict.value)
+    assert "the state has version 1," in str(conflict.value) and "1.0" not in str(conflict.value)
     with client() as c:
         assert c.get_agent(agent_id)["instructions"] == "changed by hand"
     refreshed = provider.read(agent_id, outs)

@@ -4,7 +4,7 @@
 >>> # agentrun.AgentRuntime("bot", agent_runtime_name="bot", ...) inside a Pulumi program
 """
 
-from pulumi_agents._schema import Failure, validate
+from pulumi_agents._validate import Failure, validate
 from pulumi_agents.errors import (
     ApiError,
     ConflictError,

@@ -1,4 +1,4 @@
-"""Semantic comparison of a resource's old and new properties, driven by schema.json.
+"""Semantic comparison of a resource's old and new properties, driven by the field tree.
 
 What counts as "no change":
 - key order, and int/float spelling of the same number;
@@ -7,45 +7,39 @@ What counts as "no change":
 - keys of schema objects that the new inputs do not set: the API fills in defaults and keeps
   omitted fields, so an unset key means "not managed here", never "remove".
 Free-form maps (``additionalProperties``, e.g. environment variables) are compared whole.
+What removing a top-level argument means is the field's ``x-on-remove``; what replaces the
+resource, its ``x-replace-on-change``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from deepdiff import DeepDiff
 
-from pulumi_agents._schema import _contains_unknown, branch, definition, resolve
+from pulumi_agents._fields import fields
+from pulumi_agents._tree import Node, contains_unknown
 
 
 def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def normalize(value: Any, node: Mapping[str, Any], shape: Any = None) -> Any:
+def normalize(value: Any, node: Node, shape: Any = None) -> Any:
     """``value`` in canonical form; with ``shape``, schema-object keys absent from it are dropped."""
-    node = branch(node, value)
+    node = node.at(value)
     if isinstance(value, Mapping):
-        props = node.get("properties")
-        if props is None:  # a free-form map: every key matters
-            extra = node.get("additionalProperties")
-            child = extra if isinstance(extra, Mapping) else {}
-            return {k: normalize(v, child) for k, v in value.items()}
-        keys = [k for k in value if not isinstance(shape, Mapping) or k in shape]
-        return {
-            k: normalize(value[k], props.get(k, {}), shape.get(k) if isinstance(shape, Mapping) else None) for k in keys
-        }
+        within = isinstance(shape, Mapping) and node.kind == "object"
+        keys = [k for k in value if not within or k in shape]
+        return {k: normalize(value[k], node.child(k), shape.get(k) if within else None) for k in keys}
     if isinstance(value, list):
-        item_node = node.get("items", {})
         item_shape = _union_shape(shape) if isinstance(shape, list) else None
-        items = [normalize(v, item_node, item_shape) for v in value]
-        return sorted(items, key=_sort_key) if node.get("uniqueItems") else items
-    aliases = node.get("x-aliases")
-    if isinstance(aliases, Mapping) and isinstance(value, str):
-        return aliases.get(value, value)
-    return value
+        items = [normalize(v, node.item, item_shape) for v in value]
+        return sorted(items, key=_sort_key) if node.is_set else items
+    return node.canonical(value)
 
 
 def _union_shape(items: Iterable[Any]) -> dict[str, Any] | None:
@@ -59,42 +53,49 @@ def _union_shape(items: Iterable[Any]) -> dict[str, Any] | None:
     return shape
 
 
-def changed_properties(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-    """Top-level schema properties set in ``news`` whose value differs from ``olds``.
-
-    A property whose new value is not known yet (preview) counts as changed.
-    """
-    props = definition(type_name)["properties"]
-    changed = []
-    for key, new in news.items():
-        if key not in props:
-            continue
-        if _contains_unknown(new):
-            changed.append(key)
-            continue
-        old = normalize(olds.get(key), props[key], shape=new) if key in olds else None
-        if key not in olds or DeepDiff(old, normalize(new, props[key]), ignore_numeric_type_changes=True):
-            changed.append(key)
-    return changed
+def differs(node: Node, old: Any, new: Any) -> bool:
+    """Whether ``new`` means something else than ``old``; a value not known yet (preview) always does."""
+    if contains_unknown(new):
+        return True
+    return bool(DeepDiff(normalize(old, node, shape=new), normalize(new, node), ignore_numeric_type_changes=True))
 
 
-def _view(api: Any, given: Any, node: Mapping[str, Any]) -> Any:
-    node = branch(node, given)
-    if node.get("writeOnly"):
+@dataclass(frozen=True)
+class Changes:
+    """What a new set of arguments changes, in wire names."""
+
+    changed: tuple[str, ...]  # set now, with a value that differs from before
+    removed: tuple[str, ...]  # set before, gone now, and removing it means something (x-on-remove clear/reset)
+    replaces: tuple[str, ...]  # of those, the ones whose change replaces the resource
+    delete_before_replace: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.removed)
+
+
+def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+    """Compare old properties (inputs or outputs) with new inputs, both in wire names."""
+    spec = fields(type_name)
+    old, new = spec.managed(olds), spec.managed(news)
+    changed = tuple(k for k, v in new.items() if k not in old or differs(spec.node(k), old[k], v))
+    removed = tuple(k for k in old if k not in new and spec.node(k).on_remove in ("clear", "reset"))
+    replaces = tuple(sorted(k for k in (*changed, *removed) if spec.node(k).replace_reason))
+    # A unique name kept by a replacement is still taken by the old resource: delete that first.
+    kept_unique = any(spec.node(k).unique and k in new and k not in replaces for k in spec.inputs)
+    return Changes(changed, removed, replaces, bool(replaces) and kept_unique)
+
+
+def _view(api: Any, given: Any, node: Node) -> Any:
+    node = node.at(given)
+    if node.write_only:
         return given  # the API masks it (e.g. "abc***"): what was sent is the truth we have
-    if isinstance(api, Mapping) and isinstance(given, Mapping) and "properties" in node:
-        props = node["properties"]
-        return {k: _view(api[k], v, props.get(k, {})) if k in api else v for k, v in given.items()}
+    if isinstance(api, Mapping) and isinstance(given, Mapping) and node.kind == "object":
+        return {k: _view(api[k], v, node.child(k)) if k in api else v for k, v in given.items()}
     if isinstance(api, list) and isinstance(given, list):
         shape = _union_shape(given)
-        if shape is None:
+        if shape is None or node.item.at(shape).kind != "object":
             return api
-        item_node = resolve(node.get("items", {}))
-        props = item_node.get("properties", {})
-        return [
-            {k: v for k, v in item.items() if k in shape} if isinstance(item, Mapping) and props else item
-            for item in api
-        ]
+        return [{k: v for k, v in item.items() if k in shape} if isinstance(item, Mapping) else item for item in api]
     return api
 
 
@@ -105,5 +106,5 @@ def managed_view(type_name: str, api: Mapping[str, Any], inputs: Mapping[str, An
     the value that was sent; schema-object keys the user did not set are left out, so the
     API's defaults never show up as a difference.
     """
-    props = definition(type_name)["properties"]
-    return {k: _view(api[k], v, props.get(k, {})) if k in api else v for k, v in inputs.items()}
+    spec = fields(type_name)
+    return {k: _view(api[k], v, spec.node(k)) if k in api else v for k, v in inputs.items()}

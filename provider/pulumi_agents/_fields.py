@@ -1,64 +1,81 @@
-"""Facts about a resource's top-level fields, read from its schema.json definition."""
+"""Facts about a resource's top-level fields, read from its node in the field tree."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-from pulumi_agents._naming import coerce, python_name
-from pulumi_agents._schema import definition, resolve
+from pulumi_agents._tree import Node, coerce, tree
 
 
-def _has_secret(node: Mapping[str, Any], depth: int = 0) -> bool:
-    node = resolve(node)
-    if node.get("x-secret"):
-        return True
-    if depth > 8:
-        return False
-    children = list(node.get("properties", {}).values())
-    if isinstance(node.get("items"), Mapping):
-        children.append(node["items"])
-    return any(_has_secret(child, depth + 1) for child in children)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fields:
     type_name: str
-    inputs: tuple[str, ...]  # wire names sent to the API
-    outputs: tuple[str, ...]  # readOnly: reported by the API only
-    options: tuple[str, ...]  # x-provider-option: steer the provider, never sent
-    secret: tuple[str, ...]  # inputs holding a secret somewhere inside
-    python: Mapping[str, str]  # python name -> wire name, for every top-level field
+    root: Node
 
-    def node(self, wire: str) -> Mapping[str, Any]:
-        node: Mapping[str, Any] = definition(self.type_name)["properties"][wire]
-        return node
+    @cached_property
+    def _props(self) -> dict[str, Node]:
+        # The x-resource-id output is the Pulumi resource id itself, never a property.
+        return {k: n for k, n in self.root.props.items() if not n.resource_id}
+
+    @cached_property
+    def inputs(self) -> tuple[str, ...]:
+        """Wire names sent to the API."""
+        return tuple(k for k, n in self._props.items() if not n.read_only and not n.option)
+
+    @cached_property
+    def outputs(self) -> tuple[str, ...]:
+        """readOnly: reported by the API only."""
+        return tuple(k for k, n in self._props.items() if n.read_only)
+
+    @cached_property
+    def options(self) -> tuple[str, ...]:
+        """x-provider-option: steer the provider, never sent."""
+        return tuple(k for k, n in self._props.items() if n.option)
+
+    @cached_property
+    def secret(self) -> tuple[str, ...]:
+        """Inputs holding a secret somewhere inside."""
+        return tuple(k for k in self.inputs if self._props[k].has_secret)
+
+    @cached_property
+    def python(self) -> dict[str, str]:
+        """Python name -> wire name, for every top-level field."""
+        return {n.python: k for k, n in self._props.items() if not n.deprecated}
+
+    @cached_property
+    def wire_to_python(self) -> dict[str, str]:
+        return {wire: python for python, wire in self.python.items()}
+
+    def node(self, wire: str) -> Node:
+        return self._props[wire]
 
     def wire_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The fields sent to the API, with integers restored."""
-        return {k: coerce(v, self.node(k)) for k, v in props.items() if k in self.inputs and v is not None}
+        return {k: coerce(v, self._props[k]) for k, v in props.items() if k in self.inputs and v is not None}
+
+    def managed(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs and provider options that are set, with integers restored."""
+        wanted = (*self.inputs, *self.options)
+        return {k: coerce(v, self._props[k]) for k, v in props.items() if k in wanted and v is not None}
 
     def coerced(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Every known field with integers restored; other keys (``__provider``) as they are."""
-        known = set(self.inputs) | set(self.options) | set(self.outputs)
-        return {k: coerce(v, self.node(k)) if k in known else v for k, v in props.items()}
+        return {k: coerce(v, self._props[k]) if k in self._props else v for k, v in props.items()}
+
+    def value(self, props: Mapping[str, Any], wire: str) -> Any:
+        """The value of ``wire`` in ``props``, or its schema default when it is not set."""
+        value = props.get(wire)
+        return self._props[wire].default if value is None else value
+
+    def with_defaults(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """``props`` with the schema default of every unset field that has one."""
+        defaults = {k: n.default for k, n in self._props.items() if n.has_default and props.get(k) is None}
+        return {**props, **defaults}
 
 
 @cache
 def fields(type_name: str) -> Fields:
-    props: dict[str, Any] = definition(type_name)["properties"]
-    # The x-resource-id output is the Pulumi resource id itself, never a property.
-    props = {k: v for k, v in props.items() if not v.get("x-resource-id")}
-    outputs = tuple(k for k, v in props.items() if v.get("readOnly"))
-    options = tuple(k for k, v in props.items() if v.get("x-provider-option"))
-    inputs = tuple(k for k in props if k not in outputs and k not in options)
-    return Fields(
-        type_name=type_name,
-        inputs=inputs,
-        outputs=outputs,
-        options=options,
-        secret=tuple(k for k in inputs if _has_secret(props[k])),
-        python={python_name(k, v): k for k, v in props.items() if not v.get("deprecated")},
-    )
+    return Fields(type_name, tree(type_name))

@@ -8,15 +8,15 @@ whether or not the user marked them.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
-from functools import cache
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
 
 from pulumi_agents._fields import Fields, fields
-from pulumi_agents._naming import to_wire
+from pulumi_agents._tree import Node, rebuild
 
 
 class SchemaResource(pulumi.dynamic.Resource):
@@ -51,12 +51,8 @@ class SchemaResource(pulumi.dynamic.Resource):
 
     @staticmethod
     def _convert(spec: Fields, wire: str, value: Any) -> Any:
-        node = spec.node(wire)
-        if wire in spec.secret:
-            return pulumi.Output.secret(value).apply(lambda v: to_wire(v, node))
-        if isinstance(value, Mapping | list):
-            return pulumi.Output.from_input(value).apply(lambda v: to_wire(v, node))
-        return value
+        converted = _to_wire(value, spec.node(wire))
+        return pulumi.Output.secret(converted) if wire in spec.secret else converted
 
     def translate_input_property(self, prop: str) -> str:
         # Only top-level names: nested keys are already wire names, and free-form map keys
@@ -64,9 +60,16 @@ class SchemaResource(pulumi.dynamic.Resource):
         return fields(self._type_name).python.get(prop, prop)
 
     def translate_output_property(self, prop: str) -> str:
-        return _wire_to_python(self._type_name).get(prop, prop)
+        return fields(self._type_name).wire_to_python.get(prop, prop)
 
 
-@cache
-def _wire_to_python(type_name: str) -> dict[str, str]:
-    return {wire: python for python, wire in fields(type_name).python.items()}
+def _to_wire(value: Any, node: Node) -> Any:
+    """``value`` with wire names at every depth, whatever part of it is an Output or awaitable:
+    those are converted once they resolve (a whole ``vpc.id.apply(lambda v: {...})`` included)."""
+
+    def later(node: Node, leaf: Any) -> Any:
+        if isinstance(leaf, pulumi.Output) or inspect.isawaitable(leaf):
+            return pulumi.Output.from_input(leaf).apply(lambda resolved: _to_wire(resolved, node))
+        return leaf
+
+    return rebuild(node, value, key=Node.wire_key, leaf=later)

@@ -27,6 +27,10 @@ class ApiError(PulumiAgentsError):
         super().__init__(f"{service} {operation} failed: HTTP {status} {code}: {message}{where}{rid}")
 
 
+class ConfigurationError(PulumiAgentsError):
+    """Provider configuration is missing or invalid; nothing was sent to the service."""
+
+
 class NotFoundError(ApiError):
     """The resource does not exist (any more)."""
 

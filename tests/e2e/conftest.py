@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from tests.aiae_support import API_KEY as AIAE_API_KEY
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PROGRAMS = Path(__file__).resolve().parent / "programs"  # test-only projects
 PASSPHRASE = "e2e-passphrase"
 
 
@@ -74,17 +76,18 @@ class Stack:
         return loaded
 
 
-def make_stack(name: str, tmp_path: Path, emulator: Emulator) -> Stack:
+def make_stack(name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES) -> Stack:
+    """A stack of the project ``source/name`` (an example, or a test program under programs/)."""
     if shutil.which("pulumi") is None:
         message = "the Pulumi CLI is not on PATH: run the tests with ./run test, which builds it"
         if os.environ.get("PULUMI_AGENTS_E2E") == "1":
             pytest.fail(message)
         pytest.skip(message)
     workdir = tmp_path / name
-    shutil.copytree(EXAMPLES / name, workdir)
+    shutil.copytree(source / name, workdir)
     # Use this interpreter's environment, where pulumi-agents is installed.
     project = (workdir / "Pulumi.yaml").read_text()
-    (workdir / "Pulumi.yaml").write_text(project.replace("virtualenv: ../../.venv", f"virtualenv: {sys.prefix}"))
+    (workdir / "Pulumi.yaml").write_text(re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project))
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
     stack.config("agentrun:endpoint", emulator.url)

@@ -7,15 +7,14 @@ covers everything else and is used in the tests as a peer.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from pulumi_agents import _http
+from pulumi_agents import _config, _http
 from pulumi_agents.agentrun import signing
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 
@@ -44,9 +43,9 @@ class Settings:
     """Where and how to reach AgentRun; built per call, never pickled with a provider."""
 
     credentials: Credentials
-    region: str = "cn-hangzhou"
+    region: str = field(default_factory=lambda: str(_config.default("agentrun", "region")))
     endpoint: str | None = None
-    timeout: float = 30.0
+    timeout: float = field(default_factory=lambda: float(_config.default("agentrun", "httpTimeout")))
 
     @property
     def base_url(self) -> str:
@@ -57,30 +56,12 @@ class Settings:
     @classmethod
     def from_sources(cls, config: Mapping[str, Any] | None = None) -> Settings:
         """Pulumi config ``agentrun:*`` first, then the ``ALIBABA_CLOUD_*`` environment variables."""
-        config = config or {}
-
-        def pick(key: str, *env: str) -> str | None:
-            value = config.get(f"agentrun:{key}")
-            for name in env:
-                value = value or os.environ.get(name)
-            return str(value) if value else None
-
-        key_id = pick("accessKeyId", "ALIBABA_CLOUD_ACCESS_KEY_ID")
-        secret = pick("accessKeySecret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-        if not key_id or not secret:
-            raise ApiError(
-                "AgentRun",
-                "configure",
-                0,
-                "MissingCredentials",
-                "no credentials: set agentrun:accessKeyId and agentrun:accessKeySecret (as secrets) "
-                "or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            )
+        found = _config.read("agentrun", config or {})
         return cls(
-            credentials=Credentials(key_id, secret, pick("securityToken", "ALIBABA_CLOUD_SECURITY_TOKEN")),
-            region=pick("region", "ALIBABA_CLOUD_REGION") or "cn-hangzhou",
-            endpoint=pick("endpoint", "AGENTRUN_ENDPOINT"),
-            timeout=float(pick("httpTimeout", "AGENTRUN_HTTP_TIMEOUT") or 30.0),
+            credentials=Credentials(found["accessKeyId"], found["accessKeySecret"], found.get("securityToken")),
+            region=found["region"],
+            endpoint=found.get("endpoint"),
+            timeout=float(found["httpTimeout"]),
         )
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import pulumi.dynamic
 
 from pulumi_agents import _provider
-from pulumi_agents._diff import changed_properties
 from pulumi_agents._fields import fields
 from pulumi_agents._wait import wait_for
 from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK, AgentRunClient, Settings
@@ -22,18 +21,6 @@ from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, Resourc
 log = logging.getLogger("pulumi_agents.agentrun")
 
 TYPE = "AgentRuntime"
-DEFAULT_WAIT_SECONDS = 900.0
-CONFIG_KEYS = [
-    f"agentrun:{k}" for k in ("accessKeyId", "accessKeySecret", "securityToken", "region", "endpoint", "httpTimeout")
-]
-
-# Fields an update cannot change, so a new value replaces the runtime:
-# - agentRuntimeName: the name is the runtime's identity for users and list filters, and the
-#   official high-level SDK never renames;
-# - artifactType: the service refuses to turn a Code runtime into a Container one;
-# - workspaceId: the high-level SDK treats it as immutable;
-# - resourceGroupId, credentialId: not part of UpdateAgentRuntimeInput at all.
-REPLACE_ON_CHANGE = frozenset({"agentRuntimeName", "artifactType", "workspaceId", "resourceGroupId", "credentialId"})
 
 
 def _describe(runtime: Mapping[str, Any]) -> str:
@@ -41,30 +28,19 @@ def _describe(runtime: Mapping[str, Any]) -> str:
     return f"{runtime.get('status')}" + (f" ({reason})" if reason else "")
 
 
-class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
-    """Manages one AgentRun runtime per resource."""
+class AgentRuntimeProvider(_provider.SchemaProvider):
+    """Manages one AgentRun runtime per resource. What replaces it, what removing an argument
+    means and the wait's default are facts of schema.json's AgentRuntime definition."""
 
-    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
-        _provider.remember_config(req.config, CONFIG_KEYS)
+    type_name = TYPE
 
     @staticmethod
     def _client() -> AgentRunClient:
         return AgentRunClient(Settings.from_sources(_provider.stack_config()))
 
-    # -- check and diff: pure, no API calls ----------------------------------------------
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        return _provider.check(TYPE, news)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        changed = changed_properties(TYPE, olds, fields(TYPE).wire_inputs(news))
-        replaces = sorted(k for k in changed if k in REPLACE_ON_CHANGE)
-        return pulumi.dynamic.DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            # Names are unique: a replacement that keeps the name must delete the old one first.
-            delete_before_replace=bool(replaces) and "agentRuntimeName" not in replaces,
-        )
+    @staticmethod
+    def _timeout(props: Mapping[str, Any]) -> float:
+        return float(fields(TYPE).value(props, "waitTimeoutSeconds"))
 
     # -- create ----------------------------------------------------------------------------
 
@@ -93,13 +69,13 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
                 log.warning("create of %s had no answer (%s); found %d by name", name, exc, len(found))
                 created = found[0] if found else client.create_runtime(body)
             runtime_id = created["agentRuntimeId"]
-            timeout = float(props.get("waitTimeoutSeconds") or DEFAULT_WAIT_SECONDS)
+            timeout = self._timeout(props)
             try:
                 runtime = self._settle(client, runtime_id, timeout, f"runtime {name} ({runtime_id}) to be READY")
             except ResourceFailed as failed:
                 # Leave nothing behind silently: the failed runtime is not in the state, so remove it.
                 raise ResourceFailed(f"{failed}; {self._remove_failed(client, runtime_id, timeout)}") from None
-        return pulumi.dynamic.CreateResult(runtime_id, _provider.outputs(TYPE, props, runtime))
+        return pulumi.dynamic.CreateResult(runtime_id, self.outputs(props, runtime))
 
     @staticmethod
     def _remove_failed(client: AgentRunClient, runtime_id: str, timeout: float) -> str:
@@ -121,16 +97,16 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
                 return pulumi.dynamic.ReadResult("", {})
         if runtime.get("status") == "DELETING":
             return pulumi.dynamic.ReadResult("", {})
-        return _provider.read_result(TYPE, id_, props, runtime)
+        return self.read_result(id_, props, runtime)
 
     # -- update -----------------------------------------------------------------------------
 
     @_provider.clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        spec = fields(TYPE)
-        wire = spec.wire_inputs(news)
-        changed = [k for k in changed_properties(TYPE, olds, wire) if k not in REPLACE_ON_CHANGE]
-        timeout = float(news.get("waitTimeoutSeconds") or DEFAULT_WAIT_SECONDS)
+        wire = fields(TYPE).wire_inputs(news)
+        found = self.changes(olds, news)
+        changed = [k for k in found.changed if k in wire and k not in found.replaces]
+        timeout = self._timeout(news)
         what = f"runtime {wire.get('agentRuntimeName')} ({id_}) to be READY"
         with self._client() as client:
             if changed:
@@ -139,13 +115,13 @@ class AgentRuntimeProvider(pulumi.dynamic.ResourceProvider):
                 self._settle(client, id_, timeout, what, fail=False)
                 client.update_runtime(id_, {k: wire[k] for k in changed})
             runtime = self._settle(client, id_, timeout, what)
-        return pulumi.dynamic.UpdateResult(_provider.outputs(TYPE, news, runtime))
+        return pulumi.dynamic.UpdateResult(self.outputs(news, runtime))
 
     # -- delete -----------------------------------------------------------------------------
 
     @_provider.clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        timeout = float(props.get("waitTimeoutSeconds") or DEFAULT_WAIT_SECONDS)
+        timeout = self._timeout(props)
         with self._client() as client:
             try:
                 client.delete_runtime(id_)

@@ -8,10 +8,10 @@ import pulumi
 
 from pulumi_agents._resource import SchemaResource
 from pulumi_agents.agentrun.provider import AgentRuntimeProvider
-from pulumi_agents.agentrun.types import AgentRuntimeArgs
+from pulumi_agents.agentrun.types import AgentRuntimeArgs, AgentRuntimeOutputs
 
 
-class AgentRuntime(SchemaResource, module="agentrun", name="AgentRuntime"):
+class AgentRuntime(SchemaResource, AgentRuntimeOutputs, module="agentrun", name="AgentRuntime"):
     """An AgentRun runtime. Arguments are the fields of CreateAgentRuntimeInput in snake_case.
 
     Example::
@@ -24,22 +24,12 @@ class AgentRuntime(SchemaResource, module="agentrun", name="AgentRuntime"):
             environment_variables={"OPENAI_API_KEY": pulumi.Output.secret("sk-...")})
         pulumi.export("runtime_id", rt.agent_runtime_id)
 
-    Changing ``agent_runtime_name``, ``artifact_type``, ``workspace_id``,
-    ``resource_group_id`` or ``credential_id`` replaces the runtime; anything else is updated in
-    place (which restarts it). Removing an argument stops managing it: the runtime keeps its
-    value. ``environment_variables`` and registry/ARMS secrets are always stored as secrets.
-    Nested outputs (e.g. ``nas_config``) use the API's field names.
+    Each argument's docstring (``AgentRuntimeArgs``) says what changing or removing it does, and
+    which are secrets; the README's reference lists the same facts, all from schema.json. Nested
+    outputs (e.g. ``nas_config``) use the API's field names.
     """
 
     _type_name = "AgentRuntime"
-
-    agent_runtime_id: pulumi.Output[str]
-    agent_runtime_arn: pulumi.Output[str]
-    agent_runtime_version: pulumi.Output[str]
-    status: pulumi.Output[str]
-    status_reason: pulumi.Output[str]
-    created_at: pulumi.Output[str]
-    last_updated_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentRuntimeArgs]

@@ -7,39 +7,25 @@ Any change of input (``triggers`` included) runs the check again.
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pulumi.dynamic
 
-from pulumi_agents import _provider
-from pulumi_agents._diff import changed_properties
+from pulumi_agents import _config, _provider
 from pulumi_agents._fields import fields
 from pulumi_agents.aiae import smoke
 from pulumi_agents.aiae.client import AiaeClient, Timeouts
 from pulumi_agents.aiae.errors import redact, redacted
-from pulumi_agents.errors import PulumiAgentsError, ResourceFailed
+from pulumi_agents.errors import ConfigurationError, PulumiAgentsError, ResourceFailed
 
 TYPE = "AgentSmokeTest"
-CONFIG_KEYS = ["aiae:apiKey"]
 ANSWER_EXCERPT = 300
 
 
-class AgentSmokeTestProvider(pulumi.dynamic.ResourceProvider):
-    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
-        _provider.remember_config(req.config, CONFIG_KEYS)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        return _provider.check(TYPE, news)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        new = fields(TYPE).wire_inputs(news)
-        # Every input shapes the check, so dropping one is a change as much as editing it.
-        removed = [k for k in fields(TYPE).inputs if k in olds and k not in new]
-        changed = changed_properties(TYPE, olds, new) + removed
-        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+class AgentSmokeTestProvider(_provider.SchemaProvider):
+    type_name = TYPE
 
     @_provider.clean_errors
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
@@ -55,17 +41,19 @@ class AgentSmokeTestProvider(pulumi.dynamic.ResourceProvider):
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
 
-    @staticmethod
-    def _run(props: dict[str, Any]) -> dict[str, Any]:
+    def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         spec = fields(TYPE)
-        inputs = spec.wire_inputs(props)
-        api_key = inputs.get("api_key") or _provider.stack_config().get("aiae:apiKey") or os.environ.get("AIAE_API_KEY")
+        inputs = spec.with_defaults(spec.wire_inputs(props))
+        api_key = inputs.get("api_key") or _config.read("aiae", _provider.stack_config()).get("apiKey")
         if not api_key:
-            raise ResourceFailed("no API key: set api_key, the aiae:apiKey config (as a secret) or AIAE_API_KEY")
+            raise ConfigurationError(
+                "no API key: set the smoke test's api_key, or `pulumi config set --secret aiae:apiKey ...`, "
+                "or the environment variable AIAE_API_KEY"
+            )
         variables = inputs.get("variables") or {}
         sensitive = variables.get("sensitive_variables") or {}
         secrets = [str(api_key), *(str(v) for v in sensitive.values())]
-        limit = float(inputs.get("time_limit_seconds") or smoke.DEFAULT_TIME_LIMIT)
+        limit = float(inputs["time_limit_seconds"])
         url = inputs["url"]
         try:
             with AiaeClient(
@@ -88,7 +76,7 @@ class AgentSmokeTestProvider(pulumi.dynamic.ResourceProvider):
             raise ResourceFailed(
                 f"smoke test of {url} failed: {'; '.join(missed)} (answer: {excerpt!r}; request id {result.request_id})"
             )
-        outs = _provider.outputs(TYPE, props, {})  # nothing remote: the inputs as given
+        outs = self.outputs(props, {})  # nothing remote: the inputs as given
         outs.update(
             {
                 "answer": answer,

@@ -8,10 +8,10 @@ import pulumi
 
 from pulumi_agents._resource import SchemaResource
 from pulumi_agents.aiae.provider import AgentSmokeTestProvider
-from pulumi_agents.aiae.types import AgentSmokeTestArgs
+from pulumi_agents.aiae.types import AgentSmokeTestArgs, AgentSmokeTestOutputs
 
 
-class AgentSmokeTest(SchemaResource, module="aiae", name="AgentSmokeTest"):
+class AgentSmokeTest(SchemaResource, AgentSmokeTestOutputs, module="aiae", name="AgentSmokeTest"):
     """Calls an agent published as an API and fails the deployment unless the answer meets the
     expectation. Runs on create and whenever an input or one of ``triggers`` changes.
 
@@ -30,12 +30,6 @@ class AgentSmokeTest(SchemaResource, module="aiae", name="AgentSmokeTest"):
     """
 
     _type_name = "AgentSmokeTest"
-
-    answer: pulumi.Output[str]
-    latency_seconds: pulumi.Output[float]
-    tool_calls: pulumi.Output[list[dict[str, str]]]
-    request_id: pulumi.Output[str]
-    checked_at: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentSmokeTestArgs]

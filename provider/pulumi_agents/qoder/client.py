@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +16,9 @@ from urllib.parse import quote
 
 import httpx
 
-from pulumi_agents import _http
+from pulumi_agents import _config, _http
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 
-CHINA = "https://api.qoder.com.cn/api/v1/cloud"
-GLOBAL = "https://api.qoder.com/api/v1/cloud"
 EXTENDED = {"X-CAS-Include-Extended": "true"}  # skills and metadata only come back with it
 
 
@@ -30,21 +27,14 @@ class Settings:
     """Where and how to reach Qoder; built per call, never pickled with a provider."""
 
     token: str = field(repr=False)
-    base_url: str = CHINA
-    timeout: float = 30.0
+    base_url: str = field(default_factory=lambda: str(_config.default("qoder", "baseUrl")))
+    timeout: float = field(default_factory=lambda: float(_config.default("qoder", "httpTimeout")))
 
     @classmethod
     def from_sources(cls, config: Mapping[str, Any] | None = None) -> Settings:
         """Pulumi config ``qoder:*`` first, then ``QODER_PAT`` / ``QODER_BASE_URL``."""
-        config = config or {}
-        token = config.get("qoder:token") or os.environ.get("QODER_PAT")
-        if not token:
-            raise ApiError(
-                "Qoder", "configure", 0, "missing_token", "no token: set qoder:token (as a secret) or QODER_PAT"
-            )
-        timeout = config.get("qoder:httpTimeout") or os.environ.get("QODER_HTTP_TIMEOUT") or 30.0
-        base_url = config.get("qoder:baseUrl") or os.environ.get("QODER_BASE_URL") or CHINA
-        return cls(token=str(token), base_url=str(base_url).rstrip("/"), timeout=float(timeout))
+        found = _config.read("qoder", config or {})
+        return cls(token=found["token"], base_url=found["baseUrl"].rstrip("/"), timeout=float(found["httpTimeout"]))
 
 
 def idempotency_key(*parts: Any) -> str:
@@ -73,9 +63,8 @@ class QoderClient:
     def create_agent(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
         return self._call("POST", "/agents", "create agent", body=body, key=idempotency_key)
 
-    def get_agent(self, agent_id: str, *, version: int | None = None) -> dict[str, Any]:
-        query = {"version": str(version)} if version is not None else None
-        return self._call("GET", f"/agents/{quote(agent_id, safe='')}", "get agent", query=query, headers=EXTENDED)
+    def get_agent(self, agent_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/agents/{quote(agent_id, safe='')}", "get agent", headers=EXTENDED)
 
     def update_agent(
         self, agent_id: str, body: Mapping[str, Any], *, idempotency_key: str | None = None
@@ -103,10 +92,6 @@ class QoderClient:
             if not page.get("has_more") or not page.get("last_id"):
                 return
             after = str(page["last_id"])
-
-    def list_versions(self, agent_id: str) -> list[dict[str, Any]]:
-        page = self._call("GET", f"/agents/{quote(agent_id, safe='')}/versions", "list agent versions")
-        return list(page.get("data") or [])
 
     # -- plumbing ----------------------------------------------------------------------------
 

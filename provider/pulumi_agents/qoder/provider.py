@@ -16,18 +16,12 @@ from typing import Any
 import pulumi.dynamic
 
 from pulumi_agents import _provider
-from pulumi_agents._diff import changed_properties
+from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 from pulumi_agents.qoder.client import QoderClient, Settings, idempotency_key
 
 TYPE = "Agent"
-CONFIG_KEYS = ["qoder:token", "qoder:baseUrl", "qoder:httpTimeout"]
-
-# The API keeps fields an update leaves out, so a field the program stops setting is cleared
-# explicitly. (metadata is a patch: its keys are sent as null instead.) name and model
-# cannot be cleared, and are required anyway.
-CLEARED = {"description": "", "instructions": "", "tools": [], "mcp_servers": [], "skills": []}
 
 
 def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -40,32 +34,21 @@ def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(fields whose value changed, fields the program no longer sets)."""
-    spec = fields(TYPE)
-    new = spec.wire_inputs(news)
-    changed = changed_properties(TYPE, _canonical(olds), _canonical(new))
-    removed = [k for k in [*CLEARED, "metadata"] if k in olds and k not in new]
-    return changed, removed
-
-
-class AgentProvider(pulumi.dynamic.ResourceProvider):
-    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
-        _provider.remember_config(req.config, CONFIG_KEYS)
+class AgentProvider(_provider.SchemaProvider):
+    type_name = TYPE
 
     @staticmethod
     def _client() -> QoderClient:
         return QoderClient(Settings.from_sources(_provider.stack_config()))
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        return _provider.check(TYPE, news)
+    def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        return super().changes(_canonical(olds), _canonical(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         if olds.get("archived"):
             # Archived behind our back: it cannot be updated any more, so replace it.
             return pulumi.dynamic.DiffResult(changes=True, replaces=["archived"], delete_before_replace=False)
-        changed, removed = _changes(olds, news)
-        return pulumi.dynamic.DiffResult(changes=bool(changed or removed), replaces=[], delete_before_replace=False)
+        return super().diff(_id, olds, news)
 
     @_provider.clean_errors
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
@@ -79,7 +62,7 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
                 # service's 24 h) that has since been archived or deleted: make a new one.
                 agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
                 current = self._current(client, agent["id"]) or agent
-        return pulumi.dynamic.CreateResult(agent["id"], _provider.outputs(TYPE, props, current))
+        return pulumi.dynamic.CreateResult(agent["id"], self.outputs(props, current))
 
     @_provider.clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
@@ -87,17 +70,19 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
             agent = self._current(client, id_)
         if agent is None:
             return pulumi.dynamic.ReadResult("", {})
-        return _provider.read_result(TYPE, id_, props, agent)
+        return self.read_result(id_, props, agent)
 
     @_provider.clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        new = fields(TYPE).wire_inputs(news)
-        changed, removed = _changes(olds, news)
-        body: dict[str, Any] = {k: new[k] for k in changed}
-        body |= {k: v for k, v in CLEARED.items() if k in removed}
-        if "metadata" in changed or "metadata" in removed:
-            old_meta, new_meta = olds.get("metadata") or {}, new.get("metadata") or {}
-            body["metadata"] = {**{k: None for k in old_meta if k not in new_meta}, **new_meta}
+        spec = fields(TYPE)
+        olds, new = spec.coerced(olds), spec.wire_inputs(news)
+        found = self.changes(olds, news)
+        body = {k: new[k] for k in found.changed if k in new}
+        body |= {k: spec.node(k).empty(olds[k]) for k in found.removed if spec.node(k).on_remove == "clear"}
+        for k in body:
+            if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
+                # Maps (metadata) are patches: a key no longer set is sent as null, which deletes it.
+                body[k] = {**spec.node(k).empty(olds[k]), **(body[k] or {})}
         with self._client() as client:
             if body:
                 body["version"] = olds.get("version")
@@ -107,13 +92,13 @@ class AgentProvider(pulumi.dynamic.ResourceProvider):
                 except ConflictError as exc:
                     raise self._drifted(client, id_, olds, exc) from None
             agent = client.get_agent(id_)
-        return pulumi.dynamic.UpdateResult(_provider.outputs(TYPE, news, agent))
+        return pulumi.dynamic.UpdateResult(self.outputs(news, agent))
 
     @_provider.clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with self._client() as client:
             try:
-                if props.get("onDelete") == "delete":
+                if fields(TYPE).value(props, "onDelete") == "delete":
                     client.delete_agent(id_)
                 else:
                     client.archive_agent(id_)

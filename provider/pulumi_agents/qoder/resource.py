@@ -8,10 +8,10 @@ import pulumi
 
 from pulumi_agents._resource import SchemaResource
 from pulumi_agents.qoder.provider import AgentProvider
-from pulumi_agents.qoder.types import AgentArgs
+from pulumi_agents.qoder.types import AgentArgs, AgentOutputs
 
 
-class Agent(SchemaResource, module="qoder", name="Agent"):
+class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
     """A Qoder cloud agent.
 
     Example::
@@ -25,22 +25,11 @@ class Agent(SchemaResource, module="qoder", name="Agent"):
             metadata={"team": "docs"})
         pulumi.export("agent_id", bot.agent_id)
 
-    Every change is an in-place update that bumps ``version``. Removing ``tools``,
-    ``mcp_servers``, ``skills``, ``description`` or ``instructions`` clears them; removing a
-    ``metadata`` key deletes it. ``on_delete`` says what destroying does: ``"archive"`` (the
-    default: the agent and its versions stay readable, no admin token needed) or ``"delete"``
-    (permanent). Neither can be undone. An agent archived outside Pulumi is replaced.
+    Every change is an in-place update that bumps ``version``; each argument's docstring
+    (``AgentArgs``) says what removing it does. An agent archived outside Pulumi is replaced.
     """
 
     _type_name = "Agent"
-
-    version: pulumi.Output[int]
-    archived: pulumi.Output[bool]
-    archived_at: pulumi.Output[str | None]
-    created_at: pulumi.Output[str]
-    updated_at: pulumi.Output[str]
-    default_environment: pulumi.Output[str]
-    system: pulumi.Output[str]
 
     def __init__(
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentArgs]

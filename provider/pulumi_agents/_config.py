@@ -1,0 +1,81 @@
+"""Provider configuration, read as schema.json's ``x-config`` definitions say.
+
+Each setting comes from stack config ``<package>:<name>`` first, then from the first of its
+``x-env`` environment variables that is set, then from its ``default``. Nothing read here is
+ever kept on a provider object (those are pickled into the state).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from pulumi_agents._schema import schema
+from pulumi_agents._tree import Node, tree
+from pulumi_agents._validate import validate
+from pulumi_agents.errors import ConfigurationError
+
+
+@cache
+def _definition(package: str) -> str:
+    for name, node in schema()["$defs"].items():
+        if node.get("x-config") == package:
+            return str(name)
+    raise KeyError(f"schema.json has no x-config definition for {package!r}")
+
+
+def default(package: str, name: str) -> Any:
+    """The schema default of one setting."""
+    return settings(package)[name].default
+
+
+def settings(package: str) -> dict[str, Node]:
+    """The settings of ``package`` (wire name -> node)."""
+    return tree(_definition(package)).props
+
+
+def keys(package: str) -> list[str]:
+    """The stack config keys of ``package``: ``agentrun:accessKeyId``, ..."""
+    return [f"{package}:{name}" for name in settings(package)]
+
+
+def _where(package: str, name: str, node: Node) -> str:
+    env = " or ".join(node.schema.get("x-env", []))
+    secret = "--secret " if node.secret else ""
+    return f"`pulumi config set {secret}{package}:{name} ...`" + (f", or the environment variable {env}" if env else "")
+
+
+def _parse(node: Node, raw: Any, source: str) -> Any:
+    if "number" in node.types and not isinstance(raw, int | float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{source} must be a number, not {raw!r}") from None
+    return raw if isinstance(raw, int | float) else str(raw)
+
+
+def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every setting of ``package`` that has a value; a clear error for a missing or bad one."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, node in settings(package).items():
+        candidates = [(f"{package}:{name}", stack_config.get(f"{package}:{name}"))]
+        candidates += [(env, os.environ.get(env)) for env in node.schema.get("x-env", [])]
+        source, raw = next(((s, v) for s, v in candidates if v not in (None, "")), ("", None))
+        if raw is not None:
+            values[name], sources[name] = _parse(node, raw, source), source
+        elif node.has_default:
+            values[name] = node.default
+    missing = [
+        f"{package}:{n} is not set: set it with {_where(package, n, node)}"
+        for n, node in settings(package).items()
+        if node.required and n not in values
+    ]
+    if missing:
+        raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
+    for failure in validate(_definition(package), values):
+        name = failure.path.split(".")[0]
+        raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
+    return values

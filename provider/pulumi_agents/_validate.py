@@ -1,0 +1,173 @@
+"""Validation against schema.json: every rule a document breaks, with the path and the reason.
+
+A failure names its path both ways: in wire names (``nasConfig.mountPoints[1].mountDir``, what a
+config file or the API uses) and in Python names (``nas_config.mount_points[1].mount_dir``, what a
+Pulumi program writes). Values still unknown during a preview are never rejected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from referencing import Registry, Resource
+
+from pulumi_agents._schema import UNKNOWN, definition, schema
+from pulumi_agents._tree import contains_unknown, format_path, tree
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One rule an input breaks: where (wire and Python paths) and why."""
+
+    path: str
+    reason: str
+    python_path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+    @property
+    def property(self) -> str:
+        """The path as a Pulumi program wrote it, with the wire name in brackets where it differs."""
+        python = self.python_path or self.path
+        return python if python == self.path else f"{python} [{self.path}]"
+
+
+# --- the two cross-field keywords plain JSON Schema cannot express -------------------------
+
+
+def _less_than(validator: Any, pairs: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    for small, big in pairs:
+        a, b = instance.get(small), instance.get(big)
+        if not (isinstance(a, int | float) and isinstance(b, int | float)):
+            continue
+        if math.isfinite(a) and math.isfinite(b) and not a < b:
+            yield ValidationError(f"must be less than {big} ({b:g})", path=[small], validator="x-less-than")
+
+
+def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    key = rule["key"]
+    seen: dict[str, list[str | int]] = {}
+    for array_path in rule["arrays"]:
+        items: Any = instance
+        for part in array_path:
+            items = items.get(part) if isinstance(items, dict) else None
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            value = item.get(key) if isinstance(item, dict) else None
+            if not isinstance(value, str) or value == UNKNOWN:
+                continue
+            here = [*array_path, index, key]
+            if value in seen:
+                other = format_path(seen[value][:-1])
+                yield ValidationError(f"{value!r} is already used by {other}", path=here, validator="x-unique-across")
+            else:
+                seen[value] = here
+
+
+_Validator = validators.extend(Draft202012Validator, {"x-less-than": _less_than, "x-unique-across": _unique_across})
+
+
+@cache
+def _validator(type_name: str) -> Any:
+    definition(type_name)  # a clear KeyError for an unknown type
+    registry: Registry[Any] = Registry().with_resource("urn:pulumi-agents", Resource.from_contents(schema()))
+    return _Validator(
+        {"$ref": f"urn:pulumi-agents#/$defs/{type_name}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+# --- turning jsonschema's errors into one clear reason each --------------------------------
+
+
+_FORMATS = {"regex": "regular expression", "uri": "URI", "date-time": "date-time (RFC 3339)"}
+
+
+def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
+    """(path, reason) pairs for one error; ``required`` names each missing property."""
+    path: list[str | int] = list(error.absolute_path)
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    custom = custom.get(error.validator) if isinstance(custom, dict) else custom
+    kind, value, inst = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        for name in value:
+            if isinstance(inst, dict) and name not in inst:
+                yield [*path, name], f"is required ({custom})" if custom else "is required"
+        return
+    if kind == "dependentRequired" and isinstance(inst, dict):
+        for name, needed in value.items():
+            for other in needed:
+                if name in inst and other not in inst:
+                    yield [*path, other], f"is required with {name}"
+        return
+    if kind == "additionalProperties" and isinstance(inst, dict):
+        known = list(error.schema.get("properties", {}))
+        for name in inst:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                yield [*path, name], f"is not a known property{hint}"
+        return
+    if "propertyNames" in error.absolute_schema_path and isinstance(inst, str):
+        path = [*path, inst]  # name the offending key, not just its map
+    if custom:
+        yield path, str(custom)
+        return
+    reasons: dict[str, Callable[[], str]] = {
+        "type": lambda: f"must be of type {value}, not {type(inst).__name__}",
+        "enum": lambda: "must be one of " + ", ".join(repr(v) for v in value),
+        "const": lambda: f"must be {value!r}",
+        "minimum": lambda: f"must be at least {value}",
+        "maximum": lambda: f"must be at most {value}",
+        "exclusiveMinimum": lambda: f"must be greater than {value}",
+        "exclusiveMaximum": lambda: f"must be less than {value}",
+        "minLength": lambda: f"must be at least {value} characters long",
+        "maxLength": lambda: f"must be at most {value} characters long",
+        "pattern": lambda: f"must match the pattern {value}",
+        "minItems": lambda: f"must have at least {value} items",
+        "maxItems": lambda: f"must have at most {value} items",
+        "maxProperties": lambda: f"must have at most {value} entries",
+        "uniqueItems": lambda: "must not contain duplicates",
+        "format": lambda: f"must be a valid {_FORMATS.get(value, value)}",
+    }
+    yield path, reasons[kind]() if kind in reasons else error.message
+
+
+def _non_finite(value: Any, path: Path = ()) -> Iterator[Path]:
+    """Where ``value`` holds NaN or an infinity: JSON has no such numbers, and the services break on them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _non_finite(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, (*path, i))
+
+
+def validate(type_name: str, document: Any) -> list[Failure]:
+    """Every rule ``document`` (wire names) breaks for ``type_name``, in path order."""
+    non_finite = set(_non_finite(document))
+    found = {(path, "must be a finite number") for path in non_finite}
+    for error in _validator(type_name).iter_errors(document):
+        if contains_unknown(error.instance):
+            continue
+        found |= {(tuple(path), reason) for path, reason in _reason(error) if tuple(path) not in non_finite}
+    root = tree(type_name)
+    failures = [Failure(format_path(path), reason, root.path(path, python=True)) for path, reason in found]
+    return sorted(failures, key=lambda f: (f.path, f.reason))
