@@ -41,7 +41,9 @@ def keys(package: str) -> list[str]:
     return [f"{package}:{name}" for name in settings(package)]
 
 
-def _where(package: str, name: str, node: Node) -> str:
+def where(package: str, name: str) -> str:
+    """How to set one setting: the config command, and its environment variables."""
+    node = settings(package)[name]
     env = " or ".join(node.schema.get("x-env", []))
     secret = "--secret " if node.secret else ""
     return f"`pulumi config set {secret}{package}:{name} ...`" + (f", or the environment variable {env}" if env else "")
@@ -69,7 +71,7 @@ def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
         elif node.has_default:
             values[name] = node.default
     missing = [
-        f"{package}:{n} is not set: set it with {_where(package, n, node)}"
+        f"{package}:{n} is not set: set it with {where(package, n)}"
         for n, node in settings(package).items()
         if node.required and n not in values
     ]

@@ -46,10 +46,7 @@ class AgentSmokeTestProvider(_provider.SchemaProvider):
         inputs = spec.with_defaults(spec.wire_inputs(props))
         api_key = inputs.get("api_key") or _config.read("aiae", _provider.stack_config()).get("apiKey")
         if not api_key:
-            raise ConfigurationError(
-                "no API key: set the smoke test's api_key, or `pulumi config set --secret aiae:apiKey ...`, "
-                "or the environment variable AIAE_API_KEY"
-            )
+            raise ConfigurationError(f"no API key: set the smoke test's api_key, or {_config.where('aiae', 'apiKey')}")
         variables = inputs.get("variables") or {}
         sensitive = variables.get("sensitive_variables") or {}
         secrets = [str(api_key), *(str(v) for v in sensitive.values())]

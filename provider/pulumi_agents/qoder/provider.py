@@ -5,7 +5,7 @@
 - update sends the ``version`` from the state: a change made behind Pulumi's back makes the
   service answer 409, reported as drift (refresh first), never overwritten;
 - an agent archived behind Pulumi's back shows as drift and is replaced (it cannot be updated);
-- delete archives (default) or deletes, per resource (``onDelete``).
+- delete archives or deletes, per resource (``onDelete``).
 """
 
 from __future__ import annotations
