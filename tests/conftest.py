@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -89,6 +90,71 @@ def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
 def emulator(emulator_process: Emulator) -> Emulator:
     emulator_process.control("POST", "/_emulator/reset")
     return emulator_process
+
+
+class TlsEmulator(Emulator):
+    """An emulator speaking HTTPS (``--tls``); clients trust ``ca``, the CA it made in its data folder."""
+
+    def __init__(self, url: str, process: subprocess.Popen[bytes], data: Path, ca: Path) -> None:
+        super().__init__(url, process, data)
+        self.host, self.ca = url.removeprefix("https://"), ca
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca))
+
+    def control(self, method: str, path: str, json: object = None) -> httpx.Response:
+        response = httpx.request(method, self.url + path, json=json, timeout=10, verify=self.ssl_context())
+        response.raise_for_status()
+        return response
+
+
+def start_tls_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> TlsEmulator:
+    """``pulumi-agents emulator --tls``: HTTPS on loopback with a CA made in ``data/tls``."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pulumi_agents",
+            "emulator",
+            "--port",
+            str(port),
+            "--data",
+            str(data),
+            "--transition-seconds",
+            str(transition),
+            "--tls",
+        ],
+    )
+    url, ca = f"https://127.0.0.1:{port}", data / "tls" / "ca.pem"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if ca.is_file():
+                verify = ssl.create_default_context(cafile=str(ca))
+                if httpx.get(url + "/_emulator/health", timeout=1, verify=verify).status_code == 200:
+                    return TlsEmulator(url, process, data, ca)
+        except (httpx.TransportError, ssl.SSLError):
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"emulator exited with {process.returncode}")
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("emulator did not start within 30s")
+
+
+@pytest.fixture(scope="session")
+def tls_emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsEmulator]:
+    emulator = start_tls_emulator(tmp_path_factory.mktemp("tls-emulator"))
+    yield emulator
+    emulator.process.terminate()
+    emulator.process.wait(10)
+
+
+@pytest.fixture
+def tls_emulator(tls_emulator_process: TlsEmulator) -> TlsEmulator:
+    tls_emulator_process.control("POST", "/_emulator/reset")
+    return tls_emulator_process
 
 
 @pytest.fixture

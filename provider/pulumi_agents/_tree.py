@@ -279,9 +279,22 @@ def rebuild(
             name = key(node, k) if key else k
             out[name] = rebuild(node.child(name), v, key=key, leaf=leaf)
         return out
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [rebuild(node.item, v, key=key, leaf=leaf) for v in value]
     return leaf(node, value) if leaf else value
+
+
+def mask_secrets(value: Any, node: Node) -> Any:
+    """``value`` with every secret in it (``x-secret`` anywhere below ``node``) shown as ``***``;
+    the keys of a secret map stay, so what is set can still be seen."""
+    node = node.at(value)
+    if node.secret:
+        return rebuild(ANY, value, leaf=lambda _node, _value: "***")
+    if isinstance(value, Mapping):
+        return {k: mask_secrets(v, node.child(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v, node.item) for v in value]
+    return value
 
 
 def contains_unknown(value: Any) -> bool:

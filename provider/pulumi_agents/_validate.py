@@ -78,7 +78,53 @@ def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> It
                 seen[value] = here
 
 
-_Validator = validators.extend(Draft202012Validator, {"x-less-than": _less_than, "x-unique-across": _unique_across})
+def _ratio(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    if enabled and isinstance(instance, int | float) and math.isfinite(instance) and instance > 1:
+        if instance <= 100:
+            yield ValidationError(
+                f"is a percentage: weights are ratios from 0.0 to 1.0, so write {instance / 100:g} for {instance:g}%"
+            )
+        else:
+            yield ValidationError("must be a ratio from 0.0 to 1.0")
+
+
+def _sum_at_most(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    if not isinstance(instance, list):
+        return
+    values = [item.get(rule["key"]) for item in instance if isinstance(item, dict)]
+    numbers = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    total = sum(numbers)
+    # One value over the bound is reported on its own (a percentage, say): the sum adds nothing.
+    if total > rule["max"] + 1e-9 and all(v <= rule["max"] for v in numbers):
+        yield ValidationError(f"the {rule['key']}s sum to {total:g}, more than {rule['max']:g}")
+
+
+def _routing(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    """A weighted version must differ from the endpoint's targetVersion (which gets the rest)."""
+    if not enabled or not isinstance(instance, dict):
+        return
+    target = instance.get("targetVersion", "LATEST")
+    routing = instance.get("routingConfiguration")
+    weights = routing.get("versionWeights") if isinstance(routing, dict) else None
+    for index, item in enumerate(weights if isinstance(weights, list) else []):
+        if isinstance(item, dict) and item.get("version") == target and target != UNKNOWN:
+            yield ValidationError(
+                f"is the targetVersion ({target}): a weighted version must be another one",
+                path=["routingConfiguration", "versionWeights", index, "version"],
+                validator="x-routing",
+            )
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    {
+        "x-less-than": _less_than,
+        "x-unique-across": _unique_across,
+        "x-ratio": _ratio,
+        "x-sum-at-most": _sum_at_most,
+        "x-routing": _routing,
+    },
+)
 
 
 @cache

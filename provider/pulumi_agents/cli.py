@@ -37,10 +37,28 @@ def emulator(
     access_key_secret: Annotated[str, typer.Option(help="AgentRun access key secret.")] = "test-access-key-secret",
     qoder_token: Annotated[str, typer.Option(help="Qoder bearer token accepted.")] = "test-qoder-token",
     aiae_api_key: Annotated[str, typer.Option(help="API key accepted by published AIAE agents.")] = "test-api-key",
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Speak HTTPS with a certificate for localhost/127.0.0.1/::1 signed by a CA made in DATA/tls "
+            "(clients trust DATA/tls/ca.pem).",
+        ),
+    ] = False,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Speak HTTPS with this PEM certificate (chain); needs --tls-key.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The PEM private key of --tls-cert.")] = None,
 ) -> None:
     """Serve the emulated APIs on one port: AgentRun under /2025-09-10, Qoder under /api/v1/cloud,
-    published AIAE agents under /v1/routes/open."""
+    published AIAE agents under /v1/routes/open. Plain HTTP unless --tls or --tls-cert/--tls-key
+    (then HTTPS on the same port, for clients that always speak HTTPS)."""
     need_extra("emulator", "the emulator needs", ("fastapi", "uvicorn"))
+    if (tls_cert is None) != (tls_key is None):
+        typer.echo("--tls-cert and --tls-key go together", err=True)
+        raise typer.Exit(2)
+    if tls and tls_cert is None:
+        need_extra("emulator", "--tls needs", ("cryptography",))
     import uvicorn
 
     from pulumi_agents.emulator import EmulatorConfig, create_app
@@ -52,7 +70,26 @@ def emulator(
         qoder_tokens={qoder_token},
         aiae_api_keys={aiae_api_key},
     )
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    tls_options: dict[str, Any] = {}
+    if tls_cert is not None and tls_key is not None:
+        tls_options = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)}
+        typer.echo(f"pulumi-agents emulator: https://{host}:{port} with the certificate {tls_cert}", err=True)
+    elif tls:
+        from pulumi_agents.emulator.tls import loopback_tls
+
+        files = loopback_tls(data / "tls")
+        tls_options = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        ca = files.ca.resolve()
+        typer.echo(
+            f"pulumi-agents emulator: https://{host}:{port}; clients trust the CA {ca} "
+            f"(e.g. SSL_CERT_FILE={ca} or REQUESTS_CA_BUNDLE={ca})",
+            err=True,
+        )
+    if tls_options:
+        # Closing a TLS connection waits for the client's close_notify, up to 30 s, and pooled
+        # idle client connections never send it: without a bound, stopping would take that long.
+        tls_options["timeout_graceful_shutdown"] = 2
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", **tls_options)
 
 
 def _load(path: Path) -> Any:

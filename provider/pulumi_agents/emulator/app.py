@@ -1,13 +1,26 @@
-"""The emulator's ASGI app: every service on one port, with shared fault injection."""
+"""The emulator's ASGI app: every service on one port, with shared fault injection.
+
+Errors that no route answers (an unknown path, a method the path does not take, a request
+FastAPI cannot parse, a crash) are answered in the envelope of the service that owns the path:
+each service's ``routes`` module names its path in ``ERROR_PREFIX`` and builds the answer with
+``http_error(status, message)``. Other paths get ``{"error": message}``.
+"""
 
 from __future__ import annotations
 
 import importlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from pulumi_agents.emulator.faults import Fault, FaultMiddleware, Faults
 from pulumi_agents.emulator.store import Store
@@ -43,17 +56,87 @@ SERVICES: tuple[Service, ...] = (
 )
 
 
+ErrorAnswer = Callable[[int, str], JSONResponse]
+
+
+def _plain_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _routed(app: FastAPI, scope: Scope) -> bool:
+    return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
+
+
+def _install_error_envelopes(app: FastAPI, envelopes: list[tuple[str, ErrorAnswer]]) -> None:
+    """Answer what no route answers in the envelope of the service owning the path."""
+
+    def answer_for(path: str) -> ErrorAnswer:
+        for prefix, answer in envelopes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return answer
+        return _plain_error
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        method, path = request.method, request.url.path
+        if exc.status_code == 404:
+            message = f"no operation at {method} {path}"
+        elif exc.status_code == 405:
+            # Starlette's Allow names the first route on the path only: ask every route.
+            allowed = ", ".join(m for m in METHODS if _routed(app, {**request.scope, "method": m}))
+            message = f"{method} is not allowed on {path}" + (f" (allowed: {allowed})" if allowed else "")
+            response = answer_for(path)(405, message)
+            if allowed:
+                response.headers["allow"] = allowed
+            return response
+        else:
+            message = str(exc.detail)
+        response = answer_for(path)(exc.status_code, message)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in exc.errors())
+        return answer_for(request.url.path)(400, f"invalid request: {problems}")
+
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        return answer_for(request.url.path)(500, f"internal error: {type(exc).__name__}")
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(Exception, crash)
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The body of a test-control request, which must be a JSON object (ValueError otherwise)."""
+    data = json.loads(await request.body())
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
+
+
 def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     config = config or EmulatorConfig()
     store = Store(config.data_dir / "emulator.sqlite3" if config.data_dir else None)
     faults = Faults()
     app = FastAPI(title="pulumi-agents emulator", docs_url=None, redoc_url=None, openapi_url=None)
+    envelopes: list[tuple[str, ErrorAnswer]] = []
     for service in SERVICES:
         package = f"pulumi_agents.{service.name}.emulator"
         state_class = getattr(importlib.import_module(f"{package}.state"), service.state)
         state = state_class(store, **{option: getattr(config, option) for option in service.options})
         routes = importlib.import_module(f"{package}.routes")
         app.include_router(routes.router(state, getattr(config, service.credentials)))
+        if hasattr(routes, "ERROR_PREFIX"):
+            envelopes.append((routes.ERROR_PREFIX, routes.http_error))
+    # The longest prefix first, should one service's path ever sit inside another's.
+    envelopes.sort(key=lambda pair: len(pair[0]), reverse=True)
+    _install_error_envelopes(app, envelopes)
 
     @app.get("/_emulator/health")
     async def health() -> dict[str, str]:
@@ -62,7 +145,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     @app.post("/_emulator/faults")
     async def add_fault(request: Request) -> JSONResponse:
         try:
-            rule = Fault.from_json(await request.json())
+            rule = Fault.from_json(await _json_object(request))
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         with faults.lock:

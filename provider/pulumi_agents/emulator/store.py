@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,28 @@ class Store:
         self._db.commit()
         # One lock for all access: the emulator's traffic is small, correctness matters more.
         self.lock = threading.RLock()
+        self._depth = 0  # nesting of transaction(): writes inside commit together at the end
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every put/delete inside commits together at the end, or none of them if it raises,
+        so a crash never leaves half of a multi-row change."""
+        with self.lock:
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._db.rollback()
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.commit()
+
+    def _commit(self) -> None:
+        if self._depth == 0:
+            self._db.commit()
 
     def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         with self.lock:
@@ -29,12 +52,12 @@ class Store:
     def put(self, kind: str, doc_id: str, body: dict[str, Any]) -> None:
         with self.lock:
             self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (kind, doc_id, json.dumps(body)))
-            self._db.commit()
+            self._commit()
 
     def delete(self, kind: str, doc_id: str) -> None:
         with self.lock:
             self._db.execute("DELETE FROM docs WHERE kind=? AND id=?", (kind, doc_id))
-            self._db.commit()
+            self._commit()
 
     def all(self, kind: str) -> Iterator[dict[str, Any]]:
         with self.lock:
@@ -45,4 +68,4 @@ class Store:
     def clear(self) -> None:
         with self.lock:
             self._db.execute("DELETE FROM docs")
-            self._db.commit()
+            self._commit()

@@ -75,10 +75,8 @@ class AgentProvider(_provider.SchemaProvider):
     @_provider.clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         spec = fields(TYPE)
-        olds, new = spec.coerced(olds), spec.wire_inputs(news)
-        found = self.changes(olds, news)
-        body = {k: new[k] for k in found.changed if k in new}
-        body |= {k: spec.node(k).empty(olds[k]) for k in found.removed if spec.node(k).on_remove == "clear"}
+        olds = spec.coerced(olds)
+        body = spec.update_body(olds, news, self.changes(olds, news))
         for k in body:
             if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
                 # Maps (metadata) are patches: a key no longer set is sent as null, which deletes it.

@@ -1,4 +1,20 @@
-"""The AgentRun runtime API over HTTP: ACS3 signature check, envelopes, status codes."""
+"""The AgentRun API over HTTP: ACS3 signature check, envelopes, status codes.
+
+Runtimes under ``/2025-09-10/agents/runtimes``, their endpoints under ``.../{id}/endpoints`` and
+their published versions under ``.../{id}/versions`` (see ``state.py`` for the wire decisions).
+Anything else under ``/2025-09-10`` is answered in the same ``{code, message, requestId}``
+envelope by ``http_error`` (wired in ``emulator/app.py``): 404 ``ERR_NOT_FOUND`` for a path no
+operation has, 405 ``ERR_METHOD_NOT_ALLOWED`` for a method the path does not take. Their messages
+say "no operation", never "does not exist": a client must not take a wrong path for a deleted
+resource.
+
+Test control (unsigned, loopback): ``POST /_emulator/agentrun/failures`` makes the next create,
+update or delete of a runtime or of an endpoint end in ``*_FAILED`` with ``statusReason``::
+
+    {"agentRuntimeName": "rt", "operation": "create", "statusReason": "no capacity"}
+    {"agentRuntimeEndpointName": "prod", "operation": "update", "statusReason": "...",
+     "agentRuntimeId": "ar-..."}   # agentRuntimeId optional: without it, any runtime's "prod"
+"""
 
 from __future__ import annotations
 
@@ -17,6 +33,8 @@ from pulumi_agents.agentrun import signing
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
 
 PREFIX = f"/{signing.API_VERSION}/agents/runtimes"
+# Everything under this path answers in AgentRun's envelope, unknown paths included.
+ERROR_PREFIX = f"/{signing.API_VERSION}"
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
 
 
@@ -26,6 +44,24 @@ def _request_id() -> str:
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, "requestId": _request_id()}, status_code=status)
+
+
+def http_error(status: int, message: str) -> JSONResponse:
+    """An HTTP-level error (unknown path, wrong method, bad request, crash) in AgentRun's envelope."""
+    codes = {400: "ERR_BAD_REQUEST", 404: "ERR_NOT_FOUND", 405: "ERR_METHOD_NOT_ALLOWED"}
+    code = codes.get(status, "ERR_INTERNAL_SERVER_ERROR" if status >= 500 else "ERR_BAD_REQUEST")
+    return _error(status, code, message)
+
+
+def _page_params(request: Request) -> tuple[int, int]:
+    q = request.query_params
+    try:
+        number, size = int(q.get("pageNumber") or 1), int(q.get("pageSize") or 20)
+    except ValueError:
+        raise InvalidRequest(400, "ERR_VALIDATION_FAILED", "pageNumber and pageSize must be whole numbers") from None
+    if number < 1 or size < 1:
+        raise InvalidRequest(400, "ERR_VALIDATION_FAILED", "pageNumber and pageSize must be at least 1")
+    return number, min(size, 100)
 
 
 def _ok(data: Any) -> JSONResponse:
@@ -102,21 +138,24 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
     async def list_runtimes(request: Request) -> JSONResponse:
         q = request.query_params
         statuses = [s for s in (q.get("status") or "").split(",") if s]
-        return await handle(
-            request,
-            lambda _body: state.list(
+
+        def run(_body: dict[str, Any]) -> dict[str, Any]:
+            number, size = _page_params(request)
+            return state.list(
                 name=q.get("agentRuntimeName"),
                 search_mode=q.get("searchMode"),
                 statuses=statuses,
                 workspace_id=q.get("workspaceId"),
-                page_number=int(q.get("pageNumber") or 1),
-                page_size=min(int(q.get("pageSize") or 20), 100),
-            ),
-        )
+                page_number=number,
+                page_size=size,
+            )
+
+        return await handle(request, run)
 
     @api.get(PREFIX + "/{runtime_id}")
     async def get(runtime_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _body: state.get(runtime_id))
+        version = request.query_params.get("agentRuntimeVersion")
+        return await handle(request, lambda _body: state.get(runtime_id, version))
 
     @api.put(PREFIX + "/{runtime_id}")
     async def update(runtime_id: str, request: Request) -> JSONResponse:
@@ -126,14 +165,80 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
     async def delete(runtime_id: str, request: Request) -> JSONResponse:
         return await handle(request, lambda _body: state.delete(runtime_id))
 
-    # Test controls (unsigned, loopback only): make the next operation on a runtime fail.
+    # -- endpoints ------------------------------------------------------------------------
+
+    @api.post(PREFIX + "/{runtime_id}/endpoints")
+    async def create_endpoint(runtime_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda body: state.create_endpoint(runtime_id, body))
+
+    @api.get(PREFIX + "/{runtime_id}/endpoints")
+    async def list_endpoints(runtime_id: str, request: Request) -> JSONResponse:
+        q = request.query_params
+
+        def run(_body: dict[str, Any]) -> dict[str, Any]:
+            number, size = _page_params(request)
+            return state.list_endpoints(
+                runtime_id,
+                name=q.get("endpointName"),
+                search_mode=q.get("searchMode"),
+                page_number=number,
+                page_size=size,
+            )
+
+        return await handle(request, run)
+
+    @api.get(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
+    async def get_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _body: state.get_endpoint(runtime_id, endpoint_id))
+
+    @api.put(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
+    async def update_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda body: state.update_endpoint(runtime_id, endpoint_id, body))
+
+    @api.delete(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
+    async def delete_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _body: state.delete_endpoint(runtime_id, endpoint_id))
+
+    # -- versions -------------------------------------------------------------------------
+
+    @api.post(PREFIX + "/{runtime_id}/versions")
+    async def publish_version(runtime_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda body: state.publish_version(runtime_id, body))
+
+    @api.get(PREFIX + "/{runtime_id}/versions")
+    async def list_versions(runtime_id: str, request: Request) -> JSONResponse:
+        def run(_body: dict[str, Any]) -> dict[str, Any]:
+            number, size = _page_params(request)
+            return state.list_versions(runtime_id, page_number=number, page_size=size)
+
+        return await handle(request, run)
+
+    # Test controls (unsigned, loopback only): make the next operation on a runtime or an
+    # endpoint fail (the body is in the module's docstring).
     @api.post("/_emulator/agentrun/failures")
     async def fail_next(request: Request) -> JSONResponse:
-        data = await request.json()
         try:
-            state.fail_next(data["agentRuntimeName"], data["operation"], data.get("statusReason", "injected failure"))
-        except (KeyError, InvalidRequest) as exc:
-            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc}")
+            data = json.loads(await request.body())
+        except ValueError:
+            return _error(400, "ERR_BAD_REQUEST", "bad failure rule: the body is not valid JSON")
+        if not isinstance(data, dict):
+            return _error(400, "ERR_BAD_REQUEST", "bad failure rule: the body must be a JSON object")
+        reason = str(data.get("statusReason", "injected failure"))
+        try:
+            if "agentRuntimeEndpointName" in data:
+                runtime_id = data.get("agentRuntimeId")
+                state.fail_next_endpoint(
+                    str(data["agentRuntimeEndpointName"]),
+                    str(data["operation"]),
+                    reason,
+                    str(runtime_id) if runtime_id else None,
+                )
+            else:
+                state.fail_next(str(data["agentRuntimeName"]), str(data["operation"]), reason)
+        except KeyError as exc:
+            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc.args[0]} is required")
+        except InvalidRequest as exc:
+            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc.message}")
         return _ok({"accepted": True})
 
     return api

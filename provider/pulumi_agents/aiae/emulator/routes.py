@@ -41,6 +41,10 @@ from pulumi_agents.aiae.emulator.state import (
 )
 
 PATH = "/v1/routes/open/{agent_id}/execute"
+# Everything under this path answers in AIAE's envelope, unknown paths included, with codes the
+# emulator makes up in the service's AIAE.<8 digits> form (none is published): AIAE.40000000 bad
+# request, AIAE.40400000 no such path, AIAE.40500000 wrong method, AIAE.50000000 server error.
+ERROR_PREFIX = "/v1/routes"
 MEDIA_TYPES: dict[Framing, str] = {"sse": "text/event-stream", "ndjson": "application/x-ndjson"}
 
 
@@ -52,6 +56,13 @@ def _error(status: int, code: str, message: str, request_id: str) -> JSONRespons
     return JSONResponse(
         {"error_code": code, "error_msg": message}, status_code=status, headers={"x-request-id": request_id}
     )
+
+
+def http_error(status: int, message: str) -> JSONResponse:
+    """An HTTP-level error (unknown path, wrong method, bad request, crash) in AIAE's envelope."""
+    codes = {400: "AIAE.40000000", 404: "AIAE.40400000", 405: "AIAE.40500000"}
+    code = codes.get(status, "AIAE.50000000" if status >= 500 else "AIAE.40000000")
+    return _error(status, code, message, uuid.uuid4().hex)
 
 
 def _framing(accept: str, default: Framing) -> Framing:

@@ -15,8 +15,24 @@ from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical
 PREFIX = "/api/v1/cloud"
 
 
+# Everything under this path answers in Qoder's envelope, unknown paths included.
+ERROR_PREFIX = PREFIX
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+}
+
+
 def _answer(status: int, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={"request-id": f"req_{uuid.uuid4().hex}"})
+
+
+def http_error(status: int, message: str) -> JSONResponse:
+    """An HTTP-level error (unknown path, wrong method, bad request, crash) in Qoder's envelope."""
+    kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    return _answer(status, QoderError(status, kind, message).body())
 
 
 def router(state: QoderState, tokens: set[str]) -> APIRouter:
