@@ -151,9 +151,9 @@ def test_the_resources_still_import_from_their_packages() -> None:
 EXPORTS = {
     "agentrun": {
         "client": ["AgentRunClient", "Credentials", "Settings"],
-        "provider": ["AgentRuntimeProvider"],
-        "resource": ["AgentRuntime"],
-        "types": ["AgentRuntimeArgs"],
+        "provider": ["AgentRuntimeProvider", "AgentRuntimeEndpointProvider", "RuntimeVersionProvider"],
+        "resource": ["AgentRuntime", "AgentRuntimeEndpoint", "RuntimeVersion"],
+        "types": ["AgentRuntimeArgs", "AgentRuntimeEndpointArgs", "RuntimeVersionArgs"],
     },
     "qoder": {
         "client": ["QoderClient", "Settings"],
@@ -222,7 +222,7 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
     assert names(project["dependencies"]) == {"pulumi", "httpx", "deepdiff", "jsonschema", "referencing"}
     extras = {extra: names(requirements) for extra, requirements in project["optional-dependencies"].items()}
     assert extras["cli"] == {"typer", "rich", "pyyaml"}
-    assert extras["emulator"] == {"pulumi-agents[cli]", "fastapi", "uvicorn"}
+    assert extras["emulator"] == {"pulumi-agents[cli]", "fastapi", "uvicorn", "cryptography"}
     assert "pulumi-agents[emulator]" in extras["dev"]
     assert project["scripts"] == {"pulumi-agents": "pulumi_agents.__main__:main"}
 

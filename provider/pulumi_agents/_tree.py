@@ -194,12 +194,12 @@ class Node:
         return value
 
     def empty(self, old: Any) -> Any:
-        """What an update sends to clear this field: "" , [] or each of the old map's keys as null."""
+        """What an update sends to clear this field: "", [], {} or each of the old map's keys as null."""
         if self.kind == "map":
             return dict.fromkeys(old, None) if isinstance(old, Mapping) else {}
         if self.kind == "list":
             return []
-        return ""
+        return {} if self.kind == "object" else ""
 
 
 ANY = Node({})  # a value the schema says nothing about: walks pass it through untouched

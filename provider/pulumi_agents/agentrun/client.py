@@ -20,6 +20,15 @@ from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 
 BASE = f"/{signing.API_VERSION}/agents/runtimes"
 
+
+def _runtime(runtime_id: str) -> str:
+    return f"{BASE}/{quote(runtime_id, safe='')}"
+
+
+def _endpoint(runtime_id: str, endpoint_id: str) -> str:
+    return f"{_runtime(runtime_id)}/endpoints/{quote(endpoint_id, safe='')}"
+
+
 # Status codes Alibaba Cloud uses for bad credentials; a 404 with one of these is not
 # "the resource is gone" (reading it so would make `pulumi refresh` drop every resource).
 _AUTH_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthorization")
@@ -89,32 +98,69 @@ class AgentRunClient:
         # Not idempotent: a lost answer is resolved by the caller (look the name up), not here.
         return self._call("POST", BASE, "CreateAgentRuntime", body=body, idempotent=False)
 
-    def get_runtime(self, runtime_id: str) -> dict[str, Any]:
-        return self._call("GET", f"{BASE}/{quote(runtime_id, safe='')}", "GetAgentRuntime")
+    def get_runtime(self, runtime_id: str, *, version: str | None = None) -> dict[str, Any]:
+        """The runtime, or with ``version`` its configuration as that published version froze it."""
+        query = {"agentRuntimeVersion": version} if version else None
+        return self._call("GET", _runtime(runtime_id), "GetAgentRuntime", query=query)
 
     def update_runtime(self, runtime_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         # A PUT of the same fields is safe to repeat.
-        return self._call("PUT", f"{BASE}/{quote(runtime_id, safe='')}", "UpdateAgentRuntime", body=body)
+        return self._call("PUT", _runtime(runtime_id), "UpdateAgentRuntime", body=body)
 
     def delete_runtime(self, runtime_id: str) -> dict[str, Any]:
-        return self._call("DELETE", f"{BASE}/{quote(runtime_id, safe='')}", "DeleteAgentRuntime")
+        return self._call("DELETE", _runtime(runtime_id), "DeleteAgentRuntime")
 
-    def list_runtimes(self, *, name: str | None = None, page_size: int = 50) -> list[dict[str, Any]]:
+    def list_runtimes(self, *, name: str | None = None) -> list[dict[str, Any]]:
         """Every runtime (all pages); ``name`` filters by exact name."""
+        query = {"agentRuntimeName": name, "searchMode": "exact"} if name else {}
+        items = self._pages(BASE, "ListAgentRuntimes", query)
+        return [i for i in items if not name or i.get("agentRuntimeName") == name]
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def create_endpoint(self, runtime_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        # Not idempotent either: a lost answer is resolved by looking the name up.
+        path = f"{_runtime(runtime_id)}/endpoints"
+        return self._call("POST", path, "CreateAgentRuntimeEndpoint", body=body, idempotent=False)
+
+    def get_endpoint(self, runtime_id: str, endpoint_id: str) -> dict[str, Any]:
+        return self._call("GET", _endpoint(runtime_id, endpoint_id), "GetAgentRuntimeEndpoint")
+
+    def update_endpoint(self, runtime_id: str, endpoint_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", _endpoint(runtime_id, endpoint_id), "UpdateAgentRuntimeEndpoint", body=body)
+
+    def delete_endpoint(self, runtime_id: str, endpoint_id: str) -> dict[str, Any]:
+        return self._call("DELETE", _endpoint(runtime_id, endpoint_id), "DeleteAgentRuntimeEndpoint")
+
+    def list_endpoints(self, runtime_id: str, *, name: str | None = None) -> list[dict[str, Any]]:
+        """Every endpoint of a runtime (all pages); ``name`` filters by exact name."""
+        query = {"endpointName": name, "searchMode": "exact"} if name else {}
+        items = self._pages(f"{_runtime(runtime_id)}/endpoints", "ListAgentRuntimeEndpoints", query)
+        return [i for i in items if not name or i.get("agentRuntimeEndpointName") == name]
+
+    # -- versions ------------------------------------------------------------------------
+
+    def publish_version(self, runtime_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        # Each publish makes a new version: never repeated blindly (the caller lists after a lost answer).
+        path = f"{_runtime(runtime_id)}/versions"
+        return self._call("POST", path, "PublishRuntimeVersion", body=body, idempotent=False)
+
+    def list_versions(self, runtime_id: str) -> list[dict[str, Any]]:
+        """Every published version of a runtime (all pages)."""
+        return self._pages(f"{_runtime(runtime_id)}/versions", "ListAgentRuntimeVersions", {})
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _pages(self, path: str, action: str, query: Mapping[str, str], page_size: int = 50) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         page = 1
         while True:
-            query = {"pageNumber": str(page), "pageSize": str(page_size)}
-            if name:
-                query |= {"agentRuntimeName": name, "searchMode": "exact"}
-            data = self._call("GET", BASE, "ListAgentRuntimes", query=query)
+            data = self._call("GET", path, action, query={**query, "pageNumber": str(page), "pageSize": str(page_size)})
             batch = data.get("items") or []
-            items += [i for i in batch if not name or i.get("agentRuntimeName") == name]
+            items += batch
             if not batch or page * page_size >= int(data.get("total") or 0):
                 return items
             page += 1
-
-    # -- plumbing ------------------------------------------------------------------------
 
     def _call(
         self,

@@ -502,3 +502,202 @@ class AgentRuntimeOutputs:
 
     last_updated_at: pulumi.Output[str]
     """When the runtime was last updated (ISO 8601)."""
+
+
+class RuntimeVersionArgs(TypedDict, total=False):
+    """Arguments of RuntimeVersion."""
+
+    agent_runtime_id: Required[pulumi.Input[str]]
+    """Id of the runtime to publish. Changing it replaces the resource (a version belongs to one runtime)."""
+
+    description: pulumi.Input[str]
+    """What this version is. Changing it replaces the resource (a published version is immutable: anything new
+    publishes another). Removing it restores the default.
+    """
+
+    publisher: pulumi.Input[str]
+    """Who or what publishes it (a person, a pipeline). Changing it replaces the resource (a published version is
+    immutable: anything new publishes another). Removing it restores the default.
+    """
+
+    triggers: pulumi.Input[Sequence[Any]]
+    """Any values; when one changes, a new version is published (e.g. the runtime's agentRuntimeVersion, so that
+    every runtime update is published). Not sent to the API. Changing it replaces the resource (a published
+    version is immutable: anything new publishes another). Removing it restores the default.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long publishing waits for the runtime to be READY, in seconds. Not sent to the API. Default 900.
+    Removing it restores the default.
+    """
+
+
+class RuntimeVersionOutputs:
+    """What a RuntimeVersion resource reports, as attributes."""
+
+    agent_runtime_id: pulumi.Output[str]
+    """Id of the runtime to publish."""
+
+    description: pulumi.Output[str]
+    """What this version is."""
+
+    publisher: pulumi.Output[str]
+    """Who or what publishes it (a person, a pipeline)."""
+
+    triggers: pulumi.Output[list[Any]]
+    """Any values; when one changes, a new version is published (e.g. the runtime's agentRuntimeVersion, so that
+    every runtime update is published). Not sent to the API.
+    """
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long publishing waits for the runtime to be READY, in seconds. Not sent to the API."""
+
+    version: pulumi.Output[str]
+    """The version number, as a string: what an endpoint's targetVersion and weights name."""
+
+    agent_runtime_arn: pulumi.Output[str]
+    """ARN of the runtime."""
+
+    agent_runtime_name: pulumi.Output[str]
+    """Name of the runtime."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the version was published (ISO 8601)."""
+
+    runtime: pulumi.Output[dict[str, Any]]
+    """The runtime's configuration as this version froze it (GetAgentRuntime at this version)."""
+
+
+class VersionWeightArgs(TypedDict, total=False):
+    """One version's share of an endpoint's traffic."""
+
+    version: Required[pulumi.Input[str]]
+    """A published version number."""
+
+    weight: Required[pulumi.Input[float]]
+    """Its share of the traffic, a ratio from 0.0 to 1.0 (0.1 is 10%), as the official SDK documents it."""
+
+
+class RoutingConfigurationArgs(TypedDict, total=False):
+    """Traffic sent to other versions than targetVersion, by weight."""
+
+    version_weights: pulumi.Input[Sequence[pulumi.Input[VersionWeightArgs]]]
+    """Versions and their share of the traffic; each version once, the weights summing to at most 1.0. Order
+    carries no meaning.
+    """
+
+
+class ScheduledPolicyArgs(TypedDict, total=False):
+    """A scheduled change of the number of instances."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the policy."""
+
+    schedule_expression: Required[pulumi.Input[str]]
+    """When it applies, e.g. cron(0 0 8 * * *) or at(2026-12-01T08:00:00Z)."""
+
+    target: Required[pulumi.Input[int]]
+    """Instances while it applies."""
+
+    start_time: pulumi.Input[str]
+    """When the policy starts to apply (ISO 8601)."""
+
+    end_time: pulumi.Input[str]
+    """When the policy stops applying (ISO 8601)."""
+
+    time_zone: pulumi.Input[str]
+    """Time zone of the schedule, e.g. Asia/Shanghai."""
+
+
+class ScalingConfigArgs(TypedDict, total=False):
+    """Instances kept warm, and scheduled changes of that number."""
+
+    min_instances: pulumi.Input[int]
+    """Instances kept running at all times."""
+
+    scheduled_policies: pulumi.Input[Sequence[pulumi.Input[ScheduledPolicyArgs]]]
+    """Scheduled changes of the number of instances."""
+
+
+class AgentRuntimeEndpointArgs(TypedDict, total=False):
+    """Arguments of AgentRuntimeEndpoint."""
+
+    agent_runtime_id: Required[pulumi.Input[str]]
+    """Id of the runtime the endpoint serves. Changing it replaces the resource (an endpoint belongs to one
+    runtime).
+    """
+
+    agent_runtime_endpoint_name: Required[pulumi.Input[str]]
+    """Name of the endpoint; unique within its runtime. Changing it replaces the resource (the name is the
+    endpoint's identity within its runtime).
+    """
+
+    description: pulumi.Input[str]
+    """What the endpoint is for. Default "". Removing it restores the default."""
+
+    target_version: pulumi.Input[str]
+    """The version that serves the traffic the weights leave: LATEST (the runtime's current configuration) or a
+    published version number. Default "LATEST". Removing it restores the default.
+    """
+
+    routing_configuration: pulumi.Input[RoutingConfigurationArgs]
+    """Traffic sent to other versions than targetVersion, by weight. Removing it clears it."""
+
+    disable_public_network_access: pulumi.Input[bool]
+    """Whether the endpoint is reachable from the internet. Default false. Removing it restores the default."""
+
+    scaling_config: pulumi.Input[ScalingConfigArgs]
+    """Instances kept warm, and scheduled changes of that number. Removing it clears it."""
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the endpoint to settle, in seconds. Not sent to the API. Default
+    900. Removing it restores the default.
+    """
+
+
+class AgentRuntimeEndpointOutputs:
+    """What a AgentRuntimeEndpoint resource reports, as attributes."""
+
+    agent_runtime_id: pulumi.Output[str]
+    """Id of the runtime the endpoint serves."""
+
+    agent_runtime_endpoint_name: pulumi.Output[str]
+    """Name of the endpoint; unique within its runtime."""
+
+    description: pulumi.Output[str]
+    """What the endpoint is for."""
+
+    target_version: pulumi.Output[str]
+    """The version that serves the traffic the weights leave: LATEST (the runtime's current configuration) or a
+    published version number.
+    """
+
+    routing_configuration: pulumi.Output[dict[str, Any]]
+    """Traffic sent to other versions than targetVersion, by weight."""
+
+    disable_public_network_access: pulumi.Output[bool]
+    """Whether the endpoint is reachable from the internet."""
+
+    scaling_config: pulumi.Output[dict[str, Any]]
+    """Instances kept warm, and scheduled changes of that number."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the endpoint to settle, in seconds. Not sent to the API."""
+
+    agent_runtime_endpoint_id: pulumi.Output[str]
+    """Id of the endpoint."""
+
+    agent_runtime_endpoint_arn: pulumi.Output[str]
+    """ARN of the endpoint."""
+
+    endpoint_public_url: pulumi.Output[str]
+    """The endpoint's public address."""
+
+    status: pulumi.Output[Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "FAILED"]]
+    """Lifecycle status; READY once it serves."""
+
+    status_reason: pulumi.Output[str]
+    """Why the endpoint is in its status (for failures)."""
+
+    scaling_status: pulumi.Output[dict[str, Any]]
+    """Minimum, target and current instances as the service reports them."""
