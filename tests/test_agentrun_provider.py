@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_agents._provider import ProviderError
+from pulumi_agents._dynamic import ProviderError
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Settings
 from tests.conftest import ACCESS_KEY_SECRET, Emulator

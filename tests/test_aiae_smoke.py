@@ -8,7 +8,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from pulumi_agents._provider import ProviderError
+from pulumi_agents._dynamic import ProviderError
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.aiae import AgentSmokeTestProvider
 from tests.aiae_support import API_KEY, agent_url

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_agents._provider import ProviderError
+from pulumi_agents._dynamic import ProviderError
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.qoder import AgentProvider, QoderClient, Settings
 from tests.agents import doc_helper

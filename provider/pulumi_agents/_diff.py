@@ -60,6 +60,22 @@ def differs(node: Node, old: Any, new: Any) -> bool:
     return bool(DeepDiff(normalize(old, node, shape=new), normalize(new, node), ignore_numeric_type_changes=True))
 
 
+def _differs_from(node: Node, old: Mapping[str, Any], key: str, new: Any) -> bool:
+    """A field set now differs from before; an absent old value stands for the field's default."""
+    if key in old:
+        return differs(node, old[key], new)
+    return not node.has_default or differs(node, node.default, new)
+
+
+def _removal_matters(node: Node, old: Any) -> bool:
+    """Removing a field changes something unless it was already what removal leads to."""
+    if node.on_remove == "reset":
+        return not node.has_default or differs(node, node.default, old)
+    if node.on_remove == "clear":
+        return old not in (None, "", [], {})
+    return False
+
+
 @dataclass(frozen=True)
 class Changes:
     """What a new set of arguments changes, in wire names."""
@@ -77,8 +93,8 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     """Compare old properties (inputs or outputs) with new inputs, both in wire names."""
     spec = fields(type_name)
     old, new = spec.managed(olds), spec.managed(news)
-    changed = tuple(k for k, v in new.items() if k not in old or differs(spec.node(k), old[k], v))
-    removed = tuple(k for k in old if k not in new and spec.node(k).on_remove in ("clear", "reset"))
+    changed = tuple(k for k, v in new.items() if _differs_from(spec.node(k), old, k, v))
+    removed = tuple(k for k in old if k not in new and _removal_matters(spec.node(k), old[k]))
     replaces = tuple(sorted(k for k in (*changed, *removed) if spec.node(k).replace_reason))
     # A unique name kept by a replacement is still taken by the old resource: delete that first.
     kept_unique = any(spec.node(k).unique and k in new and k not in replaces for k in spec.inputs)

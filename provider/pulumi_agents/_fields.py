@@ -83,6 +83,19 @@ class Fields:
                 body[wire] = node.default
         return body
 
+    def imported(self, remote: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs of a resource adopted by id: the fields the service reports, less those at
+        their empty or default value (a program that leaves them out then previews clean), and
+        the provider options at their defaults."""
+        found = {}
+        for wire in self.inputs:
+            node, value = self._props[wire], remote.get(wire)
+            if value is None or value in ("", [], {}) or (node.has_default and value == node.default):
+                continue
+            found[wire] = coerce(value, node)
+        options = {k: self._props[k].default for k in self.options if self._props[k].has_default}
+        return {**found, **options}
+
     def value(self, props: Mapping[str, Any], wire: str) -> Any:
         """The value of ``wire`` in ``props``, or its schema default when it is not set."""
         value = props.get(wire)

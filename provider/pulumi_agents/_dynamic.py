@@ -1,0 +1,97 @@
+"""The dynamic-provider adapter: ``pulumi.dynamic`` calls in, a ``Service`` does the work.
+
+Nothing that holds state or secrets lives on the provider object (dill pickles it into the
+state): ``configure`` keeps the stack config of its package in this process, and every call
+builds its service from that.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar, cast
+
+import pulumi.dynamic
+
+from pulumi_agents import _config
+from pulumi_agents._schema import resource_types
+from pulumi_agents._service import Service
+from pulumi_agents.errors import PulumiAgentsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_config_values: dict[str, Any] = {}
+_config_lock = threading.Lock()
+
+
+def stack_config() -> Mapping[str, Any]:
+    with _config_lock:
+        return dict(_config_values)
+
+
+class ProviderError(Exception):
+    """What the engine shows when an operation fails: the message, without our call stack."""
+
+
+def clean_errors(method: F) -> F:
+    """Turn our own errors into one-line ProviderErrors (raised from here, so the traceback
+    the dynamic provider host prints stays short and ends with the clear message)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except PulumiAgentsError as exc:
+            message = str(exc)
+        raise ProviderError(message)
+
+    return cast(F, wrapper)
+
+
+class DynamicProvider(pulumi.dynamic.ResourceProvider):
+    """Serves ``service`` as a dynamic provider."""
+
+    service: ClassVar[type[Service]]
+
+    def _service(self) -> Service:
+        return self.service(stack_config())
+
+    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        with _config_lock:
+            for key in _config.keys(resource_types()[self.service.type_name]):
+                value = req.config.get(key)
+                if value is not None:
+                    _config_values[key] = value
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        inputs, failures = self._service().check(news)
+        return pulumi.dynamic.CheckResult(inputs, [pulumi.dynamic.CheckFailure(f.property, f.reason) for f in failures])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        found = self._service().diff(id_, olds, news)
+        return pulumi.dynamic.DiffResult(
+            changes=bool(found), replaces=list(found.replaces), delete_before_replace=found.delete_before_replace
+        )
+
+    @clean_errors
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        created = self._service().create(props)
+        return pulumi.dynamic.CreateResult(created.id, created.outs)
+
+    @clean_errors
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        found = self._service().read(id_, props)
+        return (
+            pulumi.dynamic.ReadResult(found.id, found.outs, found.inputs)
+            if found.id
+            else pulumi.dynamic.ReadResult("", {})
+        )
+
+    @clean_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(self._service().update(id_, olds, news))
+
+    @clean_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._service().delete(id_, props)

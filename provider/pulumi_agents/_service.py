@@ -1,0 +1,109 @@
+"""The service logic of a resource, written once and served by both Pulumi adapters.
+
+A ``Service`` does check, diff, create, read, update and delete over plain dicts in wire names,
+with the provider configuration it was built with. The dynamic adapter (``_dynamic``) and the
+provider plugin (``_plugin``) only translate the engine's requests into these calls and the
+results back; neither holds any service logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pulumi_agents._diff import Changes, changes, managed_view
+from pulumi_agents._fields import fields
+from pulumi_agents._validate import validate
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    outs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a read found: ``id`` is "" when the resource is gone."""
+
+    id: str
+    outs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+GONE = Found("")
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    property: str  # as the program wrote it, the wire name in brackets where it differs
+    reason: str
+
+
+class Service:
+    """One resource type of schema.json, against its service's API."""
+
+    type_name: ClassVar[str]
+
+    def __init__(self, config: Mapping[str, Any], *, urn: str | None = None) -> None:
+        self.config = config  # stack config of the package: "agentrun:region" -> value
+        self.urn = urn  # the resource's URN, when the engine gives it (provider plugins)
+
+    # -- check and diff: no writes ---------------------------------------------------------------
+
+    def check(self, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+        """Inputs with integers restored, and every rule they break (unknown values skipped)."""
+        spec = fields(self.type_name)
+        inputs = spec.coerced({k: v for k, v in news.items() if v is not None})
+        document = {k: v for k, v in inputs.items() if k != "__provider" and k not in spec.outputs}
+        failures = [CheckFailure(f.property, f.reason) for f in validate(self.type_name, document)]
+        failures += [
+            CheckFailure(spec.wire_to_python.get(k, k), "is an output and cannot be set")
+            for k in inputs
+            if k in spec.outputs
+        ]
+        return inputs, failures
+
+    def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        """What ``news`` changes against ``olds`` (the old outputs)."""
+        return changes(self.type_name, olds, news)
+
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        """What the engine is told: by default the changes; a service may add what it knows."""
+        return self.changes(olds, news)
+
+    # -- results -------------------------------------------------------------------------------
+
+    def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+        """A resource's outputs: the user's fields as the API reports them (``remote``), the API's
+        own output fields, and the provider options as given."""
+        spec = fields(self.type_name)
+        outs = managed_view(self.type_name, remote, spec.wire_inputs(inputs))
+        outs.update({k: remote[k] for k in spec.outputs if k in remote})
+        outs.update({k: v for k, v in spec.managed(inputs).items() if k in spec.options})
+        return outs
+
+    def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
+        """What a read records: the outputs, and as inputs the same minus the API's output fields,
+        so the next diff compares against what the service holds. With no inputs (an import),
+        the inputs are the fields the service reports, less those at their empty or default value."""
+        spec = fields(self.type_name)
+        if not spec.managed(inputs):
+            inputs = spec.imported(remote)
+        outs = self.outputs(inputs, remote)
+        return Found(id_, outs, {k: v for k, v in outs.items() if k not in spec.outputs})
+
+    # -- the operations, one per service ---------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> Created:
+        raise NotImplementedError
+
+    def read(self, id_: str, props: dict[str, Any]) -> Found:
+        raise NotImplementedError
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        raise NotImplementedError

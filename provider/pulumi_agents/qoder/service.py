@@ -1,0 +1,129 @@
+"""The service logic of ``qoder.Agent``: versioned, idempotent, archive-aware.
+
+- create sends an Idempotency-Key derived from the resource (project/stack/name) and its
+  inputs, so a create retried after a lost answer returns the same agent;
+- update sends the ``version`` from the state: a change made behind Pulumi's back makes the
+  service answer 409, reported as drift (refresh first), never overwritten;
+- an agent archived behind Pulumi's back shows as drift and is replaced (it cannot be updated);
+- delete archives or deletes, per resource (``onDelete``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_agents._diff import Changes
+from pulumi_agents._fields import fields
+from pulumi_agents._service import GONE, Created, Found, Service
+from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+from pulumi_agents.qoder.client import QoderClient, Settings, idempotency_key
+
+TYPE = "Agent"
+
+
+def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
+    """One spelling per meaning: model "x" is {"id": "x"}; `system` is the older `instructions`."""
+    out = dict(props)
+    if isinstance(out.get("model"), str):
+        out["model"] = {"id": out["model"]}
+    if "instructions" not in out and "system" in out:
+        out["instructions"] = out["system"]
+    return out
+
+
+class AgentService(Service):
+    type_name = TYPE
+
+    def _client(self) -> QoderClient:
+        return QoderClient(Settings.from_sources(self.config))
+
+    def _seed(self, props: Mapping[str, Any]) -> str | None:
+        """What makes this resource's Idempotency-Keys its own: set by the dynamic resource
+        (org/project/stack/name), or taken from the URN the provider plugin is given."""
+        seed = props.get("idempotencySeed")
+        if seed or not self.urn:
+            return seed
+        parts = self.urn.split("::")  # urn:pulumi:<stack>::<project>::<type>::<name>
+        return f"{parts[1]}/{parts[0].rsplit(':', 1)[-1]}/{parts[-1]}" if len(parts) >= 4 else self.urn
+
+    def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        return super().changes(_canonical(olds), _canonical(news))
+
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        if olds.get("archived"):
+            # Archived behind our back: it cannot be updated any more, so replace it.
+            return Changes(("archived",), (), ("archived",), False)
+        return super().diff(id_, olds, news)
+
+    def create(self, props: dict[str, Any]) -> Created:
+        body = fields(TYPE).wire_inputs(props)
+        seed = self._seed(props)
+        with self._client() as client:
+            agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
+            current = self._current(client, agent["id"])
+            if current is None or current.get("archived"):
+                # The key replayed an agent made earlier from the same inputs (within the
+                # service's 24 h) that has since been archived or deleted: make a new one.
+                agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
+                current = self._current(client, agent["id"]) or agent
+        return Created(agent["id"], self.outputs(props, current))
+
+    def read(self, id_: str, props: dict[str, Any]) -> Found:
+        with self._client() as client:
+            agent = self._current(client, id_)
+        if agent is None:
+            return GONE
+        return self.found(id_, props, agent)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        spec = fields(TYPE)
+        olds = spec.coerced(olds)
+        body = spec.update_body(olds, news, self.changes(olds, news))
+        for k in body:
+            if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
+                # Maps (metadata) are patches: a key no longer set is sent as null, which deletes it.
+                body[k] = {**spec.node(k).empty(olds[k]), **(body[k] or {})}
+        with self._client() as client:
+            if body:
+                body["version"] = olds.get("version")
+                key = idempotency_key(self._seed(news), id_, body)
+                try:
+                    client.update_agent(id_, body, idempotency_key=key)
+                except ConflictError as exc:
+                    raise self._drifted(client, id_, olds, exc) from None
+            agent = client.get_agent(id_)
+        return self.outputs(news, agent)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with self._client() as client:
+            try:
+                if fields(TYPE).value(props, "onDelete") == "delete":
+                    client.delete_agent(id_)
+                else:
+                    client.archive_agent(id_)
+            except NotFoundError:
+                return
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _current(client: QoderClient, agent_id: str) -> dict[str, Any] | None:
+        try:
+            return client.get_agent(agent_id)
+        except NotFoundError:
+            return None
+
+    @staticmethod
+    def _drifted(client: QoderClient, agent_id: str, olds: Mapping[str, Any], exc: ApiError) -> ApiError:
+        current = AgentService._current(client, agent_id) or {}
+        return ConflictError(
+            exc.service,
+            exc.operation,
+            exc.status,
+            exc.code,
+            f"agent {agent_id} was changed outside Pulumi (the state has version {olds.get('version')}, "
+            f"the service has version {current.get('version', '?')}): run `pulumi refresh` to take in that "
+            f"change, then `pulumi up` to apply yours ({exc.message})",
+            exc.request_id,
+        )
