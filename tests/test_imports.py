@@ -224,7 +224,10 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
     assert extras["cli"] == {"typer", "rich", "pyyaml"}
     assert extras["emulator"] == {"pulumi-agents[cli]", "fastapi", "uvicorn", "cryptography"}
     assert "pulumi-agents[emulator]" in extras["dev"]
-    assert project["scripts"] == {"pulumi-agents": "pulumi_agents.__main__:main"}
+    assert project["scripts"] == {
+        "pulumi-agents": "pulumi_agents.__main__:main",
+        **{f"pulumi-resource-{p}": f"pulumi_agents._plugin:{p}" for p in ("agentrun", "qoder", "aiae")},
+    }
 
 
 # The modules that need an extra; everything else is the core.

@@ -14,7 +14,8 @@ resource, its ``x-replace-on-change``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,52 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     # A unique name kept by a replacement is still taken by the old resource: delete that first.
     kept_unique = any(spec.node(k).unique and k in new and k not in replaces for k in spec.inputs)
     return Changes(changed, removed, replaces, bool(replaces) and kept_unique)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _join(path: str, key: str) -> str:
+    """A Pulumi property path: ``a.b``, or ``a["odd-key"]`` for a key that is no identifier."""
+    if _IDENTIFIER.match(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key)}]"
+
+
+def _paths(node: Node, old: Any, new: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(path, add|delete|update) for every difference under ``path``, down to object and map
+    keys; arrays are named whole (a set's order, or an item's index, would say nothing)."""
+    node = node.at(new)
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)) or node.kind not in ("object", "map"):
+        yield path, "update"
+        return
+    for key, value in new.items():
+        if key not in old:
+            yield _join(path, key), "add"
+        elif differs(node.child(key), old[key], value):
+            yield from _paths(node.child(key), old[key], value, _join(path, key))
+    if node.kind == "map":  # a free-form map's keys all matter; an object's unset keys are not managed
+        yield from ((_join(path, key), "delete") for key in old if key not in new)
+
+
+def detailed_diff(
+    type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any], found: Changes
+) -> dict[str, tuple[str, bool]]:
+    """Property path -> (add|delete|update, whether it replaces), for a provider plugin's diff.
+    Paths only: a secret's path is named, its value never travels here."""
+    spec = fields(type_name)
+    old, new = spec.managed(olds), spec.managed(news)
+    out: dict[str, tuple[str, bool]] = {}
+    for key in found.changed:
+        replaces = key in found.replaces
+        if key not in (*spec.inputs, *spec.options):  # e.g. a qoder agent archived outside Pulumi
+            out[key] = ("update", replaces)
+        elif key not in old or contains_unknown(new.get(key)):
+            out[key] = ("add" if key not in old else "update", replaces)
+        else:
+            out.update({p: (kind, replaces) for p, kind in _paths(spec.node(key), old[key], new[key], key)})
+    out.update({key: ("delete", key in found.replaces) for key in found.removed})
+    return out
 
 
 def _view(api: Any, given: Any, node: Node) -> Any:

@@ -2,8 +2,15 @@
 
 Top-level properties are registered under their Python names (so outputs are attributes such
 as ``rt.agent_runtime_id``) and translated to wire names for the engine; nested values are
-converted to wire names before they leave the program. Secret fields are wrapped as secrets
+converted to wire names at any depth, Outputs included. Secret fields are wrapped as secrets
 whether or not the user marked them.
+
+Two bases, one behaviour: ``SchemaResource`` registers a dynamic resource (its provider is
+pickled into the state); ``PluginResource`` a custom resource of the package's provider plugin
+(``agentrun:index:AgentRuntime``, served by ``pulumi-resource-agentrun``). A dynamic provider's
+outputs cannot carry a secret below their top level, so there a field with a secret anywhere
+inside is secret whole; a plugin marks exactly the secret leaf (a registry password), and the
+rest of the value (the image) stays readable in a review.
 """
 
 from __future__ import annotations
@@ -16,43 +23,54 @@ import pulumi
 import pulumi.dynamic
 
 from pulumi_agents._fields import Fields, fields
-from pulumi_agents._tree import Node, rebuild
+from pulumi_agents._schema import resource_types
+from pulumi_agents._tree import Node
 
 
-class SchemaResource(pulumi.dynamic.Resource):
+def _to_wire(value: Any, node: Node, *, leaf_secrets: bool) -> Any:
+    """``value`` with wire names at every depth, whatever part of it is an Output or awaitable:
+    those are converted once they resolve (a whole ``vpc.id.apply(lambda v: {...})`` included).
+    With ``leaf_secrets``, every value schema.json marks secret is wrapped as one where it stands."""
+    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, leaf_secrets=leaf_secrets))
+    node = node.at(value)
+    out: Any = value
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            wire = node.wire_key(key)
+            out[wire] = _to_wire(item, node.child(wire), leaf_secrets=leaf_secrets)
+    elif isinstance(value, list | tuple):
+        out = [_to_wire(item, node.item, leaf_secrets=leaf_secrets) for item in value]
+    return pulumi.Output.secret(out) if leaf_secrets and node.secret else out
+
+
+def _props(cls: type, spec: Fields, args: Mapping[str, Any], *, plugin: bool) -> tuple[dict[str, Any], list[str]]:
+    """The properties to register (Python names; outputs as None) and the secret outputs."""
+    allowed = {*spec.inputs, *spec.options} - ({w for w in spec.options if spec.node(w).internal} if plugin else set())
+    props: dict[str, Any] = {}
+    unknown = []
+    for key, value in args.items():
+        if value is None:
+            continue
+        wire = spec.python.get(key, key)
+        if wire not in allowed:
+            unknown.append(key)
+            continue
+        if plugin:
+            props[key] = _to_wire(value, spec.node(wire), leaf_secrets=True)
+        else:
+            converted = _to_wire(value, spec.node(wire), leaf_secrets=False)
+            props[key] = pulumi.Output.secret(converted) if wire in spec.secret else converted
+    if unknown:
+        raise TypeError(f"{cls.__name__} got unknown arguments: {', '.join(sorted(unknown))}")
+    props.update({python: None for python, wire in spec.python.items() if wire in spec.outputs})
+    secret = [wire for wire in spec.secret if spec.node(wire).secret or not plugin]
+    return props, [spec.wire_to_python[w] for w in secret if spec.wire_to_python[w] in props]
+
+
+class _Names:
     _type_name: ClassVar[str]
-
-    def __init__(
-        self,
-        provider: pulumi.dynamic.ResourceProvider,
-        resource_name: str,
-        args: Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None,
-    ) -> None:
-        spec = fields(self._type_name)
-        props: dict[str, Any] = {}
-        unknown = []
-        for key, value in args.items():
-            if value is None:
-                continue
-            wire = spec.python.get(key, key)
-            if wire not in spec.inputs and wire not in spec.options:
-                unknown.append(key)
-                continue
-            props[key] = self._convert(spec, wire, value)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unknown arguments: {', '.join(sorted(unknown))}")
-        for python, wire in spec.python.items():
-            if wire in spec.outputs:
-                props[python] = None
-        secret = [python for python, wire in spec.python.items() if wire in spec.secret and python in props]
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
-        super().__init__(provider, resource_name, props, opts)
-
-    @staticmethod
-    def _convert(spec: Fields, wire: str, value: Any) -> Any:
-        converted = _to_wire(value, spec.node(wire))
-        return pulumi.Output.secret(converted) if wire in spec.secret else converted
 
     def translate_input_property(self, prop: str) -> str:
         # Only top-level names: nested keys are already wire names, and free-form map keys
@@ -63,13 +81,26 @@ class SchemaResource(pulumi.dynamic.Resource):
         return fields(self._type_name).wire_to_python.get(prop, prop)
 
 
-def _to_wire(value: Any, node: Node) -> Any:
-    """``value`` with wire names at every depth, whatever part of it is an Output or awaitable:
-    those are converted once they resolve (a whole ``vpc.id.apply(lambda v: {...})`` included)."""
+class SchemaResource(_Names, pulumi.dynamic.Resource):
+    """A dynamic resource of schema.json's definition ``_type_name``."""
 
-    def later(node: Node, leaf: Any) -> Any:
-        if isinstance(leaf, pulumi.Output) or inspect.isawaitable(leaf):
-            return pulumi.Output.from_input(leaf).apply(lambda resolved: _to_wire(resolved, node))
-        return leaf
+    def __init__(
+        self,
+        provider: pulumi.dynamic.ResourceProvider,
+        resource_name: str,
+        args: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        props, secret = _props(type(self), fields(self._type_name), args, plugin=False)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
+        super().__init__(provider, resource_name, props, opts)
 
-    return rebuild(node, value, key=Node.wire_key, leaf=later)
+
+class PluginResource(_Names, pulumi.CustomResource):
+    """A custom resource of the provider plugin of ``_type_name``'s package."""
+
+    def __init__(self, resource_name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        props, secret = _props(type(self), fields(self._type_name), args, plugin=True)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
+        token = f"{resource_types()[self._type_name]}:index:{self._type_name}"
+        super().__init__(token, resource_name, props, opts)

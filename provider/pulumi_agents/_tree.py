@@ -155,6 +155,11 @@ class Node:
         return bool(self.schema.get("x-resource-id"))
 
     @property
+    def stable(self) -> bool:
+        """An output that an update never changes."""
+        return bool(self.schema.get("x-stable"))
+
+    @property
     def deprecated(self) -> bool:
         return bool(self.schema.get("deprecated"))
 

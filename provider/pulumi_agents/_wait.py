@@ -39,6 +39,8 @@ def wait_for(
             return current
         elapsed = clock() - start
         if elapsed >= timeout:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what} (last seen: {describe(current)})")
+            raise WaitTimeout(
+                f"timed out after {timeout:.0f}s waiting for {what} (last seen: {describe(current)})", current
+            )
         sleep(min(poll_interval(attempt, elapsed), max(0.0, timeout - elapsed)))
         attempt += 1

@@ -31,6 +31,19 @@ class ConfigurationError(PulumiAgentsError):
     """Provider configuration is missing or invalid; nothing was sent to the service."""
 
 
+class AuthenticationError(ApiError):
+    """The service refused the credentials."""
+
+    def __str__(self) -> str:
+        # Pulumi configures a provider for refresh and destroy from the settings stored with the
+        # last deployment, not from the stack config of now: say so where it bites.
+        return (
+            f"{super().__str__()}; if the credentials were rotated in stack config, `pulumi refresh` and "
+            f"`pulumi destroy` still use the ones stored by the last deployment: add --run-program "
+            f"(or run `pulumi up` first)"
+        )
+
+
 class NotFoundError(ApiError):
     """The resource does not exist (any more)."""
 
@@ -44,7 +57,20 @@ class TransportError(PulumiAgentsError):
 
 
 class WaitTimeout(PulumiAgentsError):
-    """A resource did not reach the awaited state in time."""
+    """A resource did not reach the awaited state in time; ``last`` is what was seen last."""
+
+    def __init__(self, message: str, last: object = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+class PartialFailure(PulumiAgentsError):
+    """An operation failed after the resource came to exist (or changed): the engine should record
+    it, with its id and outputs, so that the next run resumes instead of creating another."""
+
+    def __init__(self, message: str, resource_id: str, outputs: dict[str, object]) -> None:
+        super().__init__(message)
+        self.resource_id, self.outputs = resource_id, outputs
 
 
 class ResourceFailed(PulumiAgentsError):

@@ -41,6 +41,8 @@ class Stack:
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            # The provider plugins are console scripts beside this interpreter.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         for name in (
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
@@ -76,8 +78,28 @@ class Stack:
         return loaded
 
 
-def make_stack(name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES) -> Stack:
-    """A stack of the project ``source/name`` (an example, or a test program under programs/)."""
+MODES = ("dynamic", "plugin")
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each example runs twice: with the dynamic resources, and with the provider plugins."""
+    return str(request.param)
+
+
+def use_plugins(program: Path) -> None:
+    """Move a program to the provider plugins: the one-import change the README describes."""
+    text = program.read_text()
+    moved = re.sub(r"^from pulumi_agents import ", "from pulumi_agents.plugin import ", text, flags=re.M)
+    assert moved != text, f"{program} imports no pulumi_agents resources"
+    program.write_text(moved)
+
+
+def make_stack(
+    name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES, mode: str = "dynamic"
+) -> Stack:
+    """A stack of the project ``source/name`` (an example, or a test program under programs/),
+    with the dynamic resources or, in ``plugin`` mode, the provider plugins."""
     if shutil.which("pulumi") is None:
         message = "the Pulumi CLI is not on PATH: run the tests with ./run test, which builds it"
         if os.environ.get("PULUMI_AGENTS_E2E") == "1":
@@ -88,6 +110,8 @@ def make_stack(name: str, tmp_path: Path, emulator: Emulator, source: Path = EXA
     # Use this interpreter's environment, where pulumi-agents is installed.
     project = (workdir / "Pulumi.yaml").read_text()
     (workdir / "Pulumi.yaml").write_text(re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project))
+    if mode == "plugin":
+        use_plugins(workdir / "__main__.py")
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
     stack.config("agentrun:endpoint", emulator.url)

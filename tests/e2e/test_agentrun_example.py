@@ -12,8 +12,8 @@ from tests.e2e.conftest import runtimes as remote
 OPENAI_KEY = "sk-e2e-very-secret-openai-key"
 
 
-def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator) -> None:
-    stack = make_stack("agentrun-runtime", tmp_path, emulator)
+def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("agentrun-runtime", tmp_path, emulator, mode=mode)
     stack.config("openaiApiKey", OPENAI_KEY, secret=True)
 
     preview = stack.pulumi("preview")

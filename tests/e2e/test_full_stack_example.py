@@ -10,8 +10,8 @@ from tests.conftest import ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 from tests.e2e.conftest import agents, make_stack, qoder_client, runtimes
 
 
-def test_full_stack_example(tmp_path: Path, emulator: Emulator) -> None:
-    stack = make_stack("full-stack", tmp_path, emulator)
+def test_full_stack_example(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("full-stack", tmp_path, emulator, mode=mode)
     assert "+ 4 to create" in stack.pulumi("preview").stdout
 
     stack.pulumi("up", "--yes", "--skip-preview")

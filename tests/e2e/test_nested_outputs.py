@@ -10,8 +10,8 @@ from tests.e2e.conftest import PROGRAMS, make_stack
 from tests.e2e.conftest import runtimes as remote
 
 
-def test_outputs_at_any_depth_under_the_engine(tmp_path: Path, emulator: Emulator) -> None:
-    stack = make_stack("nested-outputs", tmp_path, emulator, source=PROGRAMS)
+def test_outputs_at_any_depth_under_the_engine(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("nested-outputs", tmp_path, emulator, source=PROGRAMS, mode=mode)
     preview = stack.pulumi("preview")
     assert "+ 3 to create" in preview.stdout  # the stack and two runtimes; no check failure
     stack.pulumi("up", "--yes", "--skip-preview")

@@ -12,8 +12,8 @@ from tests.e2e.conftest import make_stack
 from tests.e2e.conftest import qoder_client as client
 
 
-def test_qoder_agent_example(tmp_path: Path, emulator: Emulator) -> None:
-    stack = make_stack("qoder-agent", tmp_path, emulator)
+def test_qoder_agent_example(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("qoder-agent", tmp_path, emulator, mode=mode)
     assert "+ 2 to create" in stack.pulumi("preview").stdout
 
     stack.pulumi("up", "--yes", "--skip-preview")

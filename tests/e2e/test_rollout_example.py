@@ -27,8 +27,8 @@ def step(stack: Stack, **config: str) -> str:
     return preview
 
 
-def test_rollout_example(tmp_path: Path, emulator: Emulator) -> None:
-    stack = make_stack("agentrun-rollout", tmp_path, emulator)
+def test_rollout_example(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("agentrun-rollout", tmp_path, emulator, mode=mode)
 
     # 1. The first version serves all the traffic.
     stack.pulumi("up", "--yes")

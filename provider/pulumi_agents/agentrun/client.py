@@ -16,7 +16,7 @@ import httpx
 
 from pulumi_agents import _config, _http
 from pulumi_agents.agentrun import signing
-from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
 
 BASE = f"/{signing.API_VERSION}/agents/runtimes"
 
@@ -223,4 +223,6 @@ class AgentRunClient:
             cls = NotFoundError
         elif status in (400, 409) and "already exists" in lowered:
             cls = ConflictError
+        elif code.startswith(_AUTH_CODES) or status == 401:
+            cls = AuthenticationError
         raise cls("AgentRun", action, status, code, message, request_id)

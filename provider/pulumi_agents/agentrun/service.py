@@ -16,7 +16,15 @@ from pulumi_agents._service import GONE, CheckFailure, Created, Found, Service
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
 from pulumi_agents._wait import wait_for
 from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK, AgentRunClient, Settings
-from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, ResourceFailed, TransportError
+from pulumi_agents.errors import (
+    ApiError,
+    ConflictError,
+    NotFoundError,
+    PartialFailure,
+    ResourceFailed,
+    TransportError,
+    WaitTimeout,
+)
 
 log = logging.getLogger("pulumi_agents.agentrun")
 
@@ -96,6 +104,19 @@ class _AgentRunService(Service):
     def _timeout(self, props: Mapping[str, Any]) -> float:
         return float(fields(self.type_name).value(props, "waitTimeoutSeconds"))
 
+    def _still_settling(
+        self, slow: WaitTimeout, resource_id: str, props: Mapping[str, Any], known: Mapping[str, Any]
+    ) -> PartialFailure:
+        """A wait that ran out after the resource came to exist: it is recorded (where the engine
+        allows), and the next `pulumi up` waits for it again instead of making another."""
+        last = slow.last if isinstance(slow.last, Mapping) else known
+        return PartialFailure(
+            f"{slow}; it exists as {resource_id}: run `pulumi up` again to wait for it "
+            f"(or raise waitTimeoutSeconds)",
+            resource_id,
+            self.outputs(props, last),
+        )
+
 
 # -- runtimes ---------------------------------------------------------------------------------
 
@@ -124,6 +145,8 @@ class AgentRuntimeService(_AgentRunService):
             except ResourceFailed as failed:
                 removed = _remove_failed(lambda: client.delete_runtime(runtime_id), fetch, timeout, what)
                 raise ResourceFailed(f"{failed}; {removed}") from None
+            except WaitTimeout as slow:
+                raise self._still_settling(slow, runtime_id, props, created) from None
         return Created(runtime_id, self.outputs(props, runtime))
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
@@ -147,7 +170,10 @@ class AgentRuntimeService(_AgentRunService):
                 # what changed, after any operation already in flight has settled.
                 _settle(fetch, timeout, what, fail=False)
                 client.update_runtime(id_, body)
-            runtime = _settle(fetch, timeout, what)
+            try:
+                runtime = _settle(fetch, timeout, what)
+            except WaitTimeout as slow:
+                raise self._still_settling(slow, id_, news, {}) from None
         return self.outputs(news, runtime)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -259,12 +285,15 @@ class AgentRuntimeEndpointService(_AgentRunService):
             endpoint_id = created["agentRuntimeEndpointId"]
             what = f"endpoint {name} ({endpoint_id}) of runtime {runtime_id}"
             fetch = lambda: client.get_endpoint(runtime_id, endpoint_id)  # noqa: E731
+            resource_id = f"{runtime_id}/{endpoint_id}"
             try:
                 endpoint = _settle(fetch, timeout, what)
             except ResourceFailed as failed:
                 delete = lambda: client.delete_endpoint(runtime_id, endpoint_id)  # noqa: E731
                 raise ResourceFailed(f"{failed}; {_remove_failed(delete, fetch, timeout, what)}") from None
-        return Created(f"{runtime_id}/{endpoint_id}", self.outputs(props, endpoint))
+            except WaitTimeout as slow:
+                raise self._still_settling(slow, resource_id, props, created) from None
+        return Created(resource_id, self.outputs(props, endpoint))
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
         runtime_id, endpoint_id = _endpoint_id(id_)
@@ -288,7 +317,10 @@ class AgentRuntimeEndpointService(_AgentRunService):
             if body:
                 _settle(fetch, timeout, what, fail=False)
                 client.update_endpoint(runtime_id, endpoint_id, body)
-            endpoint = _settle(fetch, timeout, what)
+            try:
+                endpoint = _settle(fetch, timeout, what)
+            except WaitTimeout as slow:
+                raise self._still_settling(slow, id_, news, {}) from None
         return self.outputs(news, endpoint)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

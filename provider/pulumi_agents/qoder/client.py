@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from pulumi_agents import _config, _http
-from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
 
 EXTENDED = {"X-CAS-Include-Extended": "true"}  # skills and metadata only come back with it
 
@@ -134,5 +134,5 @@ class QoderClient:
         kind = str(error.get("type") or f"http_{response.status_code}")
         message = str(error.get("message") or response.text[:200] or response.reason_phrase)
         request_id = response.headers.get("request-id")
-        cls = {404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
+        cls = {401: AuthenticationError, 404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
         raise cls("Qoder", what, response.status_code, kind, message, request_id, error.get("param"))

@@ -1,0 +1,331 @@
+"""The provider-plugin adapter: the engine's gRPC calls in, a ``Service`` does the work.
+
+One plugin per package (``pulumi-resource-agentrun``, ``-qoder``, ``-aiae``), served with
+``pulumi.provider.experimental``. What a plugin gives beyond the dynamic provider: ``GetSchema``
+(generated from schema.json), import by id, a detailed diff with property paths, outputs an
+update cannot change kept known in preview, partial failures that record the id, config read
+fresh on every run, and concurrency bounded by the engine's ``--parallel`` (every call runs in
+a thread, so none blocks another). Secrets are marked at the exact path schema.json names (and
+wherever the program marked one), so the rest of a value stays readable in a review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import grpc
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    PropertyDiff,
+    PropertyDiffKind,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+from pulumi.provider.experimental.server import ProviderServicer
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
+
+from pulumi_agents import __version__, _config
+from pulumi_agents._diff import detailed_diff
+from pulumi_agents._fields import fields
+from pulumi_agents._schema import UNKNOWN, resource_types
+from pulumi_agents._service import Service
+from pulumi_agents._tree import Node, tree
+from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
+
+T = TypeVar("T")
+Path = tuple[str | int, ...]
+
+_KINDS = {
+    ("add", False): PropertyDiffKind.ADD,
+    ("add", True): PropertyDiffKind.ADD_REPLACE,
+    ("delete", False): PropertyDiffKind.DELETE,
+    ("delete", True): PropertyDiffKind.DELETE_REPLACE,
+    ("update", False): PropertyDiffKind.UPDATE,
+    ("update", True): PropertyDiffKind.UPDATE_REPLACE,
+}
+
+
+# -- property values <-> plain data ------------------------------------------------------------
+
+
+def to_plain(value: PropertyValue, path: Path = (), secrets: set[Path] | None = None) -> Any:
+    """Plain data (unknowns as the UNKNOWN string the services already skip); the paths of the
+    values the program marked secret are added to ``secrets``."""
+    if value.is_secret and secrets is not None:
+        secrets.add(path)
+    inner = value.value
+    if isinstance(inner, tuple | list):
+        return [to_plain(v, (*path, i), secrets) for i, v in enumerate(inner)]
+    if isinstance(inner, Mapping):
+        return {k: to_plain(v, (*path, k), secrets) for k, v in inner.items()}
+    return inner  # numbers stay floats: the services restore integers from the schema
+
+
+def plain_map(values: Mapping[str, PropertyValue], secrets: set[Path] | None = None) -> dict[str, Any]:
+    return {k: to_plain(v, (k,), secrets) for k, v in values.items()}
+
+
+def to_value(value: Any, node: Node, path: Path, secrets: set[Path]) -> PropertyValue:
+    """A PropertyValue of plain data, secret where schema.json or the program says so."""
+    node = node.at(value)
+    secret = node.secret or path in secrets
+    if isinstance(value, Mapping):
+        inner: Any = {k: to_value(v, node.child(k), (*path, k), secrets) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        inner = [to_value(v, node.item, (*path, i), secrets) for i, v in enumerate(value)]
+    elif isinstance(value, int) and not isinstance(value, bool):
+        inner = float(value)  # PropertyValue takes floats only
+    else:
+        inner = value
+    return PropertyValue(inner, is_secret=secret)
+
+
+def value_map(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> dict[str, PropertyValue]:
+    root = tree(type_name)
+    return {k: to_value(v, root.child(k), (k,), secrets) for k, v in values.items()}
+
+
+# -- the provider --------------------------------------------------------------------------------
+
+
+def _service_class(type_name: str) -> type[Service]:
+    package = resource_types()[type_name]
+    module = importlib.import_module(f"pulumi_agents.{package}.service")
+    cls: type[Service] = getattr(module, f"{type_name}Service")
+    return cls
+
+
+class PluginProvider(Provider):
+    """Every resource of one package, served to the engine."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self.types = {f"{package}:index:{name}": name for name, pkg in resource_types().items() if pkg == package}
+        self.config: dict[str, Any] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _type(self, urn: str) -> str:
+        token = urn.split("::")[2] if urn.count("::") >= 3 else urn
+        if token not in self.types:
+            raise PulumiAgentsError(f"the {self.package} provider has no resource {token!r}")
+        return self.types[token]
+
+    def _service(self, urn: str) -> Service:
+        return _service_class(self._type(urn))(self.config, urn=urn)
+
+    @staticmethod
+    async def _run(call: Callable[[], T]) -> T:
+        # The services are synchronous (httpx, waits): a thread each, so calls run side by side
+        # and the engine's --parallel is the only bound.
+        return await asyncio.to_thread(call)
+
+    # -- configuration ------------------------------------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        from pulumi_agents._package import package_schema
+
+        return GetSchemaResponse(schema=json.dumps(package_schema(self.package, __version__)))
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        # Read fresh on every run: "agentrun:config:region" -> "agentrun:region". Nothing is kept
+        # from an earlier run, so rotated credentials apply to refresh and destroy too.
+        prefix = f"{self.package}:config:"
+        self.config = {
+            f"{self.package}:{key.removeprefix(prefix)}": value
+            for key, value in request.variables.items()
+            if key.startswith(prefix)
+        }
+        settings = _config.settings(self.package)
+        for name, value in request.args.items():
+            if name in settings and value.value is not None and f"{self.package}:{name}" not in self.config:
+                self.config[f"{self.package}:{name}"] = to_plain(value)
+        return ConfigureResponse(
+            accept_secrets=True, supports_preview=True, accept_resources=False, accept_outputs=False
+        )
+
+    # -- check and diff ---------------------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        type_name = self._type(request.urn)
+        secrets: set[Path] = set()
+        news = plain_map(request.new_inputs, secrets)
+        inputs, failures = await self._run(lambda: self._service(request.urn).check(news))
+        return CheckResponse(
+            inputs=value_map(type_name, inputs, secrets),
+            failures=[CheckFailure(f.property, f.reason) for f in failures],
+        )
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        type_name = self._type(request.urn)
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        found = self._service(request.urn).diff(request.resource_id, olds, news)
+        paths = detailed_diff(type_name, olds, news, found)
+        return DiffResponse(
+            changes=bool(found),
+            replaces=list(found.replaces),
+            stables=[],
+            delete_before_replace=found.delete_before_replace,
+            diffs=sorted({path.split(".")[0].split("[")[0] for path in paths}),
+            detailed_diff={
+                path: PropertyDiff(_KINDS[(kind, replaces)], input_diff=True)
+                for path, (kind, replaces) in paths.items()
+            },
+        )
+
+    # -- create, read, update, delete -----------------------------------------------------------------
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        type_name = self._type(request.urn)
+        secrets: set[Path] = set()
+        props = plain_map(request.properties, secrets)
+        if request.preview:
+            outs = {**props, **dict.fromkeys(fields(type_name).outputs, UNKNOWN)}
+            return CreateResponse(resource_id="", properties=value_map(type_name, outs, secrets))
+        created = await self._run(lambda: self._service(request.urn).create(props))
+        return CreateResponse(resource_id=created.id, properties=value_map(type_name, created.outs, secrets))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        type_name = self._type(request.urn)
+        secrets: set[Path] = set()
+        olds = plain_map(request.properties, secrets)
+        importing = not request.properties and not request.inputs
+        found = await self._run(lambda: self._service(request.urn).read(request.resource_id, olds))
+        if not found.id and importing:
+            # Pulumi would record an empty resource under this id: say it does not exist instead.
+            raise NotFoundError(
+                self.package, "import", 404, "NotFound", f"no {type_name} has the id {request.resource_id!r}"
+            )
+        return ReadResponse(
+            resource_id=found.id,
+            properties=value_map(type_name, found.outs, secrets),
+            inputs=value_map(type_name, found.inputs, secrets),
+        )
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        type_name = self._type(request.urn)
+        secrets: set[Path] = set()
+        olds, news = plain_map(request.olds), plain_map(request.news, secrets)
+        if request.preview:
+            # What an update cannot change stays known, so dependents do not show [unknown].
+            spec = fields(type_name)
+            kept = {k: olds[k] for k in spec.outputs if k in olds and spec.node(k).stable}
+            outs = {**spec.managed(news), **dict.fromkeys(spec.outputs, UNKNOWN), **kept}
+            return UpdateResponse(properties=value_map(type_name, outs, secrets))
+        outs = await self._run(lambda: self._service(request.urn).update(request.resource_id, olds, news))
+        return UpdateResponse(properties=value_map(type_name, outs, secrets))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        props = plain_map(request.properties)
+        await self._run(lambda: self._service(request.urn).delete(request.resource_id, props))
+
+
+# -- the gRPC servicer: clean errors and partial failures -------------------------------------------
+
+
+def _init_failed(failure: PartialFailure, type_name: str) -> grpc.Status:
+    """A status the engine reads as "created (or updated), but not ready": it records the id."""
+    outputs = value_map(type_name, failure.outputs, set())
+    detail = provider_pb2.ErrorResourceInitFailed(
+        id=failure.resource_id, properties=PropertyValue.marshal_map(outputs), reasons=[str(failure)]
+    )
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(failure))
+    status.details.add().Pack(detail)
+    answer = grpc.Status()
+    answer.code = grpc.StatusCode.UNKNOWN
+    answer.details = str(failure)
+    answer.trailing_metadata = (("grpc-status-details-bin", status.SerializeToString()),)
+    return answer
+
+
+class _Servicer(ProviderServicer):
+    """The SDK's servicer, with our errors turned into one clear line (not "Unexpected <class>")
+    and partial failures into the engine's ErrorResourceInitFailed."""
+
+    def __init__(self, provider: PluginProvider, engine_address: str) -> None:
+        super().__init__(sys.argv, __version__, provider, engine_address)
+        self.plugin = provider
+
+    async def _guard(self, call: Callable[[], Any], context: Any, urn: str = "") -> Any:
+        try:
+            return await call()
+        except PartialFailure as failure:
+            await context.abort_with_status(_init_failed(failure, self.plugin._type(urn)))
+        except PulumiAgentsError as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+
+    async def Check(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Check(request, context), context)
+
+    async def Create(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Create(request, context), context, request.urn)
+
+    async def Read(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Read(request, context), context)
+
+    async def Update(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Update(request, context), context, request.urn)
+
+    async def Delete(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Delete(request, context), context)
+
+
+def serve(package: str, argv: Iterable[str] | None = None) -> None:
+    """Run the plugin: listen on a free loopback port and tell the engine which (the handshake)."""
+    parser = argparse.ArgumentParser(prog=f"pulumi-resource-{package}")
+    parser.add_argument("engine", nargs="?", help="the engine's address (given by the engine)")
+    args, _ = parser.parse_known_args(list(argv) if argv is not None else sys.argv[1:])
+    provider = PluginProvider(package)
+
+    async def run() -> None:
+        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        servicer = _Servicer(provider, engine_address=args.engine or "")
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await server.wait_for_termination()
+
+    with contextlib.suppress(KeyboardInterrupt):  # the engine stops plugins with SIGINT
+        asyncio.run(run())
+
+
+def agentrun() -> None:
+    serve("agentrun")
+
+
+def qoder() -> None:
+    serve("qoder")
+
+
+def aiae() -> None:
+    serve("aiae")

@@ -1,0 +1,189 @@
+"""The provider plugins under the real CLI: adopt what exists by id, detailed diffs in
+`pulumi preview --json`, credentials read fresh by refresh, and a timed-out wait that converges."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ACCESS_KEY_SECRET, Emulator, start_emulator
+from tests.e2e.conftest import PROGRAMS, Stack, agentrun_client, make_stack, qoder_client, use_plugins
+from tests.e2e.conftest import agents as remote_agents
+from tests.e2e.conftest import runtimes as remote_runtimes
+from tests.runtimes import code_runtime
+
+API_KEY = "sk-plugin-e2e-first-secret"
+ROTATED_KEY = "sk-plugin-e2e-second-secret"
+
+
+def steps(stack: Stack) -> dict[str, dict[str, Any]]:
+    """`pulumi preview --json`, by resource name."""
+    preview = json.loads(stack.pulumi("preview", "--json").stdout)
+    return {step["urn"].rsplit("::", 1)[-1]: step for step in preview["steps"]}
+
+
+def adopted_stack(tmp_path: Path, emulator: Emulator) -> Stack:
+    stack = make_stack("plugin-adopt", tmp_path, emulator, source=PROGRAMS)
+    stack.config("apiKey", API_KEY, secret=True)
+    return stack
+
+
+def test_adopt_by_id_then_preview_clean_and_review_an_update(tmp_path: Path, emulator: Emulator) -> None:
+    # What a team already runs, made outside Pulumi.
+    with agentrun_client(emulator) as client:
+        runtime = client.create_runtime(
+            code_runtime(
+                agentRuntimeName="adopted-bot",
+                cpu=1,
+                codeConfiguration={"language": "python3.12", "ossBucketName": "bot-code", "ossObjectName": "bot.zip"},
+                healthCheckConfiguration=None,
+                nasConfig=None,
+                ossMountConfig=None,
+                environmentVariables={"API_KEY": API_KEY},
+            )
+        )
+    with qoder_client(emulator) as client:
+        agent = client.create_agent(
+            {
+                "name": "adopted-agent",
+                "model": "ultimate",
+                "instructions": "You answer support questions.",
+                "metadata": {"team": "support"},
+            }
+        )
+    stack = adopted_stack(tmp_path, emulator)
+
+    # `pulumi import` by id, and `import_=` in the program.
+    stack.pulumi(
+        "import",
+        "agentrun:index:AgentRuntime",
+        "rt",
+        runtime["agentRuntimeId"],
+        "--yes",
+        "--generate-code=false",
+        "--protect=false",
+    )
+    stack.config("agentId", agent["id"])
+    up = stack.pulumi("up", "--yes", "--skip-preview")
+    assert "1 imported" in up.stdout and "1 created" in up.stdout  # the agent adopted, the endpoint new
+    stack.pulumi("config", "rm", "agentId")
+    stack.pulumi("preview", "--expect-no-changes")  # the program matches what was adopted
+    assert [r["agentRuntimeId"] for r in remote_runtimes(emulator)] == [runtime["agentRuntimeId"]]
+    assert [a["id"] for a in remote_agents(emulator)] == [agent["id"]]
+    assert API_KEY not in stack.export()
+
+    # An update, as a reviewer reads it: paths, a secret named but never shown, no [unknown]
+    # on the endpoint, which depends only on the runtime's id.
+    stack.config("memory", "4096")
+    stack.config("apiKey", ROTATED_KEY, secret=True)
+    preview = steps(stack)
+    rt = preview["rt"]
+    assert rt["op"] == "update" and sorted(rt["diffReasons"]) == ["environmentVariables", "memory"]
+    assert rt["detailedDiff"] == {
+        "environmentVariables.API_KEY": {"kind": "update", "inputDiff": True},
+        "memory": {"kind": "update", "inputDiff": True},
+    }
+    assert preview.get("ep", {"op": "same"})["op"] == "same"  # unchanged: not even listed
+    raw = stack.pulumi("preview", "--json").stdout
+    assert ROTATED_KEY not in raw and API_KEY not in raw
+
+    stack.config("name", "renamed-bot")
+    replace = steps(stack)["rt"]
+    assert replace["op"] == "replace" and replace["replaceReasons"] == ["agentRuntimeName"]
+    assert replace["detailedDiff"]["agentRuntimeName"]["kind"] == "update-replace"
+    stack.pulumi("config", "rm", "name")
+
+    stack.pulumi("up", "--yes", "--skip-preview")
+    [runtime] = remote_runtimes(emulator)
+    assert runtime["memory"] == 4096 and runtime["environmentVariables"] == {"API_KEY": ROTATED_KEY}
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert remote_runtimes(emulator) == [] and [a["archived"] for a in remote_agents(emulator)] == [True]
+
+
+def test_rotated_credentials(tmp_path: Path, emulator: Emulator) -> None:
+    """The plugin takes the settings the engine gives on every run; for refresh and destroy the
+    engine (3.259) gives those stored by the last deployment unless --run-program is set."""
+    stack = adopted_stack(tmp_path, emulator)
+    stack.pulumi("up", "--yes", "--skip-preview")
+    stack.config("agentrun:accessKeySecret", "a-rotated-but-wrong-secret", secret=True)
+    # With the program run, the provider is configured from the stack config of now: refused.
+    refused = stack.pulumi("refresh", "--yes", "--run-program", check=False)
+    assert refused.returncode != 0 and "SignatureDoesNotMatch" in refused.stdout
+    assert "--run-program" in refused.stdout  # the advice, for the case without it
+    assert "Traceback" not in refused.stdout + refused.stderr and "a-rotated-but-wrong-secret" not in refused.stdout
+    stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
+    stack.pulumi("refresh", "--yes", "--run-program")
+    stack.pulumi("refresh", "--yes")  # and without it, the stored (good) settings
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+
+
+@pytest.fixture
+def slow_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """Its runtimes take 4 s to become READY."""
+    emulator = start_emulator(tmp_path_factory.mktemp("slow-emulator"), transition=4)
+    yield emulator
+    emulator.process.terminate()
+    emulator.process.wait(10)
+
+
+def test_a_timed_out_wait_is_recorded_and_the_next_up_converges(tmp_path: Path, slow_emulator: Emulator) -> None:
+    stack = adopted_stack(tmp_path, slow_emulator)
+    stack.config("wait", "1")
+    first = stack.pulumi("up", "--yes", "--skip-preview", check=False)
+    assert first.returncode != 0 and "it exists as ar-" in first.stdout
+    [runtime] = remote_runtimes(slow_emulator)
+    state = json.loads(stack.pulumi("stack", "export").stdout)
+    recorded = [r for r in state["deployment"]["resources"] if r["urn"].endswith("::rt")]
+    assert recorded and recorded[0]["id"] == runtime["agentRuntimeId"]  # recorded with its id, not lost
+
+    stack.pulumi("config", "rm", "wait")
+    stack.pulumi("up", "--yes", "--skip-preview")
+    assert [r["agentRuntimeId"] for r in remote_runtimes(slow_emulator)] == [runtime["agentRuntimeId"]]
+    assert remote_runtimes(slow_emulator)[0]["status"] == "READY"
+    stack.pulumi("preview", "--expect-no-changes")
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert remote_runtimes(slow_emulator) == []
+
+
+def test_move_a_stack_from_dynamic_to_plugin_resources_without_recreating(tmp_path: Path, emulator: Emulator) -> None:
+    """The README's migration: forget the dynamic resource, change the import, adopt it by id."""
+    stack = make_stack("agentrun-runtime", tmp_path, emulator)
+    stack.pulumi("up", "--yes", "--skip-preview")
+    [runtime] = remote_runtimes(emulator)
+    state = json.loads(stack.pulumi("stack", "export").stdout)
+    [urn] = [r["urn"] for r in state["deployment"]["resources"] if r["type"].endswith("agentrun:AgentRuntime")]
+
+    stack.pulumi("state", "delete", urn, "--yes")  # forgets it; the runtime itself is untouched
+    use_plugins(stack.dir / "__main__.py")
+    stack.pulumi(
+        "import",
+        "agentrun:index:AgentRuntime",
+        "support-bot",
+        runtime["agentRuntimeId"],
+        "--yes",
+        "--generate-code=false",
+        "--protect=false",
+    )
+    stack.pulumi("preview", "--expect-no-changes")
+    assert [r["agentRuntimeId"] for r in remote_runtimes(emulator)] == [runtime["agentRuntimeId"]]
+    assert stack.outputs()["runtime_id"] == runtime["agentRuntimeId"]
+
+
+def test_get_schema_prints_the_generated_package_schema(tmp_path: Path, emulator: Emulator) -> None:
+    from pulumi_agents import __version__
+    from pulumi_agents._package import package_schema
+
+    stack = make_stack("agentrun-runtime", tmp_path, emulator)
+    plugin = Path(sys.executable).parent / "pulumi-resource-agentrun"
+    printed = json.loads(stack.pulumi("package", "get-schema", str(plugin)).stdout)
+    assert printed == package_schema("agentrun", __version__)
+    assert set(printed["resources"]) == {
+        "agentrun:index:AgentRuntime",
+        "agentrun:index:AgentRuntimeEndpoint",
+        "agentrun:index:RuntimeVersion",
+    }
