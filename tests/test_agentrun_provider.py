@@ -151,10 +151,48 @@ def test_failed_update_is_reported(agentrun_env: Emulator) -> None:
         provider.update(runtime_id, outs, code_runtime(memory=4096))
 
 
-def test_name_taken_outside_the_stack(agentrun_env: Emulator) -> None:
-    create(code_runtime())
-    with pytest.raises(ProviderError, match="exists outside this stack"):
-        provider.create(code_runtime())
+MINE = "org/proj/dev/support-bot"
+
+
+def test_a_runtime_someone_else_owns_is_never_taken_over(agentrun_env: Emulator) -> None:
+    with client() as c:
+        theirs = c.create_runtime(code_runtime())  # made by hand: no owner mark
+    other_stack, _ = create(code_runtime(agentRuntimeName="other-bot", ownerSeed="org/proj/prod/support-bot"))
+    for name, runtime_id in (("support-bot", theirs["agentRuntimeId"]), ("other-bot", other_stack)):
+        with pytest.raises(ProviderError, match="this stack did not create it") as refused:
+            provider.create(code_runtime(agentRuntimeName=name, ownerSeed=MINE))
+        assert f"pulumi import agentrun:index:AgentRuntime support-bot {runtime_id}" in str(refused.value)
+    assert len(client().list_runtimes()) == 2
+
+
+def test_a_runtime_this_resource_left_behind_is_adopted_and_converged(agentrun_env: Emulator) -> None:
+    """Case 1 of the issue: created, then lost (a failed look-up, a timed-out wait, a killed CLI)."""
+    first, _ = create(code_runtime(ownerSeed=MINE))
+    assert client().get_runtime(first)["environmentVariables"]["PULUMI_AGENTS_OWNER"]
+    again, outs = create(code_runtime(ownerSeed=MINE, memory=4096))  # the program moved on meanwhile
+    assert again == first and outs["memory"] == 4096
+    assert "PULUMI_AGENTS_OWNER" not in outs["environmentVariables"]  # the program never sees the mark
+    [runtime] = client().list_runtimes()
+    assert client().get_runtime(runtime["agentRuntimeId"])["memory"] == 4096
+
+
+def test_recreating_while_an_out_of_band_delete_is_in_progress(agentrun_env: Emulator) -> None:
+    """Case 3 of the issue: the name is still taken by a DELETING runtime; wait it out, then create."""
+    first, _ = create(code_runtime(ownerSeed="org/proj/prod/support-bot"))
+    client().delete_runtime(first)  # someone deletes it by hand; it is DELETING for a while
+    second, outs = create(code_runtime(ownerSeed=MINE))
+    assert second != first and outs["status"] == "READY"
+    assert [r["agentRuntimeId"] for r in client().list_runtimes()] == [second]
+
+
+def test_an_update_whose_answer_was_lost_is_a_success(agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Case 2 of the issue: the retried PUT meets 409 "is UPDATING"; wait, compare, do not resend."""
+    runtime_id, outs = create(code_runtime(ownerSeed=MINE))
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "1")
+    agentrun_env.fault(kind="lost", method="PUT", path=f"/2025-09-10/agents/runtimes/{runtime_id}", seconds=2)
+    updated = provider.update(runtime_id, outs, code_runtime(ownerSeed=MINE, memory=4096)).outs
+    assert updated["memory"] == 4096 and updated["status"] == "READY"
+    assert updated["agentRuntimeVersion"] == "2"  # applied once: version 1 -> 2, not 3 or 4
 
 
 def test_deleted_behind_our_back(agentrun_env: Emulator) -> None:
@@ -218,3 +256,17 @@ def test_missing_credentials_say_what_is_missing_and_where_it_is_read(
     monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "soon")
     with pytest.raises(ProviderError, match="AGENTRUN_HTTP_TIMEOUT must be a number, not 'soon'"):
         provider.create(code_runtime())
+
+
+def test_a_delete_that_finds_the_runtime_already_deleting_waits_for_it(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime(ownerSeed=MINE))
+    client().delete_runtime(runtime_id)  # someone else started deleting it
+    provider.delete(runtime_id, outs)
+    assert client().list_runtimes() == []
+
+
+def test_a_delete_of_a_runtime_still_updating_waits_then_deletes(agentrun_env: Emulator) -> None:
+    runtime_id, outs = create(code_runtime(ownerSeed=MINE))
+    client().update_runtime(runtime_id, {"memory": 4096})  # UPDATING for a while
+    provider.delete(runtime_id, outs)
+    assert client().list_runtimes() == []

@@ -91,7 +91,12 @@ class SchemaResource(_Names, pulumi.dynamic.Resource):
         args: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        props, secret = _props(type(self), fields(self._type_name), args, plugin=False)
+        spec = fields(self._type_name)
+        # The resource's identity in its stack, for the options schema.json marks x-seed (a
+        # provider plugin takes the same from the URN instead).
+        seed = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        seeds = {spec.wire_to_python[w]: seed for w in spec.options if spec.node(w).schema.get("x-seed")}
+        props, secret = _props(type(self), spec, {**args, **seeds}, plugin=False)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
         super().__init__(provider, resource_name, props, opts)
 

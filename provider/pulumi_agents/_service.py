@@ -50,6 +50,18 @@ class Service:
         self.config = config  # stack config of the package: "agentrun:region" -> value
         self.urn = urn  # the resource's URN, when the engine gives it (provider plugins)
 
+    def seed(self, props: Mapping[str, Any]) -> str:
+        """This resource's identity in its stack: the x-seed option the dynamic resource sets
+        ({organization}/{project}/{stack}/{name}), else {project}/{stack}/{name} from the URN."""
+        spec = fields(self.type_name)
+        for wire in spec.options:
+            if spec.node(wire).schema.get("x-seed") and props.get(wire):
+                return str(props[wire])
+        if self.urn and self.urn.count("::") >= 3:
+            stack_part, project, _type, name = self.urn.split("::", 3)
+            return f"{project}/{stack_part.rsplit(':', 1)[-1]}/{name.rsplit('::', 1)[-1]}"
+        return self.urn or ""
+
     # -- check and diff: no writes ---------------------------------------------------------------
 
     def check(self, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:

@@ -52,6 +52,10 @@ class ConflictError(ApiError):
     """The request conflicts with the resource's current state (name taken, version moved on)."""
 
 
+class BusyError(ApiError):
+    """The resource is in the middle of another operation (409 "is UPDATING"): wait, then look."""
+
+
 class TransportError(PulumiAgentsError):
     """The service could not be reached, or its answer was lost, after every retry."""
 

@@ -16,7 +16,7 @@ import httpx
 
 from pulumi_agents import _config, _http
 from pulumi_agents.agentrun import signing
-from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
+from pulumi_agents.errors import ApiError, AuthenticationError, BusyError, ConflictError, NotFoundError
 
 BASE = f"/{signing.API_VERSION}/agents/runtimes"
 
@@ -104,8 +104,9 @@ class AgentRunClient:
         return self._call("GET", _runtime(runtime_id), "GetAgentRuntime", query=query)
 
     def update_runtime(self, runtime_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        # A PUT of the same fields is safe to repeat.
-        return self._call("PUT", _runtime(runtime_id), "UpdateAgentRuntime", body=body)
+        # Every update restarts the runtime, so even the same PUT is never repeated blindly: after
+        # a lost answer the caller looks at the runtime and sends again only if it did not apply.
+        return self._call("PUT", _runtime(runtime_id), "UpdateAgentRuntime", body=body, idempotent=False)
 
     def delete_runtime(self, runtime_id: str) -> dict[str, Any]:
         return self._call("DELETE", _runtime(runtime_id), "DeleteAgentRuntime")
@@ -127,7 +128,9 @@ class AgentRunClient:
         return self._call("GET", _endpoint(runtime_id, endpoint_id), "GetAgentRuntimeEndpoint")
 
     def update_endpoint(self, runtime_id: str, endpoint_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._call("PUT", _endpoint(runtime_id, endpoint_id), "UpdateAgentRuntimeEndpoint", body=body)
+        # Like a runtime's: the caller resolves a lost answer by looking, never by repeating.
+        action = "UpdateAgentRuntimeEndpoint"
+        return self._call("PUT", _endpoint(runtime_id, endpoint_id), action, body=body, idempotent=False)
 
     def delete_endpoint(self, runtime_id: str, endpoint_id: str) -> dict[str, Any]:
         return self._call("DELETE", _endpoint(runtime_id, endpoint_id), "DeleteAgentRuntimeEndpoint")
@@ -223,6 +226,8 @@ class AgentRunClient:
             cls = NotFoundError
         elif status in (400, 409) and "already exists" in lowered:
             cls = ConflictError
+        elif status == 409:  # "is UPDATING": another operation is in flight
+            cls = BusyError
         elif code.startswith(_AUTH_CODES) or status == 401:
             cls = AuthenticationError
         raise cls("AgentRun", action, status, code, message, request_id)

@@ -7,6 +7,8 @@ schema.json, read through ``fields``.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +20,7 @@ from pulumi_agents._wait import wait_for
 from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK, AgentRunClient, Settings
 from pulumi_agents.errors import (
     ApiError,
+    BusyError,
     ConflictError,
     NotFoundError,
     PartialFailure,
@@ -27,6 +30,13 @@ from pulumi_agents.errors import (
 )
 
 log = logging.getLogger("pulumi_agents.agentrun")
+
+# AgentRun has no client token and no tags, so the name is a runtime's only handle. To tell a
+# runtime this stack created (but never recorded: a lost answer, a wait that ran out, a killed
+# CLI) from one someone else owns, the provider sets this environment variable on every runtime
+# it creates: the next `pulumi up` adopts a runtime whose mark is this resource's, and refuses
+# any other runtime of that name with advice. The program never sees the variable.
+OWNER_VARIABLE = "PULUMI_AGENTS_OWNER"
 
 Fetch = Callable[[], dict[str, Any]]
 
@@ -70,21 +80,57 @@ def _gone(fetch: Fetch, timeout: float, what: str) -> None:
         raise ResourceFailed(f"{what} could not be deleted: {_describe(last)}")
 
 
-def _create_once(create: Fetch, lookup: Callable[[], list[dict[str, Any]]], what: str, taken: str) -> dict[str, Any]:
-    """Create, and after a lost answer (timeout, 5xx) look the name up before creating again,
-    so a retry never makes a second one. ``taken`` is the advice when the name is in use."""
+def _create_once(create: Fetch, claim: Callable[[], dict[str, Any] | None], what: str) -> dict[str, Any]:
+    """Create exactly one. After a lost answer (timeout, 5xx), or when the name is taken, ``claim``
+    decides: the one this resource made earlier (adopted), None when the name is free (after a
+    delete in progress has finished), or an error when someone else holds the name."""
     try:
         return create()
     except (TransportError, ApiError) as exc:
-        if isinstance(exc, ConflictError):
-            raise ConflictError(
-                exc.service, exc.operation, exc.status, exc.code, f"{exc.message}; {taken}", exc.request_id
-            ) from None
-        if isinstance(exc, ApiError) and exc.status < 500:
+        if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, ConflictError):
             raise
-        found = lookup()
-        log.warning("create of %s had no answer (%s); found %d by name", what, exc, len(found))
-        return found[0] if found else create()
+        log.warning("create of %s: %s; looking it up by name", what, exc)
+    return claim() or create()
+
+
+def _apply_once(
+    send: Callable[[], Any], settled: Callable[[], dict[str, Any]], applied: Callable[[dict[str, Any]], bool]
+) -> None:
+    """Send an update exactly once in effect. When its answer is lost (timeout, 5xx) or it meets
+    an operation in flight (409), wait for the resource to settle and send again only if what it
+    now holds is not yet what was asked for."""
+    try:
+        send()
+    except (TransportError, ApiError) as exc:
+        if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, BusyError):
+            raise
+        log.warning("update: %s; checking whether it applied", exc)
+        if not applied(settled()):
+            send()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def owner_mark(seed: str) -> str:
+    """What a runtime this provider creates carries in OWNER_VARIABLE: digests of its stack
+    ({organization}/{project}/{stack}) and of its resource name, never the names themselves."""
+    stack, _, name = seed.rpartition("/")
+    return f"{_digest(stack)}.{_digest(name)}"
+
+
+def _mark_of(runtime: Mapping[str, Any]) -> str:
+    env = runtime.get("environmentVariables")
+    return str(env.get(OWNER_VARIABLE, "")) if isinstance(env, Mapping) else ""
+
+
+def _without_mark(runtime: Mapping[str, Any]) -> dict[str, Any]:
+    """The runtime as the program sees it: the owner mark is the provider's, not the user's."""
+    env = runtime.get("environmentVariables")
+    if not isinstance(env, Mapping) or OWNER_VARIABLE not in env:
+        return dict(runtime)
+    return {**runtime, "environmentVariables": {k: v for k, v in env.items() if k != OWNER_VARIABLE}}
 
 
 def _remove_failed(delete: Callable[[], Any], fetch: Fetch, timeout: float, what: str) -> str:
@@ -111,8 +157,7 @@ class _AgentRunService(Service):
         allows), and the next `pulumi up` waits for it again instead of making another."""
         last = slow.last if isinstance(slow.last, Mapping) else known
         return PartialFailure(
-            f"{slow}; it exists as {resource_id}: run `pulumi up` again to wait for it "
-            f"(or raise waitTimeoutSeconds)",
+            f"{slow}; it exists as {resource_id}: run `pulumi up` again to wait for it (or raise waitTimeoutSeconds)",
             resource_id,
             self.outputs(props, last),
         )
@@ -126,28 +171,83 @@ class AgentRuntimeService(_AgentRunService):
 
     type_name = "AgentRuntime"
 
+    def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+        return super().outputs(inputs, _without_mark(remote))
+
+    def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
+        return super().found(id_, inputs, _without_mark(remote))
+
+    def _marked(self, body: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        env = {**(body.get("environmentVariables") or {}), OWNER_VARIABLE: owner_mark(self.seed(props))}
+        return {**body, "environmentVariables": env}
+
     def create(self, props: dict[str, Any]) -> Created:
-        body = fields(self.type_name).wire_inputs(props)
+        body = self._marked(fields(self.type_name).wire_inputs(props), props)
         name = body["agentRuntimeName"]
         timeout = self._timeout(props)
         with self._client() as client:
             created = _create_once(
                 lambda: client.create_runtime(body),
-                lambda: client.list_runtimes(name=name),
+                lambda: self._claim(client, name, props, timeout),
                 f"runtime {name}",
-                f"a runtime named {name!r} exists outside this stack: pick another agentRuntimeName",
             )
             runtime_id = created["agentRuntimeId"]
             what = f"runtime {name} ({runtime_id})"
             fetch = lambda: client.get_runtime(runtime_id)  # noqa: E731
             try:
-                runtime = _settle(fetch, timeout, what)
+                # Adopted, it may come from older inputs; made now, this finds nothing to do.
+                runtime = self._converge(client, runtime_id, props, _settle(fetch, timeout, what), timeout, what)
             except ResourceFailed as failed:
                 removed = _remove_failed(lambda: client.delete_runtime(runtime_id), fetch, timeout, what)
                 raise ResourceFailed(f"{failed}; {removed}") from None
             except WaitTimeout as slow:
                 raise self._still_settling(slow, runtime_id, props, created) from None
         return Created(runtime_id, self.outputs(props, runtime))
+
+    def _claim(
+        self, client: AgentRunClient, name: str, props: Mapping[str, Any], timeout: float
+    ) -> dict[str, Any] | None:
+        """The runtime named ``name`` if this resource made it (adopted), None if the name is free
+        (a delete in progress is waited out); any other runtime of that name is refused."""
+        for listed in client.list_runtimes(name=name):
+            runtime_id = listed["agentRuntimeId"]
+            try:
+                runtime = client.get_runtime(runtime_id)
+            except NotFoundError:
+                continue
+            if runtime.get("status") == "DELETING":
+                _gone(functools.partial(client.get_runtime, runtime_id), timeout, f"runtime {name} ({runtime_id})")
+                continue
+            if _mark_of(runtime) == owner_mark(self.seed(props)):
+                log.warning("adopting runtime %s (%s): this resource created it earlier", name, runtime_id)
+                return runtime
+            resource = self.seed(props).rpartition("/")[2] or "<resource name>"
+            raise ConflictError(
+                "AgentRun",
+                "CreateAgentRuntime",
+                409,
+                "AlreadyExists",
+                f"a runtime named {name!r} ({runtime_id}) exists and this stack did not create it: pick another "
+                f"agentRuntimeName, or adopt it with the provider plugin (pulumi_agents.plugin): "
+                f"`pulumi import agentrun:index:AgentRuntime {resource} {runtime_id}`",
+            )
+        return None
+
+    def _converge(
+        self,
+        client: AgentRunClient,
+        runtime_id: str,
+        props: Mapping[str, Any],
+        runtime: dict[str, Any],
+        timeout: float,
+        what: str,
+    ) -> dict[str, Any]:
+        """An adopted runtime was made from the inputs of its time: bring it to today's."""
+        body = fields(self.type_name).update_body({}, props, self.changes(self.outputs(props, runtime), props))
+        if not body:
+            return runtime
+        client.update_runtime(runtime_id, self._marked(body, props) if "environmentVariables" in body else body)
+        return _settle(lambda: client.get_runtime(runtime_id), timeout, what)
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
         with self._client() as client:
@@ -161,6 +261,8 @@ class AgentRuntimeService(_AgentRunService):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         body = fields(self.type_name).update_body(olds, news, self.changes(olds, news))
+        if "environmentVariables" in body:  # the API replaces the map whole: keep the mark in it
+            body = self._marked(body, news)
         timeout = self._timeout(news)
         what = f"runtime {news.get('agentRuntimeName')} ({id_})"
         with self._client() as client:
@@ -169,7 +271,11 @@ class AgentRuntimeService(_AgentRunService):
                 # The API keeps omitted fields, and every update restarts the runtime: send only
                 # what changed, after any operation already in flight has settled.
                 _settle(fetch, timeout, what, fail=False)
-                client.update_runtime(id_, body)
+                _apply_once(
+                    lambda: client.update_runtime(id_, body),
+                    lambda: _settle(fetch, timeout, what, fail=False),
+                    lambda current: not self.changes(self.outputs(news, current), news),
+                )
             try:
                 runtime = _settle(fetch, timeout, what)
             except WaitTimeout as slow:
@@ -177,11 +283,21 @@ class AgentRuntimeService(_AgentRunService):
         return self.outputs(news, runtime)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        timeout = self._timeout(props)
         with self._client() as client:
+            fetch = lambda: client.get_runtime(id_)  # noqa: E731
             try:
                 client.delete_runtime(id_)
             except NotFoundError:
                 return
+            except BusyError:
+                # Still creating or updating (or already deleting): wait, then delete if it is still there.
+                try:
+                    current = _settle(fetch, timeout, f"runtime {id_}", fail=False)
+                except NotFoundError:
+                    return
+                if current.get("status") != "DELETING":
+                    client.delete_runtime(id_)
             except ApiError as exc:
                 endpoints = [e.get("agentRuntimeEndpointName") for e in self._endpoints(client, id_)]
                 if not endpoints:
@@ -196,7 +312,7 @@ class AgentRuntimeService(_AgentRunService):
                     f"({exc.message})",
                     exc.request_id,
                 ) from None
-            _gone(lambda: client.get_runtime(id_), self._timeout(props), f"runtime {id_}")
+            _gone(fetch, timeout, f"runtime {id_}")
 
     @staticmethod
     def _endpoints(client: AgentRunClient, runtime_id: str) -> list[dict[str, Any]]:
@@ -278,9 +394,8 @@ class AgentRuntimeEndpointService(_AgentRunService):
         with self._client() as client:
             created = _create_once(
                 lambda: client.create_endpoint(runtime_id, body),
-                lambda: client.list_endpoints(runtime_id, name=name),
+                lambda: self._claim(client, runtime_id, name, props, timeout),
                 f"endpoint {name} of runtime {runtime_id}",
-                f"runtime {runtime_id} has an endpoint named {name!r} outside this stack: pick another name",
             )
             endpoint_id = created["agentRuntimeEndpointId"]
             what = f"endpoint {name} ({endpoint_id}) of runtime {runtime_id}"
@@ -294,6 +409,34 @@ class AgentRuntimeEndpointService(_AgentRunService):
             except WaitTimeout as slow:
                 raise self._still_settling(slow, resource_id, props, created) from None
         return Created(resource_id, self.outputs(props, endpoint))
+
+    def _claim(
+        self, client: AgentRunClient, runtime_id: str, name: str, props: Mapping[str, Any], timeout: float
+    ) -> dict[str, Any] | None:
+        """The endpoint named ``name`` if this stack made it, None if the name is free (a delete in
+        progress is waited out). An endpoint counts as this stack's when its runtime carries this
+        stack's owner mark: the runtime is the stack's, and so are the endpoint names it declares."""
+        for listed in client.list_endpoints(runtime_id, name=name):
+            endpoint_id = listed["agentRuntimeEndpointId"]
+            if listed.get("status") == "DELETING":
+                fetch = functools.partial(client.get_endpoint, runtime_id, endpoint_id)
+                _gone(fetch, timeout, f"endpoint {name} ({endpoint_id})")
+                continue
+            stack_mark = owner_mark(self.seed(props)).split(".")[0]
+            if _mark_of(client.get_runtime(runtime_id)).split(".")[0] == stack_mark:
+                log.warning("adopting endpoint %s (%s) of runtime %s", name, endpoint_id, runtime_id)
+                return client.get_endpoint(runtime_id, endpoint_id)
+            resource = self.seed(props).rpartition("/")[2] or "<resource name>"
+            raise ConflictError(
+                "AgentRun",
+                "CreateAgentRuntimeEndpoint",
+                409,
+                "AlreadyExists",
+                f"runtime {runtime_id} has an endpoint named {name!r} ({endpoint_id}) that this stack did not "
+                f"create: pick another name, or adopt it with the provider plugin (pulumi_agents.plugin): "
+                f"`pulumi import agentrun:index:AgentRuntimeEndpoint {resource} {runtime_id}/{endpoint_id}`",
+            )
+        return None
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
         runtime_id, endpoint_id = _endpoint_id(id_)
@@ -316,7 +459,11 @@ class AgentRuntimeEndpointService(_AgentRunService):
             fetch = lambda: client.get_endpoint(runtime_id, endpoint_id)  # noqa: E731
             if body:
                 _settle(fetch, timeout, what, fail=False)
-                client.update_endpoint(runtime_id, endpoint_id, body)
+                _apply_once(
+                    lambda: client.update_endpoint(runtime_id, endpoint_id, body),
+                    lambda: _settle(fetch, timeout, what, fail=False),
+                    lambda current: not self.changes(self.outputs(news, current), news),
+                )
             try:
                 endpoint = _settle(fetch, timeout, what)
             except WaitTimeout as slow:

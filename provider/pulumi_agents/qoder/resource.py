@@ -34,8 +34,7 @@ class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
     def __init__(
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentArgs]
     ) -> None:
-        seed = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-        super().__init__(AgentProvider(), resource_name, {**dict[str, Any](args), "idempotency_seed": seed}, opts)
+        super().__init__(AgentProvider(), resource_name, dict[str, Any](args), opts)
 
     @property
     def agent_id(self) -> pulumi.Output[str]:

@@ -38,15 +38,6 @@ class AgentService(Service):
     def _client(self) -> QoderClient:
         return QoderClient(Settings.from_sources(self.config))
 
-    def _seed(self, props: Mapping[str, Any]) -> str | None:
-        """What makes this resource's Idempotency-Keys its own: set by the dynamic resource
-        (org/project/stack/name), or taken from the URN the provider plugin is given."""
-        seed = props.get("idempotencySeed")
-        if seed or not self.urn:
-            return seed
-        parts = self.urn.split("::")  # urn:pulumi:<stack>::<project>::<type>::<name>
-        return f"{parts[1]}/{parts[0].rsplit(':', 1)[-1]}/{parts[-1]}" if len(parts) >= 4 else self.urn
-
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
         return super().changes(_canonical(olds), _canonical(news))
 
@@ -58,7 +49,7 @@ class AgentService(Service):
 
     def create(self, props: dict[str, Any]) -> Created:
         body = fields(TYPE).wire_inputs(props)
-        seed = self._seed(props)
+        seed = self.seed(props)
         with self._client() as client:
             agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
             current = self._current(client, agent["id"])
@@ -87,7 +78,7 @@ class AgentService(Service):
         with self._client() as client:
             if body:
                 body["version"] = olds.get("version")
-                key = idempotency_key(self._seed(news), id_, body)
+                key = idempotency_key(self.seed(news), id_, body)
                 try:
                     client.update_agent(id_, body, idempotency_key=key)
                 except ConflictError as exc:
