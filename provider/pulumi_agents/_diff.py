@@ -19,8 +19,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from pulumi_agents._fields import fields
 from pulumi_agents._tree import Node, contains_unknown
 
@@ -58,6 +56,8 @@ def differs(node: Node, old: Any, new: Any) -> bool:
     """Whether ``new`` means something else than ``old``; a value not known yet (preview) always does."""
     if contains_unknown(new):
         return True
+    from deepdiff import DeepDiff  # ~0.2 s to import (it loads numpy when present): only when comparing
+
     return bool(DeepDiff(normalize(old, node, shape=new), normalize(new, node), ignore_numeric_type_changes=True))
 
 

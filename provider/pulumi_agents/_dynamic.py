@@ -16,7 +16,7 @@ import pulumi.dynamic
 
 from pulumi_agents import _config
 from pulumi_agents._schema import resource_types
-from pulumi_agents._service import Service
+from pulumi_agents._service import Service, service_class
 from pulumi_agents.errors import PulumiAgentsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,16 +50,21 @@ def clean_errors(method: F) -> F:
 
 
 class DynamicProvider(pulumi.dynamic.ResourceProvider):
-    """Serves ``service`` as a dynamic provider."""
+    """Serves the service of schema.json's definition ``type_name`` as a dynamic provider.
 
-    service: ClassVar[type[Service]]
+    The service (and with it the HTTP client, the diff and the validator) is imported only where
+    a call needs it, in the provider host: the Pulumi program, which only registers resources with
+    this provider, never loads it.
+    """
+
+    type_name: ClassVar[str]
 
     def _service(self) -> Service:
-        return self.service(stack_config())
+        return service_class(self.type_name)(stack_config())
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         with _config_lock:
-            for key in _config.keys(resource_types()[self.service.type_name]):
+            for key in _config.keys(resource_types()[self.type_name]):
                 value = req.config.get(key)
                 if value is not None:
                     _config_values[key] = value

@@ -9,8 +9,11 @@ after a timeout or a 5xx the caller has to find out what happened (e.g. look the
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import random
+import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +23,29 @@ import httpx
 from pulumi_agents.errors import TransportError
 
 log = logging.getLogger("pulumi_agents.http")
+
+_pool: dict[tuple[str, float], httpx.Client] = {}
+_pool_lock = threading.Lock()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Building one costs ~20 ms of CPU (loading the CA bundle): once per process.
+    return httpx.create_ssl_context()
+
+
+def shared_client(base_url: str, timeout: float) -> httpx.Client:
+    """One client per service address and timeout for this whole process, reused by every call and
+    thread (httpx clients are thread-safe): its connections stay open between provider calls, and
+    nothing pays for a new SSL context per call. Never close it: it lives as long as the process."""
+    key = (base_url, timeout)
+    with _pool_lock:
+        client = _pool.get(key)
+        if client is None or client.is_closed:
+            limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+            client = httpx.Client(base_url=base_url, timeout=timeout, verify=_ssl_context(), limits=limits)
+            _pool[key] = client
+        return client
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 

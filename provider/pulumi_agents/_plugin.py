@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -51,7 +50,7 @@ from pulumi_agents import __version__, _config
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import UNKNOWN, resource_types
-from pulumi_agents._service import Service
+from pulumi_agents._service import Service, service_class
 from pulumi_agents._tree import Node, tree
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
@@ -111,13 +110,6 @@ def value_map(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> 
 # -- the provider --------------------------------------------------------------------------------
 
 
-def _service_class(type_name: str) -> type[Service]:
-    package = resource_types()[type_name]
-    module = importlib.import_module(f"pulumi_agents.{package}.service")
-    cls: type[Service] = getattr(module, f"{type_name}Service")
-    return cls
-
-
 class PluginProvider(Provider):
     """Every resource of one package, served to the engine."""
 
@@ -135,7 +127,7 @@ class PluginProvider(Provider):
         return self.types[token]
 
     def _service(self, urn: str) -> Service:
-        return _service_class(self._type(urn))(self.config, urn=urn)
+        return service_class(self._type(urn))(self.config, urn=urn)
 
     @staticmethod
     async def _run(call: Callable[[], T]) -> T:

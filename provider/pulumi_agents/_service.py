@@ -8,13 +8,23 @@ results back; neither holds any service logic.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pulumi_agents._diff import Changes, changes, managed_view
 from pulumi_agents._fields import fields
+from pulumi_agents._schema import resource_types
 from pulumi_agents._validate import validate
+
+
+def service_class(type_name: str) -> type[Service]:
+    """The Service of a schema.json resource, ``pulumi_agents.<package>.service.<Type>Service``,
+    imported on first use (it brings the service's HTTP client)."""
+    module = importlib.import_module(f"pulumi_agents.{resource_types()[type_name]}.service")
+    cls: type[Service] = getattr(module, f"{type_name}Service")
+    return cls
 
 
 @dataclass(frozen=True)

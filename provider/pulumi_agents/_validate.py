@@ -7,15 +7,14 @@ Pulumi program writes). Values still unknown during a preview are never rejected
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, ValidationError, validators
-from referencing import Registry, Resource
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 from pulumi_agents._schema import UNKNOWN, definition, schema
 from pulumi_agents._tree import contains_unknown, format_path, tree
@@ -45,6 +44,8 @@ class Failure:
 
 
 def _less_than(validator: Any, pairs: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if not isinstance(instance, dict):
         return
     for small, big in pairs:
@@ -56,6 +57,8 @@ def _less_than(validator: Any, pairs: Any, instance: Any, _schema: Any) -> Itera
 
 
 def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if not isinstance(instance, dict):
         return
     key = rule["key"]
@@ -79,6 +82,8 @@ def _unique_across(validator: Any, rule: Any, instance: Any, _schema: Any) -> It
 
 
 def _ratio(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if enabled and isinstance(instance, int | float) and math.isfinite(instance) and instance > 1:
         if instance <= 100:
             yield ValidationError(
@@ -89,6 +94,8 @@ def _ratio(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterato
 
 
 def _sum_at_most(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if not isinstance(instance, list):
         return
     values = [item.get(rule["key"]) for item in instance if isinstance(item, dict)]
@@ -101,6 +108,8 @@ def _sum_at_most(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iter
 
 def _routing(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
     """A weighted version must differ from the endpoint's targetVersion (which gets the rest)."""
+    from jsonschema import ValidationError
+
     if not enabled or not isinstance(instance, dict):
         return
     target = instance.get("targetVersion", "LATEST")
@@ -115,23 +124,22 @@ def _routing(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Itera
             )
 
 
-_Validator = validators.extend(
-    Draft202012Validator,
-    {
+@cache
+def _validator(type_name: str) -> Any:
+    # jsonschema (and referencing) load only when something is validated, not with every import.
+    from jsonschema import Draft202012Validator, validators
+    from referencing import Registry, Resource
+
+    definition(type_name)  # a clear KeyError for an unknown type
+    keywords = {
         "x-less-than": _less_than,
         "x-unique-across": _unique_across,
         "x-ratio": _ratio,
         "x-sum-at-most": _sum_at_most,
         "x-routing": _routing,
-    },
-)
-
-
-@cache
-def _validator(type_name: str) -> Any:
-    definition(type_name)  # a clear KeyError for an unknown type
+    }
     registry: Registry[Any] = Registry().with_resource("urn:pulumi-agents", Resource.from_contents(schema()))
-    return _Validator(
+    return validators.extend(Draft202012Validator, keywords)(
         {"$ref": f"urn:pulumi-agents#/$defs/{type_name}"},
         registry=registry,
         format_checker=Draft202012Validator.FORMAT_CHECKER,
@@ -162,6 +170,8 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
                     yield [*path, other], f"is required with {name}"
         return
     if kind == "additionalProperties" and isinstance(inst, dict):
+        import difflib
+
         known = list(error.schema.get("properties", {}))
         for name in inst:
             if name not in known:

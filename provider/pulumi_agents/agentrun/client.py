@@ -80,11 +80,11 @@ class AgentRunClient:
     def __init__(self, settings: Settings, *, retry: _http.RetryPolicy | None = None) -> None:
         self.settings = settings
         self._retry = retry or _http.RetryPolicy()
-        self._http = httpx.Client(base_url=settings.base_url, timeout=settings.timeout)
+        self._http = _http.shared_client(settings.base_url, settings.timeout)
         self._host = urlsplit(settings.base_url).netloc
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing to release: the HTTP client is the process's shared one (``_http.shared_client``)."""
 
     def __enter__(self) -> AgentRunClient:
         return self

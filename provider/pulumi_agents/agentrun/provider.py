@@ -1,18 +1,17 @@
-"""The agentrun resources as dynamic providers: thin adapters over ``agentrun.service``."""
+"""The agentrun resources as dynamic providers: thin adapters over ``agentrun.service`` (loaded on use)."""
 
 from __future__ import annotations
 
 from pulumi_agents._dynamic import DynamicProvider
-from pulumi_agents.agentrun.service import AgentRuntimeEndpointService, AgentRuntimeService, RuntimeVersionService
 
 
 class AgentRuntimeProvider(DynamicProvider):
-    service = AgentRuntimeService
+    type_name = "AgentRuntime"
 
 
 class AgentRuntimeEndpointProvider(DynamicProvider):
-    service = AgentRuntimeEndpointService
+    type_name = "AgentRuntimeEndpoint"
 
 
 class RuntimeVersionProvider(DynamicProvider):
-    service = RuntimeVersionService
+    type_name = "RuntimeVersion"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pulumi_agents._dynamic import DynamicProvider
-from pulumi_agents.aiae.service import AgentSmokeTestService
 
 
 class AgentSmokeTestProvider(DynamicProvider):
-    service = AgentSmokeTestService
+    type_name = "AgentSmokeTest"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pulumi_agents._dynamic import DynamicProvider
-from pulumi_agents.qoder.service import AgentService
 
 
 class AgentProvider(DynamicProvider):
-    service = AgentService
+    type_name = "Agent"
