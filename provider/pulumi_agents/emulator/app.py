@@ -1,15 +1,20 @@
 """The emulator's ASGI app: every service on one port, with shared fault injection.
 
 Errors that no route answers (an unknown path, a method the path does not take, a request
-FastAPI cannot parse, a crash) are answered in the envelope of the service that owns the path:
-each service's ``routes`` module names its path in ``ERROR_PREFIX`` and builds the answer with
-``http_error(status, message)``. Other paths get ``{"error": message}``.
+FastAPI cannot parse, a body over the size limit, a crash) are answered in the envelope of the
+service that owns the path: each service's ``routes`` module names its path in ``ERROR_PREFIX``,
+its body size limit in ``MAX_BODY_BYTES`` and builds the answer with ``http_error(status,
+message)``. Other paths (the ``/_emulator`` test controls) get ``{"error": message}`` and a 1 MiB
+limit (``limits.py``).
+
+The test controls are strict too: a body that is not a JSON object, a field of the wrong type or
+an unknown field is a 400 ``{"error": ...}`` naming it, never a 500.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +25,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pulumi_agents.emulator.faults import Fault, FaultMiddleware, Faults
+from pulumi_agents.emulator.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, parse_json
 from pulumi_agents.emulator.store import Store
 
 
@@ -57,6 +63,7 @@ SERVICES: tuple[Service, ...] = (
 
 
 ErrorAnswer = Callable[[int, str], JSONResponse]
+log = logging.getLogger("pulumi_agents.emulator")
 
 
 def _plain_error(status: int, message: str) -> JSONResponse:
@@ -70,14 +77,48 @@ def _routed(app: FastAPI, scope: Scope) -> bool:
     return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
 
 
+def _answer_for(envelopes: list[tuple[str, ErrorAnswer]], path: str) -> ErrorAnswer:
+    for prefix, answer in envelopes:
+        if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            return answer
+    return _plain_error
+
+
+class CrashMiddleware:
+    """A crash (an exception no route turned into an answer) becomes a 500 in the service's
+    envelope, and the connection stays usable, as a real service's does: Starlette's own 500
+    handler re-raises to the server, which then drops the keep-alive connection under the client's
+    next request. A crash after the answer started (a stream cut on purpose) still drops it."""
+
+    def __init__(self, app: ASGIApp, envelopes: list[tuple[str, ErrorAnswer]]) -> None:
+        self.app, self.envelopes = app, envelopes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise
+            log.exception("emulator: %s %s crashed", scope.get("method"), scope.get("path"))
+            answer = _answer_for(self.envelopes, scope.get("path", ""))
+            await answer(500, f"internal error: {type(exc).__name__}")(scope, receive, send)
+
+
 def _install_error_envelopes(app: FastAPI, envelopes: list[tuple[str, ErrorAnswer]]) -> None:
     """Answer what no route answers in the envelope of the service owning the path."""
 
     def answer_for(path: str) -> ErrorAnswer:
-        for prefix, answer in envelopes:
-            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
-                return answer
-        return _plain_error
+        return _answer_for(envelopes, path)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -114,7 +155,7 @@ def _install_error_envelopes(app: FastAPI, envelopes: list[tuple[str, ErrorAnswe
 
 async def _json_object(request: Request) -> dict[str, Any]:
     """The body of a test-control request, which must be a JSON object (ValueError otherwise)."""
-    data = json.loads(await request.body())
+    data = parse_json(await request.body())
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
     return data
@@ -126,6 +167,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     faults = Faults()
     app = FastAPI(title="pulumi-agents emulator", docs_url=None, redoc_url=None, openapi_url=None)
     envelopes: list[tuple[str, ErrorAnswer]] = []
+    limits: list[tuple[str, int, ErrorAnswer]] = []
     for service in SERVICES:
         package = f"pulumi_agents.{service.name}.emulator"
         state_class = getattr(importlib.import_module(f"{package}.state"), service.state)
@@ -134,8 +176,11 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         app.include_router(routes.router(state, getattr(config, service.credentials)))
         if hasattr(routes, "ERROR_PREFIX"):
             envelopes.append((routes.ERROR_PREFIX, routes.http_error))
+            limit = getattr(routes, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+            limits.append((routes.ERROR_PREFIX, limit, routes.http_error))
     # The longest prefix first, should one service's path ever sit inside another's.
     envelopes.sort(key=lambda pair: len(pair[0]), reverse=True)
+    limits.sort(key=lambda entry: len(entry[0]), reverse=True)
     _install_error_envelopes(app, envelopes)
 
     @app.get("/_emulator/health")
@@ -145,9 +190,11 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     @app.post("/_emulator/faults")
     async def add_fault(request: Request) -> JSONResponse:
         try:
-            rule = Fault.from_json(await _json_object(request))
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            body = await _json_object(request)
+            rule = Fault.from_json(body)
+        except ValueError as exc:
+            return JSONResponse({"error": f"bad fault rule: {exc}"}, status_code=400)
+        faults.seed(body.get("seed"))
         with faults.lock:
             faults.rules.append(rule)
         return JSONResponse({"accepted": True})
@@ -165,5 +212,9 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
             faults.rules.clear()
         return {"reset": True}
 
+    # Faults first (outermost), as a gateway in front of the service would answer them; then the
+    # body size limit, before any route reads a byte; crashes innermost.
+    app.add_middleware(CrashMiddleware, envelopes=envelopes)
+    app.add_middleware(BodyLimitMiddleware, limits=limits, default=(DEFAULT_MAX_BODY_BYTES, _plain_error))
     app.add_middleware(FaultMiddleware, faults=faults)
     return app

@@ -11,15 +11,22 @@ Rules are posted to ``POST /_emulator/faults`` as JSON::
   after the request took effect (a lost answer);
 - ``stall``: stall ``seconds`` before doing anything.
 ``path`` matches a prefix; ``times`` (default 1) counts down to zero, then the rule is gone.
+``rate`` (0-1, default 1) makes a rule strike only that share of the matching requests, drawn
+from one random generator (seeded with ``seed`` in the body, for a storm that replays the same),
+so a fault storm hits about a ``rate`` of all traffic until its ``times`` run out.
+Every field is checked (type and range; ``status`` 400-599, ``seconds`` and ``retryAfter`` 0-300,
+``times`` 1-1000) and an unknown field is refused: a typo must not make a rule that never fires.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 import uuid
 from dataclasses import dataclass, field
+from random import Random
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,31 +41,90 @@ class Fault:
     status: int = 503
     retry_after: float | None = None
     seconds: float = 5.0
+    rate: float = 1.0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fault:
-        if data.get("kind") not in ("status", "lost", "stall"):
-            raise ValueError("kind must be one of status, lost, stall")
+        """A rule from the control endpoint's body; ValueError names what is wrong."""
+        unknown = sorted(set(data) - FIELDS)
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(FIELDS))})")
+        kind = data.get("kind")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        path = data.get("path", "/")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"path must be a string starting with '/', not {path!r}")
+        method = data.get("method")
+        if method is not None and (not isinstance(method, str) or method.upper() not in METHODS):
+            raise ValueError(f"method must be one of {', '.join(METHODS)} or left out, not {method!r}")
+        times = data.get("times", 1)
+        if not _is_int(times) or not 1 <= times <= MAX_TIMES:
+            raise ValueError(f"times must be a whole number from 1 to {MAX_TIMES}, not {times!r}")
+        status = data.get("status", 503)
+        if not _is_int(status) or not 400 <= status <= 599:
+            raise ValueError(f"status must be a whole number from 400 to 599, not {status!r}")
+        retry_after = data.get("retryAfter")
+        if retry_after is not None and not _seconds(retry_after):
+            raise ValueError(f"retryAfter must be a number of seconds from 0 to {MAX_SECONDS:g}, not {retry_after!r}")
+        seconds = data.get("seconds", 5.0)
+        if not _seconds(seconds):
+            raise ValueError(f"seconds must be a number from 0 to {MAX_SECONDS:g}, not {seconds!r}")
+        rate = data.get("rate", 1.0)
+        if not (_seconds(rate) and rate <= 1):
+            raise ValueError(f"rate must be a number from 0 to 1, not {rate!r}")
+        seed = data.get("seed")
+        if seed is not None and not _is_int(seed):
+            raise ValueError(f"seed must be a whole number, not {seed!r}")
         return cls(
-            kind=data["kind"],
-            path=data.get("path", "/"),
-            method=data.get("method"),
-            times=int(data.get("times", 1)),
-            status=int(data.get("status", 503)),
-            retry_after=data.get("retryAfter"),
-            seconds=float(data.get("seconds", 5.0)),
+            kind=kind,
+            path=path,
+            method=method.upper() if method else None,
+            times=times,
+            status=status,
+            retry_after=retry_after,
+            seconds=float(seconds),
+            rate=float(rate),
         )
+
+
+KINDS = ("status", "lost", "stall")
+FIELDS = frozenset({"kind", "path", "method", "times", "status", "retryAfter", "seconds", "rate", "seed"})
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+MAX_TIMES = 1000
+MAX_SECONDS = 300.0  # a stall longer than any client timeout worth testing
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _seconds(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_SECONDS
+    )
 
 
 @dataclass
 class Faults:
     rules: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    random: Random = field(default_factory=Random)
+
+    def seed(self, value: int | None) -> None:
+        if value is not None:
+            with self.lock:
+                self.random.seed(value)
 
     def take(self, method: str, path: str) -> Fault | None:
         with self.lock:
             for rule in self.rules:
-                if path.startswith(rule.path) and rule.method in (None, method):
+                if not (path.startswith(rule.path) and rule.method in (None, method)):
+                    continue
+                if rule.rate >= 1 or self.random.random() < rule.rate:
                     rule.times -= 1
                     if rule.times <= 0:
                         self.rules.remove(rule)

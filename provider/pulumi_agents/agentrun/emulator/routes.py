@@ -8,6 +8,29 @@ operation has, 405 ``ERR_METHOD_NOT_ALLOWED`` for a method the path does not tak
 say "no operation", never "does not exist": a client must not take a wrong path for a deleted
 resource.
 
+What the service refuses before an operation runs, in this order:
+
+- a body over ``MAX_BODY_BYTES`` (16 MiB): 413 ``ERR_BAD_REQUEST``, before it is read (see
+  ``emulator/limits.py``). Alibaba publishes no request size limit for this API. A Code runtime
+  can carry its package inline, base64 in ``codeConfiguration.zipFile`` (the high-level SDK zips a
+  whole folder that way, with no size check), so the limit is generous: a 12 MiB zip fits after
+  base64's 4/3. Bigger packages belong in OSS (``ossBucketName``/``ossObjectName``);
+- a bad signature or date (the codes of ``signing.verify``; ``InvalidTimeStamp.*``);
+- no ``x-acs-signature-nonce``: 400 ``MissingSignatureNonce`` (the POP gateway's
+  ``Missing<Parameter>`` form); a nonce already used while its request's ``x-acs-date`` is within
+  the ``MAX_CLOCK_SKEW_SECONDS`` window: 400 ``SignatureNonceUsed`` "Specified signature nonce was
+  used already." (the gateway's own code and text). Used nonces are kept in the SQLite store until
+  that window has passed, so a replay is refused across a restart too. Clients that retry sign
+  every attempt again, with a fresh nonce (the official SDK, ``_http.send``);
+- a body sent as anything but JSON: 400 ``ERR_BAD_REQUEST`` "content-type must be
+  application/json" (400 rather than 415: the API documents ERR_BAD_REQUEST for malformed
+  requests; ``application/json; charset=utf-8``, what the official SDK sends, is JSON);
+- a body that is not a JSON object, or JSON nested more than 64 levels, with NaN or an unpaired
+  surrogate: 400 ``ERR_BAD_REQUEST`` (``limits.parse_json``);
+- bad query values (``pageNumber``/``pageSize`` not whole numbers >= 1): 400
+  ``ERR_VALIDATION_FAILED``; field limits: 400 ``ERR_VALIDATION_FAILED`` naming the field
+  (``state.py``).
+
 Test control (unsigned, loopback): ``POST /_emulator/agentrun/failures`` makes the next create,
 update or delete of a runtime or of an endpoint end in ``*_FAILED`` with ``statusReason``::
 
@@ -18,10 +41,8 @@ update or delete of a runtime or of an endpoint end in ``*_FAILED`` with ``statu
 
 from __future__ import annotations
 
-import json
-import threading
+import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -31,11 +52,13 @@ from fastapi.responses import JSONResponse
 
 from pulumi_agents.agentrun import signing
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
+from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
 
 PREFIX = f"/{signing.API_VERSION}/agents/runtimes"
 # Everything under this path answers in AgentRun's envelope, unknown paths included.
 ERROR_PREFIX = f"/{signing.API_VERSION}"
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def _request_id() -> str:
@@ -48,7 +71,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 def http_error(status: int, message: str) -> JSONResponse:
     """An HTTP-level error (unknown path, wrong method, bad request, crash) in AgentRun's envelope."""
-    codes = {400: "ERR_BAD_REQUEST", 404: "ERR_NOT_FOUND", 405: "ERR_METHOD_NOT_ALLOWED"}
+    codes = {400: "ERR_BAD_REQUEST", 404: "ERR_NOT_FOUND", 405: "ERR_METHOD_NOT_ALLOWED", 413: "ERR_BAD_REQUEST"}
     code = codes.get(status, "ERR_INTERNAL_SERVER_ERROR" if status >= 500 else "ERR_BAD_REQUEST")
     return _error(status, code, message)
 
@@ -68,26 +91,8 @@ def _ok(data: Any) -> JSONResponse:
     return JSONResponse({"code": "SUCCESS", "requestId": _request_id(), "data": data})
 
 
-class _Nonces:
-    """Recently used signature nonces: a replayed request is refused, as the service does."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._size, self._lock = size, threading.Lock()
-
-    def first_use(self, nonce: str) -> bool:
-        with self._lock:
-            if nonce in self._seen:
-                return False
-            self._seen[nonce] = None
-            if len(self._seen) > self._size:
-                self._seen.popitem(last=False)
-            return True
-
-
 def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
     api = APIRouter()
-    nonces = _Nonces()
 
     async def authenticate(request: Request) -> tuple[dict[str, Any] | None, JSONResponse | None]:
         body = await request.body()
@@ -109,14 +114,19 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
             return None, _error(400, "InvalidTimeStamp.Format", "x-acs-date must be like 2025-01-10T10:30:00Z")
         if abs((datetime.now(UTC) - sent).total_seconds()) > MAX_CLOCK_SKEW_SECONDS:
             return None, _error(400, "InvalidTimeStamp.Expired", "x-acs-date is too far from the server's time")
-        if not nonces.first_use(request.headers.get("x-acs-signature-nonce", "")):
+        nonce = request.headers.get("x-acs-signature-nonce", "").strip()
+        if not nonce:
+            return None, _error(400, "MissingSignatureNonce", "x-acs-signature-nonce is mandatory for this action.")
+        if not state.claim_nonce(nonce, until=sent.timestamp() + MAX_CLOCK_SKEW_SECONDS, now=time.time()):
             return None, _error(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
         if not body:
             return {}, None
+        if not is_json_media_type(request.headers.get("content-type")):
+            return None, _error(400, "ERR_BAD_REQUEST", "content-type must be application/json")
         try:
-            parsed = json.loads(body)
-        except ValueError:
-            return None, _error(400, "ERR_BAD_REQUEST", "body is not valid JSON")
+            parsed = parse_json(body)
+        except BadJson as exc:
+            return None, _error(400, "ERR_BAD_REQUEST", str(exc))
         if not isinstance(parsed, dict):
             return None, _error(400, "ERR_BAD_REQUEST", "body must be a JSON object")
         return parsed, None
@@ -218,25 +228,31 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
     @api.post("/_emulator/agentrun/failures")
     async def fail_next(request: Request) -> JSONResponse:
         try:
-            data = json.loads(await request.body())
-        except ValueError:
-            return _error(400, "ERR_BAD_REQUEST", "bad failure rule: the body is not valid JSON")
+            data = parse_json(await request.body())
+        except BadJson as exc:
+            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc}")
         if not isinstance(data, dict):
             return _error(400, "ERR_BAD_REQUEST", "bad failure rule: the body must be a JSON object")
-        reason = str(data.get("statusReason", "injected failure"))
+        endpoint = "agentRuntimeEndpointName" in data
+        name_field = "agentRuntimeEndpointName" if endpoint else "agentRuntimeName"
+        known = {name_field, "operation", "statusReason"} | ({"agentRuntimeId"} if endpoint else set())
+        unknown = sorted(set(data) - known)
+        if unknown:
+            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: unknown field {unknown[0]}")
+        for field in (name_field, "operation"):
+            if not isinstance(data.get(field), str) or not data[field]:
+                return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {field} is required (a non-empty string)")
+        for field in ("statusReason", "agentRuntimeId"):
+            if data.get(field) is not None and not isinstance(data[field], str):
+                return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {field} must be a string")
+        reason = data["statusReason"] if isinstance(data.get("statusReason"), str) else "injected failure"
         try:
-            if "agentRuntimeEndpointName" in data:
-                runtime_id = data.get("agentRuntimeId")
+            if endpoint:
                 state.fail_next_endpoint(
-                    str(data["agentRuntimeEndpointName"]),
-                    str(data["operation"]),
-                    reason,
-                    str(runtime_id) if runtime_id else None,
+                    data[name_field], data["operation"], reason, data.get("agentRuntimeId") or None
                 )
             else:
-                state.fail_next(str(data["agentRuntimeName"]), str(data["operation"]), reason)
-        except KeyError as exc:
-            return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc.args[0]} is required")
+                state.fail_next(data[name_field], data["operation"], reason)
         except InvalidRequest as exc:
             return _error(400, "ERR_BAD_REQUEST", f"bad failure rule: {exc.message}")
         return _ok({"accepted": True})

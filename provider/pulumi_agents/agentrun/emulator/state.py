@@ -85,8 +85,10 @@ ENDPOINT_DEFAULTS: dict[str, Any] = {
     "targetVersion": "LATEST",
 }
 # Names as the Serverless Devs component's schema (and schema.json) allow them.
-NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,127}$")
+MAX_NAME = 128
+NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_-]{0,127}")  # fullmatch: "$" would let a final newline in
 MAX_DESCRIPTION = 256
+MAX_PUBLISHER = 256
 WEIGHT_SLACK = 1e-9  # 0.1 + 0.2 + 0.7 is 1.0000000000000002 in floating point
 Docs = list[dict[str, Any]]  # AgentRunState has a method named list
 
@@ -113,19 +115,227 @@ def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: repr, cut short (a message must not echo a huge body)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+Check = Callable[[str, Any], None]  # (field path, value): raises _invalid naming the path
+
+
+def _name(where: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise _invalid(f"{where} is required (a non-empty string)")
+    if not NAME.fullmatch(value):
+        raise _invalid(
+            f"{where} {_shown(value)} must start with a letter and contain only letters, digits, '_' and '-' "
+            f"(at most {MAX_NAME} characters)"
+        )
+
+
+def _string(max_length: int | None = None) -> Check:
+    def check(where: str, value: Any) -> None:
+        if not isinstance(value, str):
+            raise _invalid(f"{where} must be a string, not {_shown(value)}")
+        if max_length is not None and len(value) > max_length:
+            raise _invalid(f"{where} must be at most {max_length} characters (it has {len(value)})")
+
+    return check
+
+
+def _integer(low: int, high: int | None = None) -> Check:
+    span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+
+    def check(where: str, value: Any) -> None:
+        if not _is_int(value) or value < low or (high is not None and value > high):
+            raise _invalid(f"{where} {_shown(value)} must be a whole number {span}")
+
+    return check
+
+
+def _number(low: float, high: float) -> Check:
+    def check(where: str, value: Any) -> None:
+        if not _is_number(value) or not low <= value <= high:
+            raise _invalid(f"{where} {_shown(value)} must be a number from {low:g} to {high:g}")
+
+    return check
+
+
+def _boolean(where: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _invalid(f"{where} must be true or false, not {_shown(value)}")
+
+
+def _one_of(*choices: str) -> Check:
+    def check(where: str, value: Any) -> None:
+        if value not in choices:
+            raise _invalid(f"{where} {_shown(value)} must be one of {', '.join(choices)}")
+
+    return check
+
+
+def _strings(where: str, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _invalid(f"{where} must be a list of strings")
+
+
+def _any_list(where: str, value: Any) -> None:
+    if not isinstance(value, list):
+        raise _invalid(f"{where} must be a list")
+
+
+def _string_map(where: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise _invalid(f"{where} must be an object of strings")
+    for key, item in value.items():
+        if not key:
+            raise _invalid(f"{where} has an empty name")
+        if not isinstance(item, str):
+            raise _invalid(f"{where}.{key} must be a string, not {_shown(item)}")
+
+
+def _object(fields: dict[str, Check]) -> Check:
+    """An object whose known fields are checked (unknown ones pass: the service is lenient)."""
+
+    def check(where: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise _invalid(f"{where} must be an object, not {_shown(value)}")
+        _check_fields(value, fields, prefix=f"{where}.")
+
+    return check
+
+
+def _objects(fields: dict[str, Check]) -> Check:
+    each = _object(fields)
+
+    def check(where: str, value: Any) -> None:
+        if not isinstance(value, list):
+            raise _invalid(f"{where} must be a list of objects")
+        for i, item in enumerate(value):
+            each(f"{where}[{i}]", item)
+
+    return check
+
+
+def _check_fields(body: dict[str, Any], fields: dict[str, Check], *, prefix: str = "") -> None:
+    for name, check in fields.items():
+        if body.get(name) is not None:
+            check(prefix + name, body[name])
+
+
+_TEXT = _string()
+_PORT = _integer(1, 65535)
+# The limits the service enforces, as schema.json mirrors them (the Serverless Devs component's
+# published limits): 400 ERR_VALIDATION_FAILED naming the field.
+RUNTIME_FIELDS: dict[str, Check] = {
+    "agentRuntimeName": _name,
+    "artifactType": _one_of("Code", "Container"),
+    "description": _string(MAX_DESCRIPTION),
+    "cpu": _number(0.05, 16),
+    "memory": _integer(128, 32768),
+    "port": _PORT,
+    "diskSize": _integer(0),
+    "sessionConcurrencyLimitPerInstance": _integer(1, 200),
+    "sessionIdleTimeoutSeconds": _integer(60, 86400),
+    "enableSessionIsolation": _boolean,
+    "disableSessionAffinity": _boolean,
+    "disableOndemand": _boolean,
+    "forceEvictInstances": _boolean,
+    "sessionAffinityType": _one_of("NONE", "HEADER_FIELD", "GENERATED_COOKIE", "COOKIE"),
+    "headerFieldName": _TEXT,
+    "executionRoleArn": _TEXT,
+    "credentialName": _TEXT,
+    "externalAgentEndpointUrl": _TEXT,
+    "workspaceId": _TEXT,
+    "edition": _TEXT,
+    "resourceGroupId": _TEXT,
+    "environmentVariables": _string_map,
+    "systemTags": _any_list,
+    "networkConfiguration": _object(
+        {
+            "networkMode": _one_of("PUBLIC", "PRIVATE", "PUBLIC_AND_PRIVATE"),
+            "vpcId": _TEXT,
+            "vswitchIds": _strings,
+            "securityGroupId": _TEXT,
+        }
+    ),
+    "codeConfiguration": _object(
+        {
+            "language": _TEXT,
+            "command": _strings,
+            "zipFile": _TEXT,
+            "ossBucketName": _TEXT,
+            "ossObjectName": _TEXT,
+            "checksum": _TEXT,
+        }
+    ),
+    "containerConfiguration": _object(
+        {
+            "image": _TEXT,
+            "imageRegistryType": _one_of("ACR", "ACREE", "CUSTOM"),
+            "acrInstanceId": _TEXT,
+            "command": _strings,
+            "port": _PORT,
+            "registryConfig": _object(
+                {
+                    "authConfig": _object({"userName": _TEXT, "password": _TEXT}),
+                    "certConfig": _object({"insecure": _boolean, "rootCaCertBase64": _TEXT}),
+                    "networkConfig": _object({"vpcId": _TEXT, "vSwitchId": _TEXT, "securityGroupId": _TEXT}),
+                }
+            ),
+        }
+    ),
+    "healthCheckConfiguration": _object(
+        {
+            "httpGetUrl": _TEXT,
+            "initialDelaySeconds": _integer(0),
+            "periodSeconds": _integer(1),
+            "timeoutSeconds": _integer(1),
+            "failureThreshold": _integer(1),
+            "successThreshold": _integer(1),
+        }
+    ),
+    "logConfiguration": _object({"project": _TEXT, "logstore": _TEXT}),
+    "nasConfig": _object(
+        {
+            "userId": _integer(0),
+            "groupId": _integer(0),
+            "mountPoints": _objects({"serverAddr": _TEXT, "mountDir": _TEXT, "enableTLS": _boolean}),
+        }
+    ),
+    "ossMountConfig": _object(
+        {
+            "mountPoints": _objects(
+                {
+                    "bucketName": _TEXT,
+                    "bucketPath": _TEXT,
+                    "endpoint": _TEXT,
+                    "mountDir": _TEXT,
+                    "readOnly": _boolean,
+                }
+            )
+        }
+    ),
+    "protocolConfiguration": _object({"type": _TEXT, "protocolSettings": _any_list}),
+    "armsConfiguration": _object({}),
+}
+
+
+def _present(body: dict[str, Any]) -> dict[str, Any]:
+    """The body's fields that carry a value: a JSON null is a field left out, as the service's
+    typed request model reads it (so an update can never clear a required field with null)."""
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def _validate(body: dict[str, Any], *, creating: bool) -> None:
-    """The service's own checks (coarser than schema.json, which runs before requests)."""
+    """The service's own checks, field by field (schema.json runs the same before requests)."""
     if creating:
         for name in REQUIRED:
             if body.get(name) is None:
                 raise _invalid(f"{name} is required")
-    kinds = {"cpu": (int, float), "memory": (int,), "port": (int,), "agentRuntimeName": (str,)}
-    for name, types in kinds.items():
-        if name in body and (not isinstance(body[name], types) or isinstance(body[name], bool)):
-            raise _invalid(f"{name} has an invalid type")
+    _check_fields(body, RUNTIME_FIELDS)
     artifact = body.get("artifactType")
-    if artifact is not None and artifact not in ("Code", "Container"):
-        raise _invalid("artifactType must be Code or Container")
     if creating and artifact == "Code" and not body.get("codeConfiguration"):
         raise _invalid("codeConfiguration is required for Code runtimes")
     if creating and artifact == "Container" and not body.get("containerConfiguration"):
@@ -196,6 +406,11 @@ class AgentRunState:
     ) -> None:
         self.store, self.transition_seconds, self.region = store, transition_seconds, region
         self.account_id, self.clock = account_id, clock
+
+    def claim_nonce(self, nonce: str, *, until: float, now: float) -> bool:
+        """Record a request's signature nonce as used until ``until``; False if it was used
+        already (and is still remembered)."""
+        return self.store.claim_nonce("agentrun", nonce, expires=until, now=now)
 
     def _atomic(self) -> AbstractContextManager[None]:
         """One transaction for a change of several rows: all of it is stored, or none."""
@@ -297,6 +512,7 @@ class AgentRunState:
         return runtime
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        body = _present(body)
         _validate(body, creating=True)
         with self.store.lock:
             if any(r["agentRuntimeName"] == body["agentRuntimeName"] for r in self.runtimes()):
@@ -326,6 +542,7 @@ class AgentRunState:
         return {**_masked(found["_snapshot"]), "agentRuntimeVersion": found["agentRuntimeVersion"]}
 
     def update(self, runtime_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        body = _present(body)
         _validate(body, creating=False)
         with self.store.lock:
             runtime = self._load(runtime_id)
@@ -396,8 +613,8 @@ class AgentRunState:
         description, publisher = body.get("description", ""), body.get("publisher", "")
         if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
             raise _invalid(f"description must be a string of at most {MAX_DESCRIPTION} characters")
-        if not isinstance(publisher, str):
-            raise _invalid("publisher must be a string")
+        if not isinstance(publisher, str) or len(publisher) > MAX_PUBLISHER:
+            raise _invalid(f"publisher must be a string of at most {MAX_PUBLISHER} characters")
         with self.store.lock:
             runtime = self._load(runtime_id)
             if runtime["status"] != "READY":
@@ -454,14 +671,7 @@ class AgentRunState:
 
     def _check_endpoint(self, runtime_id: str, endpoint: dict[str, Any]) -> None:
         """The service's checks on an endpoint as it would be after the request."""
-        name = endpoint.get("agentRuntimeEndpointName")
-        if not isinstance(name, str) or not name:
-            raise _invalid("agentRuntimeEndpointName is required")
-        if not NAME.match(name):
-            raise _invalid(
-                f"agentRuntimeEndpointName {name!r} must start with a letter and contain only letters, digits, "
-                "'_' and '-' (at most 128 characters)"
-            )
+        _name("agentRuntimeEndpointName", endpoint.get("agentRuntimeEndpointName"))
         description = endpoint.get("description")
         if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
             raise _invalid(f"description must be a string of at most {MAX_DESCRIPTION} characters")

@@ -7,6 +7,14 @@ with the scripted stream of ``state.py``. Framing: Server-Sent Events (``id:``, 
 one of ``text/event-stream`` and ``application/x-ndjson``. A missing or unknown key is answered
 ``{"error_code": "AIAE.22001001", ...}`` with HTTP 200, as the service does.
 
+Abuse is answered as the service answers a bad parameter, HTTP 200 with ``AIAE.22001002``: a body
+that is not JSON, nests more than 64 levels, or carries NaN or an unpaired surrogate
+(``limits.parse_json``). The content type is not checked (Huawei publishes nothing about it and
+the documented examples send JSON without saying more: lenient where the vendor is silent). A body
+over ``MAX_BODY_BYTES`` (1 MiB; no limit is published, and a call carries a query, a conversation's
+``memory`` and a few variables) is refused by the gateway before the service sees it: HTTP 413
+``AIAE.41300000``, before the body is read.
+
 Test control (loopback, no auth): ``POST /_emulator/aiae/agents`` publishes an agent (see
 ``state.py``) and answers ``{"agent_id": ..., "path": "/v1/routes/open/<id>/execute"}``.
 
@@ -39,12 +47,15 @@ from pulumi_agents.aiae.emulator.state import (
     Pause,
     Refused,
 )
+from pulumi_agents.emulator.limits import BadJson, parse_json
 
 PATH = "/v1/routes/open/{agent_id}/execute"
 # Everything under this path answers in AIAE's envelope, unknown paths included, with codes the
 # emulator makes up in the service's AIAE.<8 digits> form (none is published): AIAE.40000000 bad
-# request, AIAE.40400000 no such path, AIAE.40500000 wrong method, AIAE.50000000 server error.
+# request, AIAE.40400000 no such path, AIAE.40500000 wrong method, AIAE.41300000 body too large,
+# AIAE.50000000 server error.
 ERROR_PREFIX = "/v1/routes"
+MAX_BODY_BYTES = 1024 * 1024
 MEDIA_TYPES: dict[Framing, str] = {"sse": "text/event-stream", "ndjson": "application/x-ndjson"}
 
 
@@ -60,7 +71,7 @@ def _error(status: int, code: str, message: str, request_id: str) -> JSONRespons
 
 def http_error(status: int, message: str) -> JSONResponse:
     """An HTTP-level error (unknown path, wrong method, bad request, crash) in AIAE's envelope."""
-    codes = {400: "AIAE.40000000", 404: "AIAE.40400000", 405: "AIAE.40500000"}
+    codes = {400: "AIAE.40000000", 404: "AIAE.40400000", 405: "AIAE.40500000", 413: "AIAE.41300000"}
     code = codes.get(status, "AIAE.50000000" if status >= 500 else "AIAE.40000000")
     return _error(status, code, message, uuid.uuid4().hex)
 
@@ -123,9 +134,9 @@ def router(state: AiaeState, api_keys: Collection[str]) -> APIRouter:
             state.authorize(agent, key)
             raw = await request.body()
             try:
-                body: Any = json.loads(raw)
-            except ValueError:
-                raise Refused(200, BAD_PARAMETER, "bad parameter: the body is not valid JSON") from None
+                body: Any = parse_json(raw)
+            except BadJson as exc:
+                raise Refused(200, BAD_PARAMETER, f"bad parameter: the {exc}") from None
             answer = state.answer(agent, body, request_id)
         except Refused as exc:
             return _error(exc.status, exc.code, exc.message, request_id)
@@ -139,8 +150,8 @@ def router(state: AiaeState, api_keys: Collection[str]) -> APIRouter:
     @api.post("/_emulator/aiae/agents")
     async def publish(request: Request) -> JSONResponse:
         try:
-            agent = state.publish(json.loads(await request.body()))
-        except ValueError as exc:
+            agent = state.publish(parse_json(await request.body()))
+        except ValueError as exc:  # BadJson included
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"agent_id": agent.agent_id, "path": PATH.format(agent_id=agent.agent_id)})
 

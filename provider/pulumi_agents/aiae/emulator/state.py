@@ -104,6 +104,9 @@ class Agent:
         """An agent from the control endpoint's body; ValueError says what is wrong."""
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")
+        unknown = sorted(set(data) - {"agent_id", "name", "sensitive_variables", "framing", "api_keys"})
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}")
         agent_id = data.get("agent_id")
         if not isinstance(agent_id, str) or not _AGENT_ID.fullmatch(agent_id):
             raise ValueError("agent_id must be 1-64 letters, digits, '_', '.' or '-'")
@@ -114,9 +117,12 @@ class Agent:
         framing = data.get("framing", "sse")
         if framing not in ("sse", "ndjson"):
             raise ValueError("framing must be sse or ndjson")
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ValueError("name must be a string")
         return cls(
             agent_id,
-            str(data.get("name") or agent_id),
+            name or agent_id,
             tuple(lists["sensitive_variables"]),
             framing,
             tuple(lists["api_keys"]),

@@ -1,8 +1,25 @@
-"""Qoder cloud agents over HTTP under /api/v1/cloud: bearer auth, envelopes, idempotency."""
+"""Qoder cloud agents over HTTP under /api/v1/cloud: bearer auth, envelopes, idempotency.
+
+What the service refuses before an operation runs, in this order:
+
+- a body over ``MAX_BODY_BYTES`` (1 MiB): 413 ``request_too_large``, the type Anthropic's API (the
+  model of this one) documents for 413, answered before the body is read (``emulator/limits.py``).
+  Qoder publishes no limit; an agent definition is a few KiB (a long system prompt included), so
+  1 MiB is generous while keeping memory bounded;
+- a missing or unknown token: 401 ``authentication_error``;
+- a body not sent as ``application/json`` (text/plain, form data, or no content type at all):
+  400 ``invalid_request_error`` "content-type must be application/json" (Anthropic's docs: the API
+  always takes JSON and the content-type header must say so);
+- a body that is not a JSON object, nests more than 64 levels, or carries NaN or an unpaired
+  surrogate: 400 ``invalid_request_error`` (``limits.parse_json``);
+- bad query values: ``limit`` not a whole number from 1 to 100, ``include_archived`` not true or
+  false, ``version`` not a whole number: 400 ``invalid_request_error`` with ``param`` naming it;
+- field limits (``state.py``): 400 ``invalid_request_error`` with ``param`` naming the field.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +27,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
 
 PREFIX = "/api/v1/cloud"
+MAX_BODY_BYTES = 1024 * 1024
+_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 # Everything under this path answers in Qoder's envelope, unknown paths included.
@@ -22,6 +42,7 @@ ERROR_TYPES = {
     401: "authentication_error",
     403: "permission_error",
     404: "not_found_error",
+    413: "request_too_large",
 }
 
 
@@ -46,10 +67,14 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
     async def body_of(request: Request) -> tuple[bytes, dict[str, Any]]:
         raw = await request.body()
+        if not raw:
+            return raw, {}
+        if not is_json_media_type(request.headers.get("content-type")):
+            raise QoderError(400, "invalid_request_error", "content-type must be application/json")
         try:
-            parsed = json.loads(raw) if raw else {}
-        except ValueError:
-            raise QoderError(400, "invalid_request_error", "body is not valid JSON") from None
+            parsed = parse_json(raw)
+        except BadJson as exc:
+            raise QoderError(400, "invalid_request_error", str(exc)) from None
         if not isinstance(parsed, dict):
             raise QoderError(400, "invalid_request_error", "body must be a JSON object")
         return raw, parsed
@@ -83,14 +108,19 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
         q = request.query_params
 
         def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            try:
-                limit = int(q.get("limit") or 20)
-            except ValueError:
-                raise QoderError(400, "invalid_request_error", "limit must be a number", "limit") from None
+            given = q.get("limit")
+            if given is not None and not _WHOLE.fullmatch(given):
+                raise QoderError(400, "invalid_request_error", "limit must be a whole number", "limit")
+            limit = int(given) if given is not None else 20
             if not 1 <= limit <= 100:
                 raise QoderError(400, "invalid_request_error", "limit must be between 1 and 100", "limit")
+            archived = (q.get("include_archived") or "false").lower()
+            if archived not in ("true", "false"):
+                raise QoderError(
+                    400, "invalid_request_error", "include_archived must be true or false", "include_archived"
+                )
             page = state.list(
-                include_archived=q.get("include_archived") == "true",
+                include_archived=archived == "true",
                 limit=limit,
                 after_id=q.get("after_id"),
                 before_id=q.get("before_id"),
@@ -105,8 +135,8 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
         version = request.query_params.get("version")
 
         def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            if version is not None and not version.isdigit():
-                raise QoderError(400, "invalid_request_error", "version must be a number", "version")
+            if version is not None and not _WHOLE.fullmatch(version):
+                raise QoderError(400, "invalid_request_error", "version must be a whole number", "version")
             agent = state.get(agent_id, int(version) if version else None)
             return 200, state.view(agent, extended=extended(request))
 
