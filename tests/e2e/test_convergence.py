@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from tests.conftest import Emulator
-from tests.e2e.conftest import PROGRAMS, Stack, make_stack
+from tests.e2e.conftest import PROGRAMS, Stack, make_stack, qoder_client
+from tests.e2e.conftest import agents as remote_agents
 from tests.e2e.conftest import runtimes as remote
 
 RUNTIMES = 10
@@ -64,3 +65,71 @@ def test_the_cli_killed_during_up_converges(tmp_path: Path, emulator: Emulator, 
     stack.pulumi("preview", "--expect-no-changes")
     stack.pulumi("destroy", "--yes", "--skip-preview")
     assert remote(emulator) == []
+
+
+STORM = [
+    {"kind": "status", "status": 500, "rate": 0.05},
+    {"kind": "status", "status": 503, "retryAfter": 0.5, "rate": 0.05},
+    {"kind": "status", "status": 429, "retryAfter": 0.5, "rate": 0.05},
+    {"kind": "lost", "seconds": 3, "rate": 0.03},  # the work is done, the answer never comes
+    {"kind": "stall", "seconds": 3, "rate": 0.02},  # past the client's 2 s timeout
+]
+
+
+def storm(emulator: Emulator) -> None:
+    """About 20% of every AgentRun and Qoder request fails, as long as the storm lasts."""
+    for path in ("/2025-09-10", "/api/v1/cloud"):
+        for rule in STORM:
+            emulator.fault(**rule, path=path, times=1000, seed=7)
+
+
+def converge(stack: Stack, *args: str) -> int:
+    """Run a pulumi command until it succeeds, at most twice; the runs it took."""
+    for run in (1, 2):
+        if stack.pulumi(*args, "--yes", "--skip-preview", check=False, timeout=600).returncode == 0:
+            return run
+    raise AssertionError(f"pulumi {' '.join(args)} did not converge in two runs")
+
+
+def matches(stack: Stack, emulator: Emulator, memory: int) -> None:
+    """0 duplicates, 0 orphans, and the state agrees with the service field by field."""
+    resources = json.loads(stack.export())["deployment"].get("resources") or []
+    state = {r["outputs"]["agentRuntimeName"]: r for r in resources if r["type"].endswith("AgentRuntime")}
+    live = remote(emulator)
+    assert sorted(r["agentRuntimeName"] for r in live) == sorted(f"fleet-{i}" for i in range(STORM_RUNTIMES))
+    assert sorted(state) == sorted(r["agentRuntimeName"] for r in live)
+    for runtime in live:
+        outs = state[runtime["agentRuntimeName"]]["outputs"]
+        assert outs["agentRuntimeId"] == state[runtime["agentRuntimeName"]]["id"] == runtime["agentRuntimeId"]
+        assert outs["memory"] == runtime["memory"] == memory and outs["status"] == runtime["status"] == "READY"
+        assert outs["agentRuntimeVersion"] == runtime["agentRuntimeVersion"]
+    agents = [a for a in remote_agents(emulator) if not a.get("archived")]
+    recorded_agents = {r["id"]: r["outputs"] for r in resources if r["type"].endswith("Agent")}
+    assert sorted(a["name"] for a in agents) == sorted(f"fleet-agent-{i}" for i in range(STORM_AGENTS))
+    assert sorted(recorded_agents) == sorted(a["id"] for a in agents)
+    with qoder_client(emulator) as client:
+        for agent in agents:
+            assert recorded_agents[agent["id"]]["version"] == agent["version"]
+            assert client.get_agent(agent["id"])["metadata"] == {"memory": str(memory)}
+
+
+STORM_RUNTIMES, STORM_AGENTS = 6, 4
+
+
+def test_a_fault_storm_converges_without_duplicates_or_orphans(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("fleet", tmp_path, emulator, source=PROGRAMS, mode=mode)
+    stack.config("runtimes", str(STORM_RUNTIMES))
+    stack.config("agents", str(STORM_AGENTS))
+    stack.config("agentrun:httpTimeout", "2")
+    stack.config("qoder:httpTimeout", "2")
+    storm(emulator)
+
+    runs = {"create": converge(stack, "up")}
+    matches(stack, emulator, 2048)
+    stack.config("memory", "4096")
+    runs["update"] = converge(stack, "up")
+    matches(stack, emulator, 4096)
+    runs["destroy"] = converge(stack, "destroy")
+    emulator.control("DELETE", "/_emulator/faults")
+    assert remote(emulator) == [] and remote_agents(emulator) == []
+    print(f"fault storm ({mode}): runs to converge {runs}")
