@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -143,18 +144,28 @@ class PluginProvider(Provider):
         return GetSchemaResponse(schema=json.dumps(package_schema(self.package, __version__)))
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
-        # Read fresh on every run: "agentrun:config:region" -> "agentrun:region". Nothing is kept
-        # from an earlier run, so rotated credentials apply to refresh and destroy too.
+        # "agentrun:config:region" -> "agentrun:region". For refresh and destroy the engine sends
+        # the settings stored by the last deployment; the stack config of now reaches the plugin's
+        # environment as PULUMI_CONFIG (the package's keys), so that wins: rotated credentials
+        # apply at once, without --run-program. (This package offers no explicit provider
+        # resources, whose settings would differ from the stack's.)
         prefix = f"{self.package}:config:"
-        self.config = {
+        settings = _config.settings(self.package)
+        config = {
             f"{self.package}:{key.removeprefix(prefix)}": value
             for key, value in request.variables.items()
             if key.startswith(prefix)
         }
-        settings = _config.settings(self.package)
         for name, value in request.args.items():
-            if name in settings and value.value is not None and f"{self.package}:{name}" not in self.config:
-                self.config[f"{self.package}:{name}"] = to_plain(value)
+            if name in settings and value.value is not None and f"{self.package}:{name}" not in config:
+                config[f"{self.package}:{name}"] = to_plain(value)
+        try:
+            now = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+        except ValueError:
+            now = {}
+        if isinstance(now, dict):
+            config.update({f"{self.package}:{k}": v for k, v in now.items() if k in settings})
+        self.config = config
         return ConfigureResponse(
             accept_secrets=True, supports_preview=True, accept_resources=False, accept_outputs=False
         )

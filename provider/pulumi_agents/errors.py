@@ -38,9 +38,9 @@ class AuthenticationError(ApiError):
         # Pulumi configures a provider for refresh and destroy from the settings stored with the
         # last deployment, not from the stack config of now: say so where it bites.
         return (
-            f"{super().__str__()}; if the credentials were rotated in stack config, `pulumi refresh` and "
-            f"`pulumi destroy` still use the ones stored by the last deployment: add --run-program "
-            f"(or run `pulumi up` first)"
+            f"{super().__str__()}; if the credentials were rotated in stack config: with dynamic resources, "
+            f"`pulumi refresh` and `pulumi destroy` still use the ones stored by the last deployment, so add "
+            f"--run-program (or run `pulumi up` first); the provider plugins read the stack config of now"
         )
 
 

@@ -105,20 +105,17 @@ def test_adopt_by_id_then_preview_clean_and_review_an_update(tmp_path: Path, emu
     assert remote_runtimes(emulator) == [] and [a["archived"] for a in remote_agents(emulator)] == [True]
 
 
-def test_rotated_credentials(tmp_path: Path, emulator: Emulator) -> None:
-    """The plugin takes the settings the engine gives on every run; for refresh and destroy the
-    engine (3.259) gives those stored by the last deployment unless --run-program is set."""
+def test_refresh_reads_the_credentials_of_now(tmp_path: Path, emulator: Emulator) -> None:
+    """Rotated in stack config, credentials apply to the next refresh at once, without
+    --run-program (the engine itself would configure the plugin from the last deployment's)."""
     stack = adopted_stack(tmp_path, emulator)
     stack.pulumi("up", "--yes", "--skip-preview")
     stack.config("agentrun:accessKeySecret", "a-rotated-but-wrong-secret", secret=True)
-    # With the program run, the provider is configured from the stack config of now: refused.
-    refused = stack.pulumi("refresh", "--yes", "--run-program", check=False)
+    refused = stack.pulumi("refresh", "--yes", check=False)
     assert refused.returncode != 0 and "SignatureDoesNotMatch" in refused.stdout
-    assert "--run-program" in refused.stdout  # the advice, for the case without it
     assert "Traceback" not in refused.stdout + refused.stderr and "a-rotated-but-wrong-secret" not in refused.stdout
     stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
-    stack.pulumi("refresh", "--yes", "--run-program")
-    stack.pulumi("refresh", "--yes")  # and without it, the stored (good) settings
+    stack.pulumi("refresh", "--yes")
     stack.pulumi("destroy", "--yes", "--skip-preview")
 
 
