@@ -1,4 +1,5 @@
-"""The ``pulumi-agents`` command: run the emulator, validate configuration files, invoke a published agent.
+"""The ``pulumi-agents`` command: run the emulator, validate configuration files, invoke a published agent,
+review a preview.
 
 Needs the ``cli`` extra (typer, rich, pyyaml); the ``emulator`` command needs the ``emulator`` extra
 too. The console script enters through ``pulumi_agents.__main__.main``, which checks the first.
@@ -7,6 +8,8 @@ too. The console script enters through ``pulumi_agents.__main__.main``, which ch
 from __future__ import annotations
 
 import json
+import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +26,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(pulumi_agents.__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the package version and exit."),
+    ] = False,
+) -> None:
+    pass
 
 
 @app.command()
@@ -123,3 +142,46 @@ def validate(
 
 
 app.command()(invoke)
+
+
+class ReviewFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def review(
+    file: Annotated[
+        str | None, typer.Argument(help="The output of pulumi preview --json; - or nothing: standard input.")
+    ] = None,
+    format_: Annotated[
+        ReviewFormat, typer.Option("--format", help="markdown: a pull-request comment; json: the same for scripts.")
+    ] = ReviewFormat.markdown,
+    stack: Annotated[str | None, typer.Option(help="Stack name to show (default: the one in the preview).")] = None,
+    max_chars: Annotated[
+        int,
+        typer.Option(min=1000, help="Longest comment; the detail is trimmed to fit (GitHub allows 65536)."),
+    ] = 60000,
+) -> None:
+    """Write a pull-request comment (Markdown, or JSON) from pulumi preview --json output.
+
+    Run the preview with --show-sames, so that arguments removed from unchanged resources are seen.
+    Exit status 0 whenever it rendered, whatever the preview says; 2 when the input cannot be read.
+    """
+    from pulumi_agents.review import PreviewError, review_text
+
+    name = "standard input" if file in (None, "-") else file
+    try:
+        text = sys.stdin.read() if file in (None, "-") else Path(file).read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"pulumi-agents review: cannot read {name}: {getattr(exc, 'strerror', None) or exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        rendered = review_text(text, stack=stack, output=format_.value, max_chars=max_chars)
+    except PreviewError as exc:
+        typer.echo(f"pulumi-agents review: {name}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # a preview shaped in a way this version does not know: one line, no traceback
+        typer.echo(f"pulumi-agents review: {name}: cannot review this preview ({type(exc).__name__}: {exc})", err=True)
+        raise typer.Exit(2) from None
+    sys.stdout.write(rendered)

@@ -1,0 +1,177 @@
+"""Reading ``pulumi preview --json``: its steps, diagnostics and counts, and its secrets.
+
+The engine writes one JSON object: ``steps`` (each with ``op``, ``urn``, ``oldState`` and
+``newState`` holding ``inputs`` and ``outputs``, ``detailedDiff`` from provider plugins,
+``replaceReasons``), ``diagnostics`` (``severity``, ``message``, ``urn``) and ``changeSummary``.
+A replacement is several steps of one URN (``create-replacement``, ``replace``,
+``delete-replaced``); :func:`parse` keeps them apart and :mod:`.analyze` folds them.
+
+Secrets arrive as the string ``"[secret]"``, or as an object carrying Pulumi's signature key
+(with its value when one was revealed). :func:`opaque` turns every such object into an opaque
+token that compares equal only to the same value, so a change can be detected and no value read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_agents._schema import UNKNOWN
+
+SIGNATURE = "4dabf18193072939515e22adb298388d"  # the key that marks a secret in Pulumi's JSON
+SECRET = "[secret]"  # how the preview shows a secret it does not reveal
+_TOKEN_PREFIX = "[secret:"
+
+
+class PreviewError(ValueError):
+    """The input is not the output of ``pulumi preview --json``."""
+
+
+@dataclass
+class Step:
+    op: str
+    urn: str
+    old: dict[str, Any] | None  # oldState
+    new: dict[str, Any] | None  # newState
+    detailed_diff: dict[str, Any] | None
+    replace_reasons: list[str]
+
+
+@dataclass
+class Diagnostic:
+    severity: str
+    message: str
+    urn: str
+
+
+@dataclass
+class Preview:
+    steps: list[Step]
+    diagnostics: list[Diagnostic]
+    summary: dict[str, int] | None
+    revealed: set[str] = field(default_factory=set)  # secret values seen in clear: never to be printed
+
+
+def is_secret(value: Any) -> bool:
+    """Whether ``value`` is a secret as the preview shows it (or an opaque token made from one)."""
+    return isinstance(value, str) and (value == SECRET or value.startswith(_TOKEN_PREFIX))
+
+
+def contains_secret(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(contains_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_secret(v) for v in value)
+    return is_secret(value)
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Mapping):
+        return {s for v in value.values() for s in _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return set()
+
+
+def opaque(value: Any, revealed: set[str]) -> Any:
+    """``value`` with every signature-marked secret object replaced by ``"[secret]"``, or by a
+    token derived from its value when the object carries one; revealed values go to ``revealed``."""
+    if isinstance(value, Mapping):
+        if SIGNATURE in value:
+            inner = value.get("plaintext", value.get("value"))
+            if inner is None:
+                return SECRET
+            if isinstance(inner, str) and "plaintext" in value:
+                with contextlib.suppress(ValueError):
+                    inner = json.loads(inner)
+            revealed |= _strings(inner)
+            digest = hashlib.sha256(json.dumps(inner, sort_keys=True, default=str).encode()).hexdigest()[:16]
+            return f"{_TOKEN_PREFIX}{digest}]"
+        return {k: opaque(v, revealed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [opaque(v, revealed) for v in value]
+    return value
+
+
+def _state(raw: Any, revealed: set[str]) -> dict[str, Any] | None:
+    if not isinstance(raw, Mapping):
+        return None
+    state = dict(raw)
+    for key in ("inputs", "outputs"):
+        if isinstance(state.get(key), Mapping):
+            state[key] = opaque(state[key], revealed)
+        else:
+            state[key] = {}
+    return state
+
+
+def parse(text: str) -> Preview:
+    """The preview in ``text``; PreviewError when it is not ``pulumi preview --json`` output."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise PreviewError("the input is empty (expected the output of pulumi preview --json)")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise PreviewError(f"the input is not JSON ({exc}); expected the output of pulumi preview --json") from None
+    if not isinstance(document, Mapping) or not {"steps", "diagnostics", "changeSummary"} & document.keys():
+        raise PreviewError(
+            "the input is JSON but not the output of pulumi preview --json (no steps, diagnostics or changeSummary)"
+        )
+    revealed: set[str] = set()
+    steps = []
+    for raw in document.get("steps") or []:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("urn"), str):
+            raise PreviewError("a step of the preview has no urn: not the output of pulumi preview --json")
+        detailed = raw.get("detailedDiff")
+        steps.append(
+            Step(
+                op=str(raw.get("op", "")),
+                urn=raw["urn"],
+                old=_state(raw.get("oldState"), revealed),
+                new=_state(raw.get("newState"), revealed),
+                detailed_diff=dict(detailed) if isinstance(detailed, Mapping) else None,
+                replace_reasons=[str(r) for r in raw.get("replaceReasons") or []],
+            )
+        )
+    diagnostics = [
+        Diagnostic(str(d.get("severity", "")), str(d.get("message", "")), str(d.get("urn", "")))
+        for d in document.get("diagnostics") or []
+        if isinstance(d, Mapping)
+    ]
+    summary = document.get("changeSummary")
+    counts = (
+        {str(k): int(v) for k, v in summary.items() if isinstance(v, int | float)}
+        if isinstance(summary, Mapping)
+        else None
+    )
+    return Preview(steps, diagnostics, counts, revealed)
+
+
+@dataclass(frozen=True)
+class Urn:
+    stack: str
+    project: str
+    type: str  # the resource's own type (the last of a parent chain ``parent$child``)
+    name: str
+
+
+def parse_urn(urn: str) -> Urn | None:
+    """``urn:pulumi:<stack>::<project>::<type>::<name>``, or None for anything else."""
+    if not urn.startswith("urn:pulumi:"):
+        return None
+    parts = urn[len("urn:pulumi:") :].split("::", 3)
+    if len(parts) != 4:
+        return None
+    stack, project, qualified, name = parts
+    return Urn(stack, project, qualified.rsplit("$", 1)[-1], name)
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value == UNKNOWN

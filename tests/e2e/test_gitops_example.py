@@ -1,0 +1,129 @@
+"""examples/gitops under the real CLI: the pipeline's commands in its order, against the emulator
+with a file backend. A first pull request (validate, preview --json, review, the comment written
+to a file), its merge (up), then a second pull request whose comment shows its change, and one
+that validate stops before anything is previewed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pulumi_agents.review import MARKER
+from tests.conftest import Emulator
+from tests.e2e.conftest import EXAMPLES, Stack, agents, make_stack, qoder_client, runtimes
+
+SECRET = "sk-gitops-e2e-secret-value"
+
+
+def command(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    """A pulumi-agents command, run in the project as the workflow runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "pulumi_agents", *args],
+        cwd=stack.dir,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def validate(stack: Stack) -> subprocess.CompletedProcess[str]:
+    """The workflow's validate step: both kinds of file, stopping at the first failure."""
+    folders = (("AgentRuntime", "runtimes"), ("Agent", "qoder"))
+    result = subprocess.CompletedProcess[str]([], 0, "", "")
+    for type_name, folder in folders:
+        files = sorted(str(p.relative_to(stack.dir)) for p in (stack.dir / "agents" / folder).glob("*.yaml"))
+        result = command(stack, "validate", "--type", type_name, *files)
+        if result.returncode:
+            break
+    return result
+
+
+def pull_request(stack: Stack) -> str:
+    """validate, preview --json --show-sames > preview.json, review > comment.md: the comment."""
+    checked = validate(stack)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    preview = stack.pulumi("preview", "--stack", "e2e", "--json", "--show-sames")
+    (stack.dir / "preview.json").write_text(preview.stdout)
+    reviewed = command(stack, "review", "preview.json", "--stack", "e2e")
+    assert reviewed.returncode == 0, reviewed.stderr
+    (stack.dir / "comment.md").write_text(reviewed.stdout)
+    comment = (stack.dir / "comment.md").read_text()
+    assert comment.splitlines()[0] == MARKER
+    assert SECRET not in comment
+    return comment
+
+
+def test_the_pipeline_against_the_emulator(tmp_path: Path, emulator: Emulator, mode: str) -> None:
+    stack = make_stack("gitops", tmp_path, emulator, mode=mode)
+    stack.config("openaiApiKey", SECRET, secret=True)
+
+    # The first pull request: everything is new.
+    comment = pull_request(stack)
+    assert "**3 to create**." in comment
+    assert "| `support-bot` | agentrun.AgentRuntime | create | creates the runtime |" in comment
+    assert "| `doc-helper` | qoder.Agent | create | creates the agent (version 1) |" in comment
+
+    # Merged: pulumi up.
+    stack.pulumi("up", "--stack", "e2e", "--yes", "--non-interactive")
+    [runtime], [agent] = runtimes(emulator), agents(emulator)
+    assert runtime["agentRuntimeName"] == "gitops-support-bot" and runtime["memory"] == 2048
+    environment = runtime["environmentVariables"]
+    assert (environment["LOG_LEVEL"], environment["OPENAI_API_KEY"]) == ("info", SECRET)
+    assert agent["name"] == "gitops-doc-helper"
+    assert SECRET not in stack.export()
+
+    # The second pull request: more memory, another team, one argument no longer set.
+    runtime_file = stack.dir / "agents" / "runtimes" / "support-bot.yaml"
+    text = runtime_file.read_text().replace("memory: 2048", "memory: 4096")
+    runtime_file.write_text(re.sub(r"^sessionIdleTimeoutSeconds: .*\n", "", text, flags=re.M))
+    agent_file = stack.dir / "agents" / "qoder" / "doc-helper.yaml"
+    agent_file.write_text(agent_file.read_text().replace("metadata: {team: docs}", "metadata: {team: platform}"))
+    comment = pull_request(stack)
+    assert "**2 to update**, 1 unchanged." in comment
+    assert "`memory`: `2048` → `4096`" in comment and "**restarts the runtime**" in comment
+    assert "`sessionIdleTimeoutSeconds`: no longer managed: the runtime keeps `600`" in comment
+    assert "publishes a new version of the agent (version 1 → 2)" in comment
+    assert '`metadata.team`: `"docs"` → `"platform"`' in comment
+
+    stack.pulumi("up", "--stack", "e2e", "--yes", "--non-interactive")
+    [runtime], [agent] = runtimes(emulator), agents(emulator)
+    assert runtime["memory"] == 4096 and runtime["sessionIdleTimeoutSeconds"] == 600  # kept, unmanaged
+    with qoder_client(emulator) as client:
+        assert client.get_agent(str(agent["id"]))["metadata"] == {"team": "platform"}
+    assert agent["version"] == 2
+    stack.pulumi("preview", "--stack", "e2e", "--expect-no-changes")
+
+    # A third pull request breaks a rule: validate fails and names it; nothing is previewed.
+    runtime_file.write_text(runtime_file.read_text().replace("memory: 4096", "memory: lots"))
+    failed = validate(stack)
+    assert failed.returncode == 1
+    assert "agents/runtimes/support-bot.yaml: memory: " in failed.stdout
+
+    stack.pulumi("destroy", "--stack", "e2e", "--yes", "--skip-preview")
+    assert runtimes(emulator) == []
+
+
+def test_the_workflow_runs_these_commands() -> None:
+    """The workflow's steps are the commands the test above runs, and it finds its comment by the marker."""
+    workflow = EXAMPLES / "gitops" / ".github" / "workflows" / "agents.yml"
+    text = workflow.read_text()
+    jobs = yaml.safe_load(text)["jobs"]
+    review = "\n".join(step.get("run", "") for step in jobs["review"]["steps"])
+    for line in (
+        "pulumi-agents validate --type AgentRuntime agents/runtimes/*.yaml",
+        "pulumi-agents validate --type Agent agents/qoder/*.yaml",
+        'pulumi preview --stack "$PULUMI_STACK" --json --show-sames --non-interactive > preview.json',
+        'pulumi-agents review preview.json --stack "$PULUMI_STACK" > comment.md',
+        "marker=$(head -n 1 comment.md)",
+    ):
+        assert line in review, line
+    deploy = "\n".join(step.get("run", "") for step in jobs["deploy"]["steps"])
+    assert 'pulumi up --stack "$PULUMI_STACK" --yes --non-interactive' in deploy
+    assert jobs["review"]["if"] == "github.event_name == 'pull_request'"
+    assert jobs["deploy"]["if"] == "github.event_name == 'push'"
+    assert (EXAMPLES / "gitops" / "README.md").read_text().count("--show-sames") >= 1

@@ -1,0 +1,455 @@
+"""`pulumi-agents review` without the CLI: golden comments rendered from real previews, the
+secrets they must never show, the size cap, the model's semantics and the command's exit codes.
+
+The previews in tests/golden/review/ were captured from the examples against the emulator by
+tests/e2e/test_review_e2e.py (REVIEW_UPDATE_GOLDEN=1 re-captures them). When the rendering
+changes on purpose, rewrite the .md files from the checked-in previews with
+`REVIEW_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_review.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pulumi_agents
+from pulumi_agents.review import (
+    MARKER,
+    PreviewError,
+    Review,
+    build,
+    display_type,
+    markdown,
+    parse,
+    review_text,
+    to_json,
+    traffic,
+)
+from pulumi_agents.review.preview import SIGNATURE
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "review"
+UPDATE = os.environ.get("REVIEW_UPDATE_GOLDEN") == "1"
+SCENARIOS = [
+    *(
+        f"{name}-{mode}"
+        for name in (
+            "update",
+            "replace",
+            "secret",
+            "kept-field-removed",
+            "endpoint-weight",
+            "validation-failure",
+            "publish",
+            "full-stack",
+        )
+        for mode in ("dynamic", "plugin")
+    ),
+    "huge",
+]
+
+
+def preview_text(name: str) -> str:
+    plain = GOLDEN / f"{name}.json"
+    if plain.exists():
+        return plain.read_text("utf-8")
+    return gzip.decompress((GOLDEN / f"{name}.json.gz").read_bytes()).decode("utf-8")
+
+
+def golden(name: str) -> tuple[Review, str]:
+    """The review of a captured preview, and its comment (checked against the .md file)."""
+    text = preview_text(name)
+    comment = review_text(text)
+    expected = GOLDEN / f"{name}.md"
+    if UPDATE:
+        expected.write_text(comment, "utf-8")
+    assert comment == expected.read_text("utf-8"), (
+        f"the comment on {name} changed; if that is intended, run "
+        "REVIEW_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_review.py and check the diff"
+    )
+    return build(parse(text)), comment
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pulumi_agents", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+# -- the golden comments --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_golden_comment(name: str) -> None:
+    reviewed, comment = golden(name)
+    assert comment.startswith(MARKER + "\n### Pulumi preview: stack `e2e` of `")
+    assert "| create | update | replace | delete | same |" in comment
+    as_json = json.loads(to_json(reviewed))
+    assert MARKER not in to_json(reviewed) and as_json["stack"] == "e2e"
+    # Every secret in the model is named without a value.
+    for resource in as_json["resources"]:
+        for change in resource["changes"]:
+            if change["secret"]:
+                assert change["old"] is None and change["new"] is None
+
+
+def test_every_scenario_is_checked_in() -> None:
+    found = {p.name.split(".")[0] for p in GOLDEN.glob("*.json*")}
+    assert found == set(SCENARIOS)
+    assert {p.stem for p in GOLDEN.glob("*.md")} == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_update_restarts_the_runtime(mode: str) -> None:
+    reviewed, comment = golden(f"update-{mode}")
+    [runtime] = reviewed.resources
+    assert (runtime.type, runtime.operation) == ("agentrun.AgentRuntime", "update")
+    assert runtime.diff_source == ("engine" if mode == "plugin" else "inputs")
+    assert "| `support-bot` | agentrun.AgentRuntime | update | **restarts the runtime**" in comment
+    assert "`memory`: `2048` → `4096`" in comment
+    assert reviewed.counts == {"create": 0, "update": 1, "replace": 0, "delete": 0, "same": 1}
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_replace_gives_the_schema_reason(mode: str) -> None:
+    reviewed, comment = golden(f"replace-{mode}")
+    [runtime] = reviewed.resources
+    assert runtime.operation == "replace" and not runtime.delete_first
+    [reason] = runtime.replace_reasons
+    assert reason.property == "agentRuntimeName" and reason.reason.startswith("the name is the runtime's identity")
+    assert "> **Replaces** `support-bot` (agentrun.AgentRuntime)." in comment
+    assert "creates a new runtime, then deletes the old one: the runtime id changes" in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_a_changed_secret_is_named_never_shown(mode: str) -> None:
+    reviewed, comment = golden(f"secret-{mode}")
+    [runtime] = reviewed.resources
+    [change] = runtime.changes
+    # Plugin mode: the engine's detailed diff names the key. Dynamic mode shows the whole map as
+    # [secret] on both sides; it is the only field that can explain the provider's change.
+    path = "environmentVariables.OPENAI_API_KEY" if mode == "plugin" else "environmentVariables"
+    assert (change.path, change.kind, change.secret, change.old, change.new) == (path, "update", True, None, None)
+    assert f"`{path}`: changed (secret)" in comment
+    for secret in ("sk-review-first-secret-value", "sk-review-rotated-secret-value"):
+        assert secret not in preview_text(f"secret-{mode}") and secret not in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_removing_a_kept_argument_is_called_out(mode: str) -> None:
+    reviewed, comment = golden(f"kept-field-removed-{mode}")
+    runtime = next(r for r in reviewed.resources if r.name == "support-bot")
+    assert runtime.operation == "same"  # what the engine says
+    assert [(c.path, c.kind) for c in runtime.changes] == [
+        ("description", "unmanaged"),
+        ("sessionIdleTimeoutSeconds", "unmanaged"),
+    ]
+    assert "`sessionIdleTimeoutSeconds`: no longer managed: the runtime keeps `600`" in comment
+    assert "> Arguments removed from the program, kept by the service: `support-bot`" in comment
+    # Qoder agents removed from the program: archived by default, deleted when onDelete says so.
+    assert "| `doc-helper` | qoder.Agent | **delete** | the agent is archived (not deleted) |" in comment
+    assert "| `scratch` | qoder.Agent | **delete** | the agent is deleted permanently |" in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_endpoint_traffic_moves(mode: str) -> None:
+    reviewed, comment = golden(f"endpoint-weight-{mode}")
+    prod = next(r for r in reviewed.resources if r.name == "prod")
+    assert prod.meaning == ["traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"]
+    assert '`routingConfiguration.versionWeights`: `[{"version": "2", "weight": 0.1}]`' in comment
+    assert "| `gate` | aiae.AgentSmokeTest | update | runs the smoke test again" in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_a_new_version_is_published(mode: str) -> None:
+    reviewed, comment = golden(f"publish-{mode}")
+    candidate = next(r for r in reviewed.resources if r.name == "candidate")
+    assert candidate.operation == "replace"
+    assert "publishes a new version of the runtime; version 1 stays in its history" in comment
+    reasons = {r.property: r for r in candidate.replace_reasons}
+    assert not reasons["description"].unknown and reasons["triggers"].unknown
+    if mode == "dynamic":
+        # A dynamic provider cannot say an update keeps the runtime id: the endpoint may be replaced.
+        assert "> **May replace** `prod` (agentrun.AgentRuntimeEndpoint)" in comment
+        assert "| `prod` | agentrun.AgentRuntimeEndpoint | **replace?** |" in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_full_stack_meanings(mode: str) -> None:
+    _reviewed, comment = golden(f"full-stack-{mode}")
+    assert "publishes a new version of the agent (version 1 → 2)" in comment
+    assert '`metadata.team`: `"support"` → `"platform"`' in comment
+    assert "| `published-agent-answers` | aiae.AgentSmokeTest | update | runs the smoke test again" in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_a_validation_failure_is_listed(mode: str) -> None:
+    reviewed, comment = golden(f"validation-failure-{mode}")
+    assert reviewed.failed
+    [error] = [d for d in reviewed.diagnostics if d.severity == "error"]
+    assert (error.resource, error.type) == ("support-bot", "agentrun.AgentRuntime")
+    assert error.message.endswith("has a problem: must be an absolute path")
+    assert "> **The preview failed** with 1 error (below)" in comment
+    assert "**error** · `support-bot` (agentrun.AgentRuntime)" in comment
+
+
+def test_a_huge_preview_is_trimmed_and_keeps_its_summary() -> None:
+    reviewed, comment = golden("huge")
+    assert len(reviewed.resources) == 200
+    assert len(comment) <= 60000 < len(markdown(reviewed, max_chars=10**7))
+    assert "**200 to update**, 1 unchanged." in comment and "| 0 | 200 | 0 | 0 | 1 |" in comment
+    assert "_Trimmed to fit 60000 characters: " in comment and "2 warnings" in comment
+    # Far smaller: whole rows go, and the comment still starts with the marker, summary and counts.
+    small = markdown(reviewed, max_chars=3000)
+    assert len(small) <= 3000
+    assert small.startswith(MARKER + "\n### Pulumi preview: stack `e2e` of `huge`\n\n**200 to update**")
+    assert "| 0 | 200 | 0 | 0 | 1 |" in small
+    assert "182 more resources (listed in the counts), 2 warnings not shown" in small
+    # Below what the summary needs, the summary still wins.
+    tiny = markdown(reviewed, max_chars=100)
+    assert tiny.startswith(MARKER) and "| 0 | 200 | 0 | 0 | 1 |" in tiny and "200 more resources" in tiny
+    assert "| resource |" not in tiny
+
+
+# -- secrets --------------------------------------------------------------------------------------
+
+REVEALED = "sk-revealed-value-never-printed"
+SCHEMA_SECRET = "hunter2-registry-password"
+
+
+def _step(op: str, old: dict[str, Any] | None, new: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    urn = "urn:pulumi:prod::agents::agentrun:index:AgentRuntime::bot"
+    step: dict[str, Any] = {"op": op, "urn": urn, **extra}
+    for key, inputs in (("oldState", old), ("newState", new)):
+        if inputs is not None:
+            step[key] = {"urn": urn, "type": "agentrun:index:AgentRuntime", "inputs": inputs, "outputs": inputs}
+    return step
+
+
+def _runtime(**fields: Any) -> dict[str, Any]:
+    return {
+        "agentRuntimeName": "bot",
+        "artifactType": "Container",
+        "cpu": 1,
+        "memory": 2048,
+        "port": 8080,
+        "networkConfiguration": {"networkMode": "PUBLIC"},
+        **fields,
+    }
+
+
+def _container(password: Any) -> dict[str, Any]:
+    return {
+        "image": "registry.example.com/bot:1",
+        "registryConfig": {"authConfig": {"userName": "ci", "password": password}},
+    }
+
+
+def test_secrets_are_never_printed_whatever_form_they_take() -> None:
+    """A preview made with secrets revealed (signature objects with their value, plain values
+    where schema.json says x-secret) still gives a comment and JSON without any of them."""
+    signed = {SIGNATURE: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(REVEALED)}
+    old = _runtime(environmentVariables={"A": "x"}, containerConfiguration=_container(SCHEMA_SECRET))
+    new = _runtime(
+        environmentVariables={"A": signed, "B": "plain-but-secret-map"},
+        containerConfiguration=_container(SCHEMA_SECRET + "-2"),
+        description="now with a description",
+    )
+    text = json.dumps({"steps": [_step("update", old, new)], "changeSummary": {"update": 1}})
+    comment, as_json = review_text(text), review_text(text, output="json")
+    for secret in (REVEALED, SCHEMA_SECRET, "plain-but-secret-map", json.dumps(REVEALED)):
+        assert secret not in comment and secret not in as_json
+    assert "`environmentVariables.A`: changed (secret)" in comment
+    assert "`environmentVariables.B`: added (secret)" in comment
+    assert "`containerConfiguration.registryConfig.authConfig.password`: changed (secret)" in comment
+    assert '`description`: added `"now with a description"`' in comment
+
+
+def test_a_revealed_secret_is_scrubbed_from_diagnostics_too() -> None:
+    signed = {SIGNATURE: "1b47061264138c4ac30d75fd1eb44270", "value": REVEALED}
+    preview = {
+        "steps": [_step("update", _runtime(), _runtime(environmentVariables={"K": signed}))],
+        "diagnostics": [{"severity": "error", "message": f"error: the service refused {REVEALED}\n"}],
+    }
+    comment = review_text(json.dumps(preview))
+    assert REVEALED not in comment and "the service refused [secret]" in comment
+
+
+def test_a_kept_secret_is_not_shown() -> None:
+    old = _runtime(environmentVariables="[secret]", description="kept")
+    text = json.dumps({"steps": [_step("same", old, _runtime())], "changeSummary": {"same": 1}})
+    comment = review_text(text)
+    assert "`environmentVariables`: no longer managed: the runtime keeps its value" in comment
+    assert '`description`: no longer managed: the runtime keeps `"kept"`' in comment
+
+
+# -- the model ------------------------------------------------------------------------------------
+
+
+def test_types_read_the_same_in_both_modes() -> None:
+    assert display_type("pulumi-python:dynamic/agentrun:AgentRuntime") == "agentrun.AgentRuntime"
+    assert display_type("agentrun:index:AgentRuntime") == "agentrun.AgentRuntime"
+    assert display_type("qoder:index:Agent") == display_type("pulumi-python:dynamic/qoder:Agent") == "qoder.Agent"
+    assert display_type("aiae:index:AgentSmokeTest") == "aiae.AgentSmokeTest"
+    assert display_type("aws:s3/bucket:Bucket") == "aws:s3/bucket:Bucket"
+    assert display_type("agentrun:index:Agent") == "agentrun:index:Agent"  # not ours: Agent is qoder's
+
+
+def test_traffic() -> None:
+    def weights(*pairs: tuple[str, float]) -> dict[str, Any]:
+        return {"versionWeights": [{"version": v, "weight": w} for v, w in pairs]}
+
+    assert traffic({"targetVersion": "1", "routingConfiguration": weights(("2", 0.1))}) == (
+        "version 1 90% / version 2 10%"
+    )
+    assert traffic({"targetVersion": "3", "routingConfiguration": weights(("1", 0.25), ("2", 0.125))}) == (
+        "version 1 25% / version 2 12.5% / version 3 62.5%"
+    )
+    assert traffic({"agentRuntimeId": "ar-1"}) == "LATEST 100%"
+    assert traffic({"targetVersion": "2", "routingConfiguration": weights(("1", 0))}) == "version 2 100%"
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert traffic({"targetVersion": "1", "routingConfiguration": unknown}) == "(known after apply)"
+
+
+def test_dynamic_mode_diff_uses_the_schema_semantics() -> None:
+    """No detailed diff: the inputs are compared as the provider does (sets, aliases, unset keys)."""
+    old = _runtime(
+        artifactType="Code",
+        sessionAffinityType="GENERATED_COOKIE",
+        systemTags=["a", "b"],
+        healthCheckConfiguration={"httpGetUrl": "/ready", "periodSeconds": 30},
+    )
+    new = _runtime(
+        artifactType="Code",
+        sessionAffinityType="COOKIE",  # an alias of GENERATED_COOKIE
+        systemTags=["b", "a"],  # a set: order carries no meaning
+        healthCheckConfiguration={"httpGetUrl": "/health"},  # periodSeconds unset: not managed
+        memory=4096,
+    )
+    step = _step("update", old, new)
+    for state in ("oldState", "newState"):
+        step[state]["type"] = "pulumi-python:dynamic/agentrun:AgentRuntime"
+    step["urn"] = step["urn"].replace("agentrun:index:AgentRuntime", "pulumi-python:dynamic/agentrun:AgentRuntime")
+    [runtime] = build(parse(json.dumps({"steps": [step]}))).resources
+    assert runtime.diff_source == "inputs"
+    assert [(c.path, c.kind, c.old, c.new) for c in runtime.changes] == [
+        ("memory", "update", 2048, 4096),
+        ("healthCheckConfiguration.httpGetUrl", "update", "/ready", "/health"),
+    ]
+
+
+def test_replacement_steps_fold_into_one_resource() -> None:
+    old, new = _runtime(), _runtime(agentRuntimeName="bot-2")
+    reasons = {"replaceReasons": ["agentRuntimeName"]}
+    steps = [
+        _step("delete-replaced", old, None, **reasons),
+        _step("replace", old, new, **reasons),
+        _step("create-replacement", old, new, **reasons),
+    ]
+    reviewed = build(parse(json.dumps({"steps": steps})))
+    [runtime] = reviewed.resources
+    assert runtime.operation == "replace" and runtime.delete_first
+    assert reviewed.counts["replace"] == 1
+    assert "| `bot` | agentrun.AgentRuntime | **replace** (delete first) |" in markdown(reviewed)
+    assert "deletes the runtime, then creates it again" in markdown(reviewed)
+
+
+def test_without_show_sames_the_comment_says_what_it_could_not_check() -> None:
+    text = json.dumps({"steps": [], "changeSummary": {"same": 3}})
+    assert "3 unchanged resources not in the preview: run `pulumi preview --json --show-sames`" in review_text(text)
+
+
+def test_the_stack_option_wins_and_markdown_is_escaped() -> None:
+    step = _step("create", None, _runtime())
+    step["urn"] = "urn:pulumi:prod::agents::agentrun:index:AgentRuntime::a|b`c"
+    comment = review_text(json.dumps({"steps": [step]}), stack="staging")
+    assert "stack `staging` of `agents`" in comment
+    assert "| `` a\\|b`c `` | agentrun.AgentRuntime | create | creates the runtime |" in comment
+
+
+def test_diagnostics_are_grouped_and_info_left_out() -> None:
+    warning = {"severity": "warning", "message": "warning: same thing\n"}
+    preview = {
+        "steps": [],
+        "diagnostics": [warning, warning, {"severity": "info", "message": "print() output"}],
+    }
+    reviewed = build(parse(json.dumps(preview)))
+    assert [(d.severity, d.message, d.count) for d in reviewed.diagnostics] == [("warning", "same thing", 2)]
+    assert not reviewed.failed and "print() output" not in markdown(reviewed)
+
+
+def test_unreadable_input_raises_preview_error() -> None:
+    for text in ("", "  \n", "{", "[]", '{"config": {}}', '{"steps": [{"op": "same"}]}'):
+        with pytest.raises(PreviewError):
+            parse(text)
+
+
+def test_an_unexpected_shape_is_tolerated() -> None:
+    preview = {"steps": [{"op": "update", "urn": "urn:pulumi:s::p::x:index:Y::n", "oldState": 3, "newState": None}]}
+    assert "| `n` | x:index:Y | update |" in review_text(json.dumps(preview))
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_command_reads_a_file_or_stdin(tmp_path: Path) -> None:
+    (tmp_path / "preview.json").write_text(preview_text("update-plugin"))
+    from_file = run("review", str(tmp_path / "preview.json"))
+    from_stdin = run("review", "-", stdin=preview_text("update-plugin"))
+    no_argument = run("review", stdin=preview_text("update-plugin"))
+    assert from_file.returncode == from_stdin.returncode == no_argument.returncode == 0
+    assert from_file.stdout == from_stdin.stdout == no_argument.stdout == (GOLDEN / "update-plugin.md").read_text()
+
+
+def test_command_json_and_stack() -> None:
+    result = run("review", "--format", "json", "--stack", "prod", stdin=preview_text("endpoint-weight-plugin"))
+    assert result.returncode == 0 and not result.stdout.startswith(MARKER)
+    document = json.loads(result.stdout)
+    assert document["stack"] == "prod" and document["counts"]["update"] == 2
+    prod = next(r for r in document["resources"] if r["name"] == "prod")
+    assert prod["meaning"] == ["traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"]
+
+
+def test_command_renders_a_failed_preview_with_status_0() -> None:
+    result = run("review", stdin=preview_text("validation-failure-dynamic"))
+    assert result.returncode == 0 and "The preview failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        ((), "", "standard input: the input is empty"),
+        (("-",), "not json", "standard input: the input is not JSON"),
+        ((), "[1, 2]", "not the output of pulumi preview --json"),
+        (("/no/such/preview.json",), "", "cannot read /no/such/preview.json: No such file or directory"),
+        ((".",), "", "cannot read .: Is a directory"),
+    ],
+)
+def test_command_unreadable_input_exits_2_with_one_line(args: tuple[str, ...], stdin: str, message: str) -> None:
+    result = run("review", *args, stdin=stdin)
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_command_max_chars() -> None:
+    result = run("review", "--max-chars", "5000", stdin=preview_text("huge"))
+    assert result.returncode == 0 and len(result.stdout) <= 5000 and "Trimmed to fit 5000 characters" in result.stdout
+    assert run("review", "--max-chars", "10", stdin="{}").returncode == 2  # below the minimum: a usage error
+
+
+def test_version() -> None:
+    for args in (("--version",),):
+        result = run(*args)
+        assert result.returncode == 0 and result.stdout == pulumi_agents.__version__ + "\n"
+    from typer.testing import CliRunner
+
+    from pulumi_agents.cli import app
+
+    assert CliRunner().invoke(app, ["--version"]).stdout == pulumi_agents.__version__ + "\n"
