@@ -43,6 +43,7 @@ agent = qoder.Agent(
     tools=[{"type": "agent_toolset_20260401", "enabled_tools": ["Read", "Grep", "WebFetch"]}],
     mcp_servers=[{"type": "url", "name": "tickets", "url": "https://tickets.example.com/mcp"}],
     metadata={"team": config.get("team") or "support", "runtime": runtime.agent_runtime_id},
+    on_delete=config.get("agentOnDelete") or "archive",  # ./run demo sets "delete": nothing piles up
 )
 
 smoke = aiae.AgentSmokeTest(

@@ -28,7 +28,7 @@ agent = qoder.Agent(
     ],
     skills=[{"type": "custom", "skill_id": "skill_docs_style"}],
     metadata={"team": config.get("team") or "docs", "owner": "platform"},
-    on_delete="archive",
+    on_delete=config.get("agentOnDelete") or "archive",  # ./run demo sets "delete": nothing piles up
 )
 
 pulumi.export("agent_id", agent.agent_id)
