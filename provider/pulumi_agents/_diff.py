@@ -112,7 +112,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}[{json.dumps(key)}]"
 
 
-def _paths(node: Node, old: Any, new: Any, path: str) -> Iterator[tuple[str, str]]:
+def property_paths(node: Node, old: Any, new: Any, path: str) -> Iterator[tuple[str, str]]:
     """(path, add|delete|update) for every difference under ``path``, down to object and map
     keys; arrays are named whole (a set's order, or an item's index, would say nothing)."""
     node = node.at(new)
@@ -123,7 +123,7 @@ def _paths(node: Node, old: Any, new: Any, path: str) -> Iterator[tuple[str, str
         if key not in old:
             yield _join(path, key), "add"
         elif differs(node.child(key), old[key], value):
-            yield from _paths(node.child(key), old[key], value, _join(path, key))
+            yield from property_paths(node.child(key), old[key], value, _join(path, key))
     if node.kind == "map":  # a free-form map's keys all matter; an object's unset keys are not managed
         yield from ((_join(path, key), "delete") for key in old if key not in new)
 
@@ -143,7 +143,7 @@ def detailed_diff(
         elif key not in old or contains_unknown(new.get(key)):
             out[key] = ("add" if key not in old else "update", replaces)
         else:
-            out.update({p: (kind, replaces) for p, kind in _paths(spec.node(key), old[key], new[key], key)})
+            out.update({p: (kind, replaces) for p, kind in property_paths(spec.node(key), old[key], new[key], key)})
     out.update({key: ("delete", key in found.replaces) for key in found.removed})
     return out
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_agents._diff import changes as diff_changes
-from pulumi_agents._diff import detailed_diff, differs
+from pulumi_agents._diff import detailed_diff, property_paths
 from pulumi_agents._fields import Fields, fields
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node, contains_unknown, tree
@@ -316,7 +316,7 @@ class _Resource:
             old, new = self.old_inputs.get(key), self.new_inputs.get(key)
             node = self.node(key)
             if path == key and kind == "update" and node is not None and isinstance(old, Mapping):
-                finer = dict(_key_paths(node, old, new, key))
+                finer = dict(property_paths(node, old, new, key))
                 if finer:
                     out.update({p: (k, replaces) for p, k in finer.items()})
                     continue
@@ -523,25 +523,6 @@ class _Resource:
             meaning=self.meaning(changes),
             diff_source="engine" if source == "engine" else "inputs" if source == "inputs" else "none",
         )
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key) else f"{path}[{json.dumps(key)}]"
-
-
-def _key_paths(node: Node, old: Any, new: Any, path: str) -> Iterable[tuple[str, str]]:
-    """(path, add|update|delete) down to the keys of objects and maps that differ."""
-    node = node.at(new)
-    if not (isinstance(old, Mapping) and isinstance(new, Mapping)) or node.kind not in ("object", "map"):
-        yield path, "update"
-        return
-    for key, value in new.items():
-        if key not in old:
-            yield _join(path, key), "add"
-        elif differs(node.child(key), old[key], value):
-            yield from _key_paths(node.child(key), old[key], value, _join(path, key))
-    if node.kind == "map":  # an object's unset keys are not managed; a map's removed keys are
-        yield from ((_join(path, key), "delete") for key in old if key not in new)
 
 
 # -- traffic of an endpoint ----------------------------------------------------------------------
