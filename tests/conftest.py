@@ -8,8 +8,9 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -47,35 +48,35 @@ class Emulator:
         )
 
 
-def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
+def _spawn(data: Path, port: int | None, transition: float, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
     port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_agents",
-            "emulator",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-            "--transition-seconds",
-            str(transition),
-        ],
-    )
-    url = f"http://127.0.0.1:{port}"
+    args = ["--port", str(port), "--data", str(data), "--transition-seconds", str(transition), *extra]
+    return subprocess.Popen([sys.executable, "-m", "pulumi_agents", "emulator", *args]), port
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], url: str, verify: Callable[[], Any] = lambda: True) -> None:
+    """Until the emulator answers its health check (``verify()`` gives httpx's ``verify``, or None
+    while it cannot yet: the TLS emulator's CA is written as it starts)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/_emulator/health", timeout=1).status_code == 200:
-                return Emulator(url, process, data)
-        except httpx.TransportError:
+            trust = verify()
+            if trust is not None and httpx.get(url + "/_emulator/health", timeout=1, verify=trust).status_code == 200:
+                return
+        except (httpx.TransportError, ssl.SSLError):
             pass
         if process.poll() is not None:
             raise RuntimeError(f"emulator exited with {process.returncode}")
         time.sleep(0.1)
     process.kill()
     raise RuntimeError("emulator did not start within 30s")
+
+
+def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
+    process, port = _spawn(data, port, transition)
+    url = f"http://127.0.0.1:{port}"
+    _wait_healthy(process, url)
+    return Emulator(url, process, data)
 
 
 @pytest.fixture(scope="session")
@@ -110,37 +111,10 @@ class TlsEmulator(Emulator):
 
 def start_tls_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> TlsEmulator:
     """``pulumi-agents emulator --tls``: HTTPS on loopback with a CA made in ``data/tls``."""
-    port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_agents",
-            "emulator",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-            "--transition-seconds",
-            str(transition),
-            "--tls",
-        ],
-    )
+    process, port = _spawn(data, port, transition, "--tls")
     url, ca = f"https://127.0.0.1:{port}", data / "tls" / "ca.pem"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if ca.is_file():
-                verify = ssl.create_default_context(cafile=str(ca))
-                if httpx.get(url + "/_emulator/health", timeout=1, verify=verify).status_code == 200:
-                    return TlsEmulator(url, process, data, ca)
-        except (httpx.TransportError, ssl.SSLError):
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"emulator exited with {process.returncode}")
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("emulator did not start within 30s")
+    _wait_healthy(process, url, lambda: ssl.create_default_context(cafile=str(ca)) if ca.is_file() else None)
+    return TlsEmulator(url, process, data, ca)
 
 
 @pytest.fixture(scope="session")
