@@ -97,10 +97,16 @@ class Service:
 
     # -- results -------------------------------------------------------------------------------
 
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The resource as the API reports it, in the program's terms (a service may move or hide
+        what its API reports differently from what it takes)."""
+        return remote
+
     def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
         """A resource's outputs: the user's fields as the API reports them (``remote``), the API's
         own output fields, and the provider options as given."""
         spec = fields(self.type_name)
+        remote = self.view(remote)
         outs = managed_view(self.type_name, remote, spec.wire_inputs(inputs))
         outs.update({k: remote[k] for k in spec.outputs if k in remote})
         outs.update({k: v for k, v in spec.managed(inputs).items() if k in spec.options})
@@ -112,7 +118,7 @@ class Service:
         the inputs are the fields the service reports, less those at their empty or default value."""
         spec = fields(self.type_name)
         if not spec.managed(inputs):
-            inputs = spec.imported(remote)
+            inputs = spec.imported(self.view(remote))
         outs = self.outputs(inputs, remote)
         return Found(id_, outs, {k: v for k, v in outs.items() if k not in spec.outputs})
 

@@ -171,11 +171,8 @@ class AgentRuntimeService(_AgentRunService):
 
     type_name = "AgentRuntime"
 
-    def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
-        return super().outputs(inputs, _without_mark(remote))
-
-    def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
-        return super().found(id_, inputs, _without_mark(remote))
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _without_mark(remote)
 
     def _marked(self, body: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         env = {**(body.get("environmentVariables") or {}), OWNER_VARIABLE: owner_mark(self.seed(props))}
@@ -380,11 +377,8 @@ class AgentRuntimeEndpointService(_AgentRunService):
             if v not in published
         ]
 
-    def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
-        return super().found(id_, inputs, _endpoint_view(remote))
-
-    def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
-        return super().outputs(inputs, _endpoint_view(remote))
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _endpoint_view(remote)
 
     def create(self, props: dict[str, Any]) -> Created:
         spec = fields(self.type_name)
