@@ -24,6 +24,22 @@ def plain(message: struct_pb2.Struct) -> dict[str, Any]:
     return dict(rpc.deserialize_properties(message))
 
 
+def unmarked(value: Any) -> Any:
+    """``value`` without its secret marks: what the engine sends back to a dynamic provider,
+    which declares that it does not accept secrets."""
+    if rpc.is_rpc_secret(value):
+        return unmarked(value["value"])
+    if isinstance(value, dict):
+        return {k: unmarked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmarked(v) for v in value]
+    return value
+
+
+def as_engine_sends(message: struct_pb2.Struct) -> struct_pb2.Struct:
+    return struct(unmarked(plain(message)))
+
+
 @contextmanager
 def provider_host(config: dict[str, Any]) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     # A clean environment: credentials come only from stack config, as in a real stack.

@@ -14,10 +14,11 @@ import grpc
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.rpc import is_rpc_secret
 
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Credentials, Settings
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
-from tests.provider_host import plain, provider_host, struct
+from tests.provider_host import as_engine_sends, plain, provider_host, struct
 from tests.runtimes import code_runtime
 
 URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/agentrun:AgentRuntime::bot"
@@ -45,33 +46,37 @@ def test_provider_pickles_small_and_by_reference() -> None:
 
 
 def test_full_life_cycle_over_grpc(host: provider_pb2_grpc.ResourceProviderStub, emulator: Emulator) -> None:
-    news = {**code_runtime(), "__provider": PROVIDER}
+    news = {**code_runtime(environmentVariables={"API_KEY": "sk-grpc"}), "__provider": PROVIDER}
     checked = host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(news)))
     assert list(checked.failures) == []
 
     created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
     outs = plain(created.properties)
     assert created.id.startswith("ar-") and outs["status"] == "READY"
+    # The secret field is answered marked secret (the engine keeps the mark), the rest plain.
+    assert is_rpc_secret(outs["environmentVariables"]) and not is_rpc_secret(outs["codeConfiguration"])
+    olds = as_engine_sends(created.properties)
 
-    same = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=checked.inputs))
+    same = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=olds, news=checked.inputs))
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
 
     changed_inputs = struct({**news, "memory": 4096, "agentRuntimeName": "bot-2"})
-    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=changed_inputs))
+    diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=olds, news=changed_inputs))
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == ["agentRuntimeName"]
 
     updated = host.Update(
         provider_pb2.UpdateRequest(
-            id=created.id, urn=URN, olds=created.properties, news=struct({**news, "memory": 4096})
+            id=created.id, urn=URN, olds=olds, news=struct({**news, "memory": 4096})
         )
     )
     assert plain(updated.properties)["memory"] == 4096
+    updated_olds = as_engine_sends(updated.properties)
 
-    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties))
+    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated_olds))
     assert read.id == created.id and plain(read.inputs)["memory"] == 4096
 
-    host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated.properties))
-    gone = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties))
+    host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated_olds))
+    gone = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated_olds))
     assert gone.id == ""
     settings = Settings(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET), endpoint=emulator.url)
     with AgentRunClient(settings) as client:

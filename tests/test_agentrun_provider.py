@@ -11,6 +11,7 @@ from pulumi_agents._dynamic import ProviderError
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeProvider, Settings
 from tests.conftest import ACCESS_KEY_SECRET, Emulator
+from tests.provider_host import unmarked
 from tests.runtimes import code_runtime
 
 provider = AgentRuntimeProvider()
@@ -21,8 +22,9 @@ def client() -> AgentRunClient:
 
 
 def create(props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The id and the outputs, as the engine hands them back to the provider (secrets unmarked)."""
     result = provider.create(props)
-    return result.id, result.outs
+    return result.id, unmarked(result.outs)
 
 
 def test_create_waits_for_ready_and_reports_outputs(agentrun_env: Emulator) -> None:

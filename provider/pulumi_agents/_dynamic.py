@@ -3,6 +3,11 @@
 Nothing that holds state or secrets lives on the provider object (dill pickles it into the
 state): ``configure`` keeps the stack config of its package in this process, and every call
 builds its service from that.
+
+Secrets: a dynamic provider host declares that it does not accept secrets, so its calls get
+plain values; but the engine keeps the secret marks of what it answers. Each value schema.json
+marks ``x-secret`` is answered wrapped as a secret where it stands (a registry password inside
+``containerConfiguration``), so the state and a preview hide that leaf and nothing around it.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar, cast
 
 import pulumi.dynamic
+from pulumi.runtime.rpc import wrap_rpc_secret
 
 from pulumi_agents import _config
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import Service, service_class
+from pulumi_agents._tree import mark_secrets, tree
 from pulumi_agents.errors import PulumiAgentsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +69,10 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
     def _service(self) -> Service:
         return service_class(self.type_name)(stack_config())
 
+    def _secret_leaves(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        root = tree(self.type_name)
+        return {k: mark_secrets(v, root.child(k), wrap_rpc_secret) for k, v in values.items()}
+
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         with _config_lock:
             for key in _config.keys(resource_types()[self.type_name]):
@@ -82,20 +93,20 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
     @clean_errors
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         created = self._service().create(props)
-        return pulumi.dynamic.CreateResult(created.id, created.outs)
+        return pulumi.dynamic.CreateResult(created.id, self._secret_leaves(created.outs))
 
     @clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         found = self._service().read(id_, props)
         return (
-            pulumi.dynamic.ReadResult(found.id, found.outs, found.inputs)
+            pulumi.dynamic.ReadResult(found.id, self._secret_leaves(found.outs), self._secret_leaves(found.inputs))
             if found.id
             else pulumi.dynamic.ReadResult("", {})
         )
 
     @clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(self._service().update(id_, olds, news))
+        return pulumi.dynamic.UpdateResult(self._secret_leaves(self._service().update(id_, olds, news)))
 
     @clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:

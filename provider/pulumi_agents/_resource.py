@@ -7,10 +7,9 @@ whether or not the user marked them.
 
 Two bases, one behaviour: ``SchemaResource`` registers a dynamic resource (its provider is
 pickled into the state); ``PluginResource`` a custom resource of the package's provider plugin
-(``agentrun:index:AgentRuntime``, served by ``pulumi-resource-agentrun``). A dynamic provider's
-outputs cannot carry a secret below their top level, so there a field with a secret anywhere
-inside is secret whole; a plugin marks exactly the secret leaf (a registry password), and the
-rest of the value (the image) stays readable in a review.
+(``agentrun:index:AgentRuntime``, served by ``pulumi-resource-agentrun``). Both mark exactly the
+secret leaf (a registry password), in the inputs here and in the outputs by their providers, so
+the rest of the value (the image) stays readable in a review.
 """
 
 from __future__ import annotations
@@ -27,22 +26,22 @@ from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node
 
 
-def _to_wire(value: Any, node: Node, *, leaf_secrets: bool) -> Any:
+def _to_wire(value: Any, node: Node) -> Any:
     """``value`` with wire names at every depth, whatever part of it is an Output or awaitable:
     those are converted once they resolve (a whole ``vpc.id.apply(lambda v: {...})`` included).
-    With ``leaf_secrets``, every value schema.json marks secret is wrapped as one where it stands."""
+    Every value schema.json marks secret is wrapped as one where it stands."""
     if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-        return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, leaf_secrets=leaf_secrets))
+        return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node))
     node = node.at(value)
     out: Any = value
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
             wire = node.wire_key(key)
-            out[wire] = _to_wire(item, node.child(wire), leaf_secrets=leaf_secrets)
+            out[wire] = _to_wire(item, node.child(wire))
     elif isinstance(value, list | tuple):
-        out = [_to_wire(item, node.item, leaf_secrets=leaf_secrets) for item in value]
-    return pulumi.Output.secret(out) if leaf_secrets and node.secret else out
+        out = [_to_wire(item, node.item) for item in value]
+    return pulumi.Output.secret(out) if node.secret else out
 
 
 def _props(cls: type, spec: Fields, args: Mapping[str, Any], *, plugin: bool) -> tuple[dict[str, Any], list[str]]:
@@ -57,16 +56,13 @@ def _props(cls: type, spec: Fields, args: Mapping[str, Any], *, plugin: bool) ->
         if wire not in allowed:
             unknown.append(key)
             continue
-        if plugin:
-            props[key] = _to_wire(value, spec.node(wire), leaf_secrets=True)
-        else:
-            converted = _to_wire(value, spec.node(wire), leaf_secrets=False)
-            props[key] = pulumi.Output.secret(converted) if wire in spec.secret else converted
+        props[key] = _to_wire(value, spec.node(wire))
     if unknown:
         raise TypeError(f"{cls.__name__} got unknown arguments: {', '.join(sorted(unknown))}")
     props.update({python: None for python, wire in spec.python.items() if wire in spec.outputs})
-    secret = [wire for wire in spec.secret if spec.node(wire).secret or not plugin]
-    return props, [spec.wire_to_python[w] for w in secret if spec.wire_to_python[w] in props]
+    # Only fields secret as a whole: one with a secret leaf inside stays readable around it.
+    secret = [spec.wire_to_python[w] for w in spec.secret if spec.node(w).secret]
+    return props, [python for python in secret if python in props]
 
 
 class _Names:

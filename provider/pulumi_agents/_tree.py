@@ -289,17 +289,25 @@ def rebuild(
     return leaf(node, value) if leaf else value
 
 
-def mask_secrets(value: Any, node: Node) -> Any:
-    """``value`` with every secret in it (``x-secret`` anywhere below ``node``) shown as ``***``;
-    the keys of a secret map stay, so what is set can still be seen."""
+def mark_secrets(value: Any, node: Node, mark: Callable[[Any], Any]) -> Any:
+    """``value`` with every secret in it (``x-secret`` anywhere below ``node``) replaced by
+    ``mark(secret)``, and nothing else touched: only the secret leaf (or secret map) is marked."""
+    if value is None:
+        return None
     node = node.at(value)
     if node.secret:
-        return rebuild(ANY, value, leaf=lambda _node, _value: "***")
+        return mark(value)
     if isinstance(value, Mapping):
-        return {k: mask_secrets(v, node.child(k)) for k, v in value.items()}
+        return {k: mark_secrets(v, node.child(k), mark) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask_secrets(v, node.item) for v in value]
+        return [mark_secrets(v, node.item, mark) for v in value]
     return value
+
+
+def mask_secrets(value: Any, node: Node) -> Any:
+    """``value`` with every secret in it shown as ``***``; the keys of a secret map stay, so
+    what is set can still be seen."""
+    return mark_secrets(value, node, lambda secret: rebuild(ANY, secret, leaf=lambda _node, _value: "***"))
 
 
 def contains_unknown(value: Any) -> bool:

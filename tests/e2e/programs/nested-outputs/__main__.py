@@ -1,5 +1,6 @@
 """Arguments given as Outputs at every depth: a whole nested argument built by apply() from
-another resource's output (unknown at the first preview), and an Output deep inside a list."""
+another resource's output (unknown at the first preview), and an Output deep inside a list.
+And a secret leaf inside a readable field: the registry password of a Container runtime."""
 
 import pulumi
 
@@ -43,6 +44,22 @@ second = agentrun.AgentRuntime(
             }
         ]
     },
+)
+
+container = agentrun.AgentRuntime(
+    "container",
+    agent_runtime_name="container-bot",
+    artifact_type="Container",
+    cpu=1,
+    memory=2048,
+    port=8080,
+    container_configuration={
+        "image": pulumi.Config().get("image") or "registry.example.com/bot:v1",
+        "image_registry_type": "CUSTOM",
+        # Not marked secret here: schema.json marks it, and only it.
+        "registry_config": {"auth_config": {"user_name": "deploy", "password": "registry-password-e2e"}},
+    },
+    network_configuration={"network_mode": "PUBLIC"},
 )
 
 pulumi.export("first_id", first.agent_runtime_id)
