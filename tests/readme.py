@@ -1,0 +1,134 @@
+"""The README's code blocks, for the tests that run them.
+
+Every ``python`` and ``sh`` block is listed in ``RUN_BY`` (the test that runs it) or in
+``NOT_RUN`` (why it cannot run here); tests/test_readme.py fails on a block in neither, so an
+example added to the README without a test fails the suite. Blocks are named by the heading
+they stand under and their index there.
+
+The port ``8765`` in a block is the emulator's default; tests run it with the port of their own
+emulator (``with_port``), and nothing else in a block is changed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DEFAULT_PORT = 8765
+
+_OWN = "tests/e2e/test_readme.py::test_use_it_in_your_own_project"
+_RESOURCES = "tests/e2e/test_readme.py::test_the_resource_examples"
+
+# (heading, index under it) -> the test that runs the block.
+RUN_BY: dict[tuple[str, int], str] = {
+    ("Use it in your own project", 0): _OWN,
+    ("Use it in your own project", 1): _OWN,
+    ("Use it in your own project", 2): _OWN,
+    ("Use it in your own project", 3): _OWN,
+    ("Use it in your own project", 4): _OWN,
+    ("AgentRuntime", 0): _RESOURCES,
+    ("Endpoints and versions: serve traffic, roll out safely", 0): _RESOURCES,
+    ("Agent (Qoder)", 0): _RESOURCES,
+    ("AgentSmokeTest: prove a deployed agent answers", 0): _RESOURCES,
+    ("Review a preview in a pull request", 0): _RESOURCES,
+    ("Provider plugins: the same resources, served by `pulumi-resource-agentrun`, `-qoder`, `-aiae`", 0): _RESOURCES,
+    ("A rollout, step by step", 0): "tests/e2e/test_rollout_example.py::test_rollout_example",
+    ("Move a stack from dynamic to plugin resources without recreating anything", 0): (
+        "tests/e2e/test_plugins.py::test_move_a_stack_from_dynamic_to_plugin_resources_without_recreating"
+    ),
+    ("The two commands", 0): "tests/e2e/test_readme.py::test_run_demo_destroy_stop",
+    ("Published agents (Huawei Cloud AIAE)", 0): "tests/test_readme.py::test_the_aiae_client_example",
+    ("Published agents (Huawei Cloud AIAE)", 1): "tests/test_readme.py::test_the_invoke_example",
+    ("Validate configuration files", 0): "tests/test_readme.py::test_the_validate_example",
+    ("The emulator", 0): "tests/test_readme.py::test_the_emulator_command",
+    ("The emulator", 1): "tests/test_readme.py::test_the_official_sdk_example",
+    ("The emulator", 2): "tests/test_readme.py::test_the_test_controls",
+}
+
+NOT_RUN: dict[tuple[str, int], str] = {
+    ("Install", 0): (
+        "installs by name from PyPI, where the package is not published; ./run installs '.[dev]' from the clone "
+        "on every run, and test_use_it_in_your_own_project installs '[emulator]' from a path into a new venv"
+    ),
+    ("Development", 0): (
+        "./run test is this suite itself; its other lines are lint (tests/test_readme.py::test_lint runs ruff "
+        "and mypy) and scripts/generate.py, whose output tests/test_field_model.py keeps current"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    heading: str
+    index: int
+    lang: str
+    code: str
+    line: int
+
+    def with_port(self, port: int) -> str:
+        return self.code.replace(str(DEFAULT_PORT), str(port))
+
+    def commands(self) -> list[str]:
+        """The block's shell lines, without comments and blank lines (a line may hold `a && b`)."""
+        lines = (re.sub(r"\s+#\s.*$", "", line).strip() for line in self.code.splitlines())
+        return [line for line in lines if line and not line.startswith("#")]
+
+
+@cache
+def blocks() -> tuple[Block, ...]:
+    found: list[Block] = []
+    heading, counts = "", dict[str, int]()
+    lines = README.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if match := re.match(r"#{2,3} (.+)", line):
+            heading = match.group(1).strip()
+        elif match := re.match(r"```(\w*)\s*$", line):
+            start, lang = i, match.group(1)
+            i += 1
+            body = []
+            while not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            if lang in ("python", "sh"):
+                index = counts.get(heading, 0)
+                counts[heading] = index + 1
+                found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1))
+        i += 1
+    return tuple(found)
+
+
+def block(heading: str, index: int = 0) -> Block:
+    """The block the calling test runs; it must be listed in RUN_BY."""
+    assert (heading, index) in RUN_BY, f"add ({heading!r}, {index}) to RUN_BY in tests/readme.py"
+    [found] = [b for b in blocks() if (b.heading, b.index) == (heading, index)]
+    return found
+
+
+def bash(script: str, *, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` as a bash script that stops at the first failing command."""
+    result = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"README block failed:\n{script}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def python(script: str, *, cwd: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"README block failed:\n{script}\n{result.stdout}\n{result.stderr}"
+    return result
