@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.conftest import ACCESS_KEY_SECRET, Emulator, start_emulator
 from tests.e2e.conftest import PROGRAMS, Stack, agentrun_client, make_stack, qoder_client, use_plugins
 from tests.e2e.conftest import agents as remote_agents
 from tests.e2e.conftest import runtimes as remote_runtimes
+from tests.readme import bash, block
 from tests.runtimes import code_runtime
 
 API_KEY = "sk-plugin-e2e-first-secret"
@@ -149,25 +151,22 @@ def test_a_timed_out_wait_is_recorded_and_the_next_up_converges(tmp_path: Path, 
 
 
 def test_move_a_stack_from_dynamic_to_plugin_resources_without_recreating(tmp_path: Path, emulator: Emulator) -> None:
-    """The README's migration: forget the dynamic resource, change the import, adopt it by id."""
+    """The README's migration, line by line: forget the dynamic resource, change the import,
+    adopt it by id. Its placeholders get the URN and id that its first line shows."""
+    migration = block("Move a stack from dynamic to plugin resources without recreating anything")
+    export, forget, adopt, check = migration.commands()
+    assert "# change the program's import to: from pulumi_agents.plugin import agentrun" in migration.code
     stack = make_stack("agentrun-runtime", tmp_path, emulator)
     stack.pulumi("up", "--yes", "--skip-preview")
     [runtime] = remote_runtimes(emulator)
-    state = json.loads(stack.pulumi("stack", "export").stdout)
-    [urn] = [r["urn"] for r in state["deployment"]["resources"] if r["type"].endswith("agentrun:AgentRuntime")]
 
-    stack.pulumi("state", "delete", urn, "--yes")  # forgets it; the runtime itself is untouched
-    use_plugins(stack.dir / "__main__.py")
-    stack.pulumi(
-        "import",
-        "agentrun:index:AgentRuntime",
-        "support-bot",
-        runtime["agentRuntimeId"],
-        "--yes",
-        "--generate-code=false",
-        "--protect=false",
-    )
-    stack.pulumi("preview", "--expect-no-changes")
+    shown = bash(export, cwd=stack.dir, env=stack.env).stdout
+    [urn] = re.findall(r'"urn": "([^"]+dynamic/agentrun:AgentRuntime::[^"]+)"', shown)
+    assert f'"id": "{runtime["agentRuntimeId"]}"' in shown
+    bash(forget.replace("<urn of the dynamic runtime>", urn), cwd=stack.dir, env=stack.env)
+    use_plugins(stack.dir / "__main__.py")  # the comment line: the one-import change
+    bash(adopt.replace("<runtime id>", runtime["agentRuntimeId"]), cwd=stack.dir, env=stack.env)
+    bash(check, cwd=stack.dir, env=stack.env)
     assert [r["agentRuntimeId"] for r in remote_runtimes(emulator)] == [runtime["agentRuntimeId"]]
     assert stack.outputs()["runtime_id"] == runtime["agentRuntimeId"]
 
