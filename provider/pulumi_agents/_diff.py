@@ -56,9 +56,20 @@ def differs(node: Node, old: Any, new: Any) -> bool:
     """Whether ``new`` means something else than ``old``; a value not known yet (preview) always does."""
     if contains_unknown(new):
         return True
-    from deepdiff import DeepDiff  # ~0.2 s to import (it loads numpy when present): only when comparing
+    before, after = normalize(old, node, shape=new), normalize(new, node)
+    text = _text(before)
+    if text is not None and text == _text(after):
+        return False  # the same JSON is the same value: a no-change preview never loads deepdiff
+    from deepdiff import DeepDiff  # ~0.2 s to import (it loads numpy when present): only when they may differ
 
-    return bool(DeepDiff(normalize(old, node, shape=new), normalize(new, node), ignore_numeric_type_changes=True))
+    return bool(DeepDiff(before, after, ignore_numeric_type_changes=True))
+
+
+def _text(value: Any) -> str | None:
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
 
 
 def _differs_from(node: Node, old: Mapping[str, Any], key: str, new: Any) -> bool:
