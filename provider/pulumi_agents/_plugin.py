@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import grpc
@@ -56,6 +58,9 @@ from pulumi_agents._tree import Node, tree
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
+
+# Threads are made only as calls arrive; the bound is far above any --parallel worth using.
+_CALLS = ThreadPoolExecutor(max_workers=256, thread_name_prefix="pulumi-agents-call")
 Path = tuple[str | int, ...]
 
 _KINDS = {
@@ -133,8 +138,11 @@ class PluginProvider(Provider):
     @staticmethod
     async def _run(call: Callable[[], T]) -> T:
         # The services are synchronous (httpx, waits): a thread each, so calls run side by side
-        # and the engine's --parallel is the only bound.
-        return await asyncio.to_thread(call)
+        # and the engine's --parallel is the only bound. Not asyncio.to_thread: its default
+        # executor has cpu_count + 4 threads (6 on 2 cores), which queued the 7th create behind
+        # another's READY wait.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(_CALLS, context.run, call)
 
     # -- configuration ------------------------------------------------------------------------------
 
