@@ -51,6 +51,7 @@ import random
 import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -71,7 +72,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import uvicorn  # noqa: E402
-from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, free_port  # noqa: E402
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN  # noqa: E402
 from tests.runtimes import code_runtime  # noqa: E402
 
 import pulumi_agents.agentrun.emulator.state as agentrun_state  # noqa: E402
@@ -172,9 +173,11 @@ def emulator() -> Iterator[tuple[str, BenchState]]:
 
     with mock.patch.object(agentrun_state, "AgentRunState", state):
         app = create_app(EmulatorConfig(transition_seconds=1.0))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="emulator", daemon=True)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))  # bound here, so that no other process can take the port meanwhile
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -186,6 +189,7 @@ def emulator() -> Iterator[tuple[str, BenchState]]:
     finally:
         server.should_exit = True
         thread.join(10)
+        listener.close()
 
 
 # -- rows 1 and 2: READY lag -----------------------------------------------------------------------
