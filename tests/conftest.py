@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import ssl
@@ -48,34 +49,99 @@ class Emulator:
         )
 
 
-def _spawn(data: Path, port: int | None, transition: float, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = port or free_port()
+def _spawn(data: Path, port: int, transition: float, *extra: str) -> subprocess.Popen[bytes]:
     args = ["--port", str(port), "--data", str(data), "--transition-seconds", str(transition), *extra]
-    return subprocess.Popen([sys.executable, "-m", "pulumi_agents", "emulator", *args]), port
+    return subprocess.Popen([sys.executable, "-m", "pulumi_agents", "emulator", *args])
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], url: str, verify: Callable[[], Any] = lambda: True) -> None:
-    """Until the emulator answers its health check (``verify()`` gives httpx's ``verify``, or None
-    while it cannot yet: the TLS emulator's CA is written as it starts)."""
+def _listening_sockets(port: int) -> set[str] | None:
+    """The inodes of the sockets listening on ``port`` (Linux's /proc/net/tcp*), or None where
+    the system does not say."""
+    found: set[str] | None = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found = found or set()
+        for row in rows:
+            fields = row.split()  # sl local_address rem_address st ... inode
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def _listens(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether ``process`` itself listens on ``port``: not some other emulator that took the port
+    between free_port() and this one's bind (tests run in parallel, each worker with its own
+    emulators). True where the system cannot tell."""
+    sockets = _listening_sockets(port)
+    if sockets is None:
+        return True
+    try:
+        fds = list(Path(f"/proc/{process.pid}/fd").iterdir())
+    except OSError:
+        return process.poll() is None  # no /proc/PID: cannot tell, unless it is gone
+    held = set()
+    for fd in fds:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            held.add(os.readlink(fd))
+    return any(f"socket:[{inode}]" in held for inode in sockets)
+
+
+class PortTaken(RuntimeError):
+    """The emulator could not have its port: it exited, or another process answers there."""
+
+
+def _wait_healthy(
+    process: subprocess.Popen[bytes], url: str, port: int, verify: Callable[[], Any] = lambda: True
+) -> None:
+    """Until the emulator answers its health check on ``port`` (``verify()`` gives httpx's
+    ``verify``, or None while it cannot yet: the TLS emulator's CA is written as it starts).
+    An answer counts only from this process: another one may hold the port (PortTaken)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             trust = verify()
-            if trust is not None and httpx.get(url + "/_emulator/health", timeout=1, verify=trust).status_code == 200:
+            answered = trust is not None and httpx.get(url + "/_emulator/health", timeout=1, verify=trust).is_success
+            if answered and _listens(process, port):
                 return
         except (httpx.TransportError, ssl.SSLError):
             pass
         if process.poll() is not None:
-            raise RuntimeError(f"emulator exited with {process.returncode}")
+            raise PortTaken(f"emulator on port {port} exited with {process.returncode}")
         time.sleep(0.1)
     process.kill()
+    process.wait(10)
     raise RuntimeError("emulator did not start within 30s")
 
 
+def _start(
+    data: Path, port: int | None, transition: float, scheme: str, verify: Callable[[], Any], *extra: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start an emulator and wait until it answers. On a port of its own choosing (``port`` None),
+    a port taken meanwhile by another process is retried on a new one; on a given port (a
+    restart on the port the last one had), retried after a moment, in case it was still held."""
+    attempts = 3
+    while True:
+        chosen = port or free_port()
+        process = _spawn(data, chosen, transition, *extra)
+        url = f"{scheme}://127.0.0.1:{chosen}"
+        try:
+            _wait_healthy(process, url, chosen, verify)
+            return process, url
+        except PortTaken:
+            if process.poll() is None:
+                process.kill()
+            process.wait(10)
+            attempts -= 1
+            if not attempts:
+                raise
+            time.sleep(0.5)
+
+
 def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
-    process, port = _spawn(data, port, transition)
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(process, url)
+    process, url = _start(data, port, transition, "http", lambda: True)
     return Emulator(url, process, data)
 
 
@@ -111,9 +177,12 @@ class TlsEmulator(Emulator):
 
 def start_tls_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> TlsEmulator:
     """``pulumi-agents emulator --tls``: HTTPS on loopback with a CA made in ``data/tls``."""
-    process, port = _spawn(data, port, transition, "--tls")
-    url, ca = f"https://127.0.0.1:{port}", data / "tls" / "ca.pem"
-    _wait_healthy(process, url, lambda: ssl.create_default_context(cafile=str(ca)) if ca.is_file() else None)
+    ca = data / "tls" / "ca.pem"
+
+    def trust() -> ssl.SSLContext | None:
+        return ssl.create_default_context(cafile=str(ca)) if ca.is_file() else None
+
+    process, url = _start(data, port, transition, "https", trust, "--tls")
     return TlsEmulator(url, process, data, ca)
 
 
@@ -150,3 +219,4 @@ def qoder_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
 
 
 os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+
