@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -32,6 +33,42 @@ def recorded(stack: Stack) -> list[str]:
     )
 
 
+def descendants(pid: int) -> set[int]:
+    """The processes ``pid`` started, and theirs (from /proc; none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ``process`` and everything it started, as a machine that dies would. Its process
+    group is not enough: the CLI starts the language host and the providers in groups of their
+    own, which would live on (and keep working) after it. Stopped first, so that none starts
+    another process meanwhile."""
+    stopped: set[int] = set()
+    while new := ({process.pid} | descendants(process.pid)) - stopped:
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped |= new
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for pid in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def kill_during_up(stack: Stack, emulator: Emulator, after: int) -> None:
     """Start `pulumi up`, SIGKILL it (and everything it started) once ``after`` runtimes exist."""
     process = subprocess.Popen(
@@ -47,7 +84,7 @@ def kill_during_up(stack: Stack, emulator: Emulator, after: int) -> None:
         while len(remote(emulator)) < after and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_tree(process)
         process.wait(30)
 
 
