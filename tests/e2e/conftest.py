@@ -70,6 +70,13 @@ class Stack:
     def config(self, key: str, value: str, *, secret: bool = False) -> None:
         self.pulumi("config", "set", *(["--secret"] if secret else []), key, value)
 
+    def config_all(self, plain: dict[str, str], secret: dict[str, str]) -> None:
+        """Several values in one `pulumi config set-all`: one CLI start and one passphrase key
+        derivation (about 0.3 s of CPU each time) for them all."""
+        pairs = [("--plaintext", f"{k}={v}") for k, v in plain.items()]
+        pairs += [("--secret", f"{k}={v}") for k, v in secret.items()]
+        self.pulumi("config", "set-all", *(arg for pair in pairs for arg in pair))
+
     def export(self) -> str:
         return self.pulumi("stack", "export", "--show-secrets=false").stdout
 
@@ -114,13 +121,19 @@ def make_stack(
         use_plugins(workdir / "__main__.py")
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
-    stack.config("agentrun:endpoint", emulator.url)
-    stack.config("agentrun:accessKeyId", ACCESS_KEY_ID, secret=True)
-    stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
-    stack.config("qoder:baseUrl", emulator.url + "/api/v1/cloud")
-    stack.config("qoder:token", QODER_TOKEN, secret=True)
-    stack.config("aiae:apiKey", AIAE_API_KEY, secret=True)
-    stack.config("aiaeAgentUrl", emulator.url + "/v1/routes/open/demo-agent/execute")
+    stack.config_all(
+        {
+            "agentrun:endpoint": emulator.url,
+            "qoder:baseUrl": emulator.url + "/api/v1/cloud",
+            "aiaeAgentUrl": emulator.url + "/v1/routes/open/demo-agent/execute",
+        },
+        {
+            "agentrun:accessKeyId": ACCESS_KEY_ID,
+            "agentrun:accessKeySecret": ACCESS_KEY_SECRET,
+            "qoder:token": QODER_TOKEN,
+            "aiae:apiKey": AIAE_API_KEY,
+        },
+    )
     return stack
 
 
