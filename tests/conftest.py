@@ -220,3 +220,49 @@ def qoder_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
 
 os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
 
+
+# The longest tests (end-to-end runs of the real CLI, 15 to 60 s each), longest first: they start
+# first, and the short tests fill in around them. Run in parallel (./run test: pytest-xdist), a long
+# test started last would keep one worker busy long after the others ran out of work. Ordering
+# only: a stale or missing name here costs time, never correctness.
+LONGEST_FIRST = (
+    "test_rollout_example",
+    "test_use_it_in_your_own_project",
+    "test_huge_preview_is_trimmed",
+    "test_a_timed_out_wait_is_recorded_and_the_next_up_converges",
+    "test_a_fault_storm_converges_without_duplicates_or_orphans",
+    "test_agentrun_runtime_example",
+    "test_qoder_agent_example",
+    "test_the_pipeline_against_the_emulator",
+    "test_adopt_by_id_then_preview_clean_and_review_an_update",
+    "test_runtime_update_secret_replace_and_failure",
+    "test_run_demo_destroy_stop",
+    "test_full_stack_example",
+    "test_rollout_publish_and_traffic_shift",
+    "test_the_resource_examples",
+    "test_the_cli_killed_during_up_converges",
+    "test_outputs_at_any_depth_under_the_engine",
+    "test_refresh_reads_the_credentials_of_now",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, hand the tests to the workers one at a time, in the order above (unless
+    the command line says otherwise). Its default sends each worker a first batch of consecutive
+    tests, a quarter of its share, and with the longest tests first one worker would get them all."""
+    if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """LONGEST_FIRST, then the other end-to-end tests, then the rest, each in collection order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    e2e = Path(__file__).parent / "e2e"
+
+    def order(item: pytest.Item) -> int:
+        name = getattr(item, "originalname", item.name)
+        if name in rank:
+            return rank[name]
+        return len(rank) + (0 if e2e in item.path.parents else 1)
+
+    items.sort(key=order)
