@@ -4,7 +4,8 @@
 
 Needs the package installed in .venv and the Pulumi CLI that ./run provides (.pulumi-cli/, else
 `pulumi` on PATH). Loopback only: the emulator runs in this process (the app of `pulumi-agents
-emulator`, served by uvicorn in a thread on a free 127.0.0.1 port, state in memory); the stacks
+emulator`, served by uvicorn in a thread on a free 127.0.0.1 port, state in memory; its AgentRun
+state is extended to take a T per create and to report the READY instant and every GET); the stacks
 live in a temp dir (file backend, passphrase secrets, PULUMI_HOME there). Every row but the last
 is measured in --runs runs (at least 3; `--quick`: 1, for trying it out) and shown as the median
 with its spread (min-max); where sides are compared they run interleaved, in alternating order,
