@@ -41,7 +41,8 @@ Rows:
    and the host's fixed costs of the moment); % of ceiling = ceiling time / time, paired per run.
    100% is a 4-worker host that adds nothing to d; the plugin runs calls side by side beyond 4,
    so it can pass 100%. Each stack is destroyed (untimed) after each up.
-6. `--tests`: the pytest part of `./run test` (PULUMI_AGENTS_E2E=1, the CLI on PATH): one run.
+6. `--tests`: the pytest part of `./run test` (it sets PULUMI_AGENTS_E2E=1, puts the CLI on PATH
+   and picks pytest's workers): one run of `./run test -q -p no:cacheprovider`, pytest's own time.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ LONG_RANGES = ((30, 60), (60, 120), (120, 300), (300, 900))
 COMMAND_TIMEOUT = 900.0
 CLI = next((ROOT / ".pulumi-cli").glob("v*/bin"), None)
 PATH = os.pathsep.join([*([str(CLI)] if CLI else []), str(Path(sys.executable).parent), os.environ["PATH"]])
+ENVIRON = dict(os.environ)  # for the commands: main() points this process's own provider calls at the emulator
 
 # The no-I/O baseline, a module on the programs' PYTHONPATH: dill pickles its provider by
 # reference, as it does the package's own.
@@ -296,7 +298,7 @@ class Stack:
         )
         (self.dir / "__main__.py").write_text(source)
         self.env = {
-            **os.environ,
+            **ENVIRON,
             "PATH": PATH,
             "PYTHONPATH": str(tmp / "lib"),
             "PULUMI_HOME": str(tmp / "home"),
@@ -485,14 +487,19 @@ def stack_rows(
 
 
 def pytest_row(log: Log) -> Row:
-    log("row 6: pytest (PULUMI_AGENTS_E2E=1), one run")
-    env = {**os.environ, "PATH": PATH, "PULUMI_AGENTS_E2E": "1", "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    """`./run test -q -p no:cacheprovider` (its set-up, then pytest with PULUMI_AGENTS_E2E=1 and the
+    workers it picks); the figure is pytest's own time, from its summary line."""
+    log("row 6: ./run test -q -p no:cacheprovider, one run")
     start = time.monotonic()
-    done = command([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], ROOT, env, 3600)
+    done = command([str(ROOT / "run"), "test", "-q", "-p", "no:cacheprovider"], ROOT, ENVIRON, 3600)
     took = time.monotonic() - start
     summary = (done.stdout.strip().splitlines() or ["no output"])[-1]
     counts = ", ".join(" ".join(m) for m in re.findall(r"(\d+) (passed|failed|errors?|skipped)", summary))
-    return Row("pytest part of ./run test (1 run)", f"{took:.0f} s: {counts or summary}", "<= 60 s", took <= 60)
+    own = re.search(r" in ([\d.]+)s", summary)
+    workers = re.search(r"running the tests \(pytest ([^)]*)\)", done.stderr)
+    pytest_time = float(own.group(1)) if own else took
+    measured = f"{pytest_time:.0f} s ({workers.group(1) if workers else 'no -n'}; {took:.0f} s with the set-up): "
+    return Row("pytest part of ./run test (1 run)", measured + (counts or summary), "<= 60 s", pytest_time <= 60)
 
 
 def main() -> None:
