@@ -474,7 +474,7 @@ def stack_rows(
     for side, goal in (("dynamic", ">= 95%"), ("plugin", "> 100%")):
         pct = [100 * c / t for c, t in zip(times["ceiling"], times[side], strict=True)]
         met = statistics.median(pct) >= 95 if side == "dynamic" else statistics.median(pct) > 100
-        measured = f"{spread(pct, '{:.0f}', '%')}: {spread(times[side], '{:.1f}')}"
+        measured = f"{spread(pct, '{:.1f}', '%')}: {spread(times[side], '{:.1f}')}"
         rows.append(Row(f"`pulumi up` of 20 runtimes, T=1 s, {side}: % of 4-worker ceiling", measured, goal, met))
     notes.append(
         f"row 5: d = {d:.2f} s (median of 5 creates of one runtime alone, {min(singles):.2f}-{max(singles):.2f}); "
