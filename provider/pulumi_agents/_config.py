@@ -19,7 +19,7 @@ from pulumi_agents.errors import ConfigurationError
 
 
 @cache
-def _definition(package: str) -> str:
+def definition(package: str) -> str:
     for name, node in schema()["$defs"].items():
         if node.get("x-config") == package:
             return str(name)
@@ -33,7 +33,7 @@ def default(package: str, name: str) -> Any:
 
 def settings(package: str) -> dict[str, Node]:
     """The settings of ``package`` (wire name -> node)."""
-    return tree(_definition(package)).props
+    return tree(definition(package)).props
 
 
 def keys(package: str) -> list[str]:
@@ -77,7 +77,7 @@ def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     ]
     if missing:
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
-    for failure in validate(_definition(package), values):
+    for failure in validate(definition(package), values):
         name = failure.path.split(".")[0]
         raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
     return values

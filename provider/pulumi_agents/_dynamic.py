@@ -12,6 +12,7 @@ marks ``x-secret`` is answered wrapped as a secret where it stands (a registry p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Mapping
@@ -24,6 +25,7 @@ from pulumi_agents import _config
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import Service, service_class
 from pulumi_agents._tree import mark_secrets, tree
+from pulumi_agents._validate import prepare
 from pulumi_agents.errors import PulumiAgentsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,6 +58,21 @@ def clean_errors(method: F) -> F:
     return cast(F, wrapper)
 
 
+@functools.cache
+def _warm_up(type_name: str) -> None:
+    """Import the service (its client, httpx) and compile the validators in the background, once
+    per type and process: the engine's first check or read would otherwise wait ~0.2-0.4 s for
+    them, and a preview or refresh starts a fresh provider host each time."""
+
+    def work() -> None:
+        with contextlib.suppress(Exception):  # only a head start: the call itself reports any error
+            service_class(type_name)
+            prepare(type_name)
+            prepare(_config.definition(resource_types()[type_name]))
+
+    threading.Thread(target=work, name=f"warm-up-{type_name}", daemon=True).start()
+
+
 class DynamicProvider(pulumi.dynamic.ResourceProvider):
     """Serves the service of schema.json's definition ``type_name`` as a dynamic provider.
 
@@ -83,6 +100,7 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
                 value = req.config.get(key)
                 if value is not None:
                     _config_values[key] = value
+        _warm_up(self.type_name)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         inputs, failures = self._service().check(news)

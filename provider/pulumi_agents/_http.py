@@ -30,8 +30,15 @@ _pool_lock = threading.Lock()
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    # Building one costs ~20 ms of CPU (loading the CA bundle): once per process.
+    # Building one costs ~20-45 ms of CPU (loading the CA bundle): once per process.
     return httpx.create_ssl_context()
+
+
+@functools.cache
+def _trusts_nothing() -> ssl.SSLContext:
+    # For a plain-HTTP address (the emulator) no CA bundle is loaded; should TLS ever be spoken
+    # through such a client, it verifies against no CA and fails closed.
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def shared_client(base_url: str, timeout: float) -> httpx.Client:
@@ -43,7 +50,8 @@ def shared_client(base_url: str, timeout: float) -> httpx.Client:
         client = _pool.get(key)
         if client is None or client.is_closed:
             limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-            client = httpx.Client(base_url=base_url, timeout=timeout, verify=_ssl_context(), limits=limits)
+            verify = _trusts_nothing() if base_url.startswith("http://") else _ssl_context()
+            client = httpx.Client(base_url=base_url, timeout=timeout, verify=verify, limits=limits)
             _pool[key] = client
         return client
 
