@@ -56,6 +56,10 @@ NOT_RUN: dict[tuple[str, int], str] = {
         "installs by name from PyPI, where the package is not published; ./run installs '.[dev]' from the clone "
         "on every run, and test_use_it_in_your_own_project installs '[emulator]' from a path into a new venv"
     ),
+    ("Performance", 0): (
+        "the benchmark runs for many minutes and means something only on a quiet machine; it is run by hand and "
+        "its output is shown beside it (no test asserts a timing)"
+    ),
     ("Development", 0): (
         "./run test is this suite itself; its other lines are lint (tests/test_readme.py::test_lint runs ruff "
         "and mypy) and scripts/generate.py, whose output tests/test_field_model.py keeps current"
