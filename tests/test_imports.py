@@ -320,3 +320,24 @@ def test_with_the_extras_the_command_runs() -> None:
     assert result.returncode == 0, result.stderr
     for command in ("emulator", "validate", "invoke"):
         assert command in result.stdout
+
+
+def test_check_and_diff_load_no_http_client() -> None:
+    """A no-change preview only checks and diffs: its provider host never needs httpx."""
+    out = ok(
+        """
+        import sys
+        from pulumi_agents.agentrun import AgentRuntimeProvider
+        from pulumi_agents.qoder import AgentProvider
+        from tests.runtimes import code_runtime
+
+        runtime = AgentRuntimeProvider().check({}, code_runtime())
+        assert runtime.failures == [], runtime.failures
+        assert not AgentRuntimeProvider().diff("ar-1", runtime.inputs, runtime.inputs).changes
+        agent = AgentProvider().check({}, {"name": "a", "model": "ultimate", "instructions": "hi"})
+        assert agent.failures == [], agent.failures
+        assert not AgentProvider().diff("agent-1", agent.inputs, agent.inputs).changes
+        print("httpx" in sys.modules)
+        """
+    )
+    assert out.strip() == "False"

@@ -11,13 +11,12 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._fields import fields
 from pulumi_agents._service import GONE, CheckFailure, Created, Found, Service
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
 from pulumi_agents._wait import wait_for
-from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK, AgentRunClient, Settings
 from pulumi_agents.errors import (
     ApiError,
     BusyError,
@@ -28,6 +27,9 @@ from pulumi_agents.errors import (
     TransportError,
     WaitTimeout,
 )
+
+if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
+    from pulumi_agents.agentrun.client import AgentRunClient
 
 log = logging.getLogger("pulumi_agents.agentrun")
 
@@ -48,6 +50,8 @@ def _describe(thing: Mapping[str, Any]) -> str:
 
 def _settle(fetch: Fetch, timeout: float, what: str, *, fail: bool = True) -> dict[str, Any]:
     """Wait until ``fetch()`` reports READY (or, with fail=False, any terminal status)."""
+    from pulumi_agents.agentrun.client import TERMINAL_FAILED, TERMINAL_OK
+
     found = wait_for(
         fetch,
         lambda r: r.get("status") in TERMINAL_OK | TERMINAL_FAILED,
@@ -145,6 +149,8 @@ def _remove_failed(delete: Callable[[], Any], fetch: Fetch, timeout: float, what
 
 class _AgentRunService(Service):
     def _client(self) -> AgentRunClient:
+        from pulumi_agents.agentrun.client import AgentRunClient, Settings
+
         return AgentRunClient(Settings.from_sources(self.config))
 
     def _timeout(self, props: Mapping[str, Any]) -> float:

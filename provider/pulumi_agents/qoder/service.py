@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._service import GONE, Created, Found, Service
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
-from pulumi_agents.qoder.client import QoderClient, Settings, idempotency_key
+
+if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
+    from pulumi_agents.qoder.client import QoderClient
 
 TYPE = "Agent"
 
@@ -36,6 +38,8 @@ class AgentService(Service):
     type_name = TYPE
 
     def _client(self) -> QoderClient:
+        from pulumi_agents.qoder.client import QoderClient, Settings
+
         return QoderClient(Settings.from_sources(self.config))
 
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
@@ -48,6 +52,8 @@ class AgentService(Service):
         return super().diff(id_, olds, news)
 
     def create(self, props: dict[str, Any]) -> Created:
+        from pulumi_agents.qoder.client import idempotency_key
+
         body = fields(TYPE).wire_inputs(props)
         seed = self.seed(props)
         with self._client() as client:
@@ -68,6 +74,8 @@ class AgentService(Service):
         return self.found(id_, props, agent)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        from pulumi_agents.qoder.client import idempotency_key
+
         spec = fields(TYPE)
         olds = spec.coerced(olds)
         body = spec.update_body(olds, news, self.changes(olds, news))
