@@ -111,6 +111,7 @@ def test_run_demo_destroy_stop(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "EMULATOR_", "DEMO_"))}
     env["EMULATOR_PORT"] = str(port)
+    env["COLUMNS"] = "80"  # as in a narrow terminal: ps must not cut the command line ./run knows its emulator by
     [demo, test] = block("The two commands").commands()
     assert demo.startswith("./run demo") and test.startswith("./run test")
     try:
@@ -120,5 +121,6 @@ def test_run_demo_destroy_stop(tmp_path: Path) -> None:
         assert outputs and httpx.get(url + "/_emulator/health").status_code == 200
         bash("./run destroy", cwd=clone, env=env, timeout=600)
     finally:
-        bash("./run stop", cwd=clone, env=env)
+        stopped = bash("./run stop", cwd=clone, env=env)
+    assert f"stopped the emulator at http://127.0.0.1:{port}" in stopped.stderr, stopped.stderr
     assert not list((clone / ".emulator-data").glob("emulator-*.pid"))
