@@ -247,15 +247,20 @@ LONGEST_FIRST = (
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, hand the tests to the workers one at a time, in the order above (unless
-    the command line says otherwise). Its default sends each worker a first batch of consecutive
+    """Under pytest-xdist, hand the tests out one at a time, in the order below (unless the
+    command line says otherwise). Its default sends each worker a first batch of consecutive
     tests, a quarter of its share, and with the longest tests first one worker would get them all."""
     if config.pluginmanager.hasplugin("xdist") and getattr(config.option, "maxschedchunk", 0) is None:
         config.option.maxschedchunk = 1
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """LONGEST_FIRST, then the other end-to-end tests, then the rest, each in collection order."""
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected: the order of what runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """LONGEST_FIRST, then the other end-to-end tests, then the rest, each in collection order.
+
+    Each of N xdist workers starts with two tests (the next one is always sent ahead), the first
+    2N in order: worker k gets the k-th longest and the (2N-1-k)-th, so that the two longest (the
+    rollout example in both modes) do not run one after the other on the same worker."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     e2e = Path(__file__).parent / "e2e"
 
@@ -266,3 +271,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return len(rank) + (0 if e2e in item.path.parents else 1)
 
     items.sort(key=order)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1 and 2 * workers <= len(items):
+        head = items[: 2 * workers]
+        items[: 2 * workers] = [item for k in range(workers) for item in (head[k], head[2 * workers - 1 - k])]
