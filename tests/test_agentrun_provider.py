@@ -110,6 +110,18 @@ def test_check_reports_paths_and_skips_unknowns() -> None:
     assert provider.check({}, code_runtime(port=UNKNOWN, nasConfig=UNKNOWN)).failures == []
 
 
+def test_inputs_unchanged_since_the_last_check_are_not_checked_again() -> None:
+    # Inputs in the state passed the check that put them there; say the rules have since become
+    # stricter (or the service took a value the schema does not allow): an unchanged resource
+    # still previews clean, and a change of any field checks them all again.
+    kept = code_runtime(port=0)
+    assert [f.property for f in provider.check({}, kept).failures] == ["port"]
+    unchanged = provider.check(kept, {**kept, "cpu": float(kept["cpu"])})  # as the engine sends numbers
+    assert unchanged.failures == [] and unchanged.inputs == kept
+    changed = provider.check(kept, {**kept, "memory": 4096})
+    assert [f.property for f in changed.failures] == ["port"]
+
+
 def test_lost_create_answer_adopts_instead_of_duplicating(
     agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,6 +270,13 @@ def test_missing_credentials_say_what_is_missing_and_where_it_is_read(
     monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "soon")
     with pytest.raises(ProviderError, match="AGENTRUN_HTTP_TIMEOUT must be a number, not 'soon'"):
         provider.create(code_runtime())
+    # The settings are validated once per process for the same values; any change is read again.
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "0")
+    for _ in range(2):
+        with pytest.raises(ProviderError, match="AGENTRUN_HTTP_TIMEOUT must be greater than 0"):
+            provider.create(code_runtime())
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "5")
+    assert client().settings.timeout == 5.0
 
 
 def test_a_delete_that_finds_the_runtime_already_deleting_waits_for_it(agentrun_env: Emulator) -> None:

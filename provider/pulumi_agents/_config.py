@@ -7,6 +7,7 @@ ever kept on a provider object (those are pickled into the state).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from functools import cache
@@ -58,8 +59,23 @@ def _parse(node: Node, raw: Any, source: str) -> Any:
     return raw if isinstance(raw, int | float) else str(raw)
 
 
+# Settings read and validated, by what they were read from: every provider call builds its
+# client from them, and validating them each time cost more than the call's own work.
+_read: dict[str, dict[str, Any]] = {}
+
+
 def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     """Every setting of ``package`` that has a value; a clear error for a missing or bad one."""
+    names = settings(package)
+    sources = [stack_config.get(f"{package}:{n}") for n in names]
+    sources += [os.environ.get(env) for node in names.values() for env in node.schema.get("x-env", [])]
+    key = json.dumps([package, sources], default=repr)
+    if key not in _read:
+        _read[key] = _read_and_validate(package, stack_config)
+    return dict(_read[key])
+
+
+def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, node in settings(package).items():
