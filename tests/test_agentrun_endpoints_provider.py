@@ -231,6 +231,18 @@ def test_versions_named_must_be_published(agentrun_env: Emulator) -> None:
     assert endpoints.check({}, unknown).failures == []
 
 
+def test_an_unchanged_endpoint_is_not_checked_against_the_api_again(agentrun_env: Emulator) -> None:
+    runtime_id, _ = runtime()
+    kept = endpoint(runtime_id, targetVersion="7")
+    assert [f.reason for f in endpoints.check({}, kept).failures] == [
+        f"version 7 is not published for runtime {runtime_id} (published: none yet)"
+    ]
+    # Inputs in the state passed the check that put them there (versions are never deleted), so a
+    # preview of an unchanged endpoint asks the API nothing; any change checks it all again.
+    assert endpoints.check(kept, dict(kept)).failures == []
+    assert len(endpoints.check(kept, {**kept, "description": "changed"}).failures) == 1
+
+
 def test_whole_values_unknown_at_preview_are_skipped() -> None:
     from pulumi.output import Unknown
 

@@ -341,3 +341,42 @@ def test_check_and_diff_load_no_http_client() -> None:
         """
     )
     assert out.strip() == "False"
+
+
+def test_an_unchanged_check_loads_no_validator() -> None:
+    """A no-change preview checks inputs equal to those of the last check: nothing to validate."""
+    out = ok(
+        """
+        import sys
+        from pulumi_agents.agentrun import AgentRuntimeProvider
+        from pulumi_agents.qoder import AgentProvider
+        from tests.runtimes import code_runtime
+
+        runtime = code_runtime()
+        assert AgentRuntimeProvider().check(runtime, dict(runtime)).failures == []
+        agent = {"name": "a", "model": "ultimate", "instructions": "hi"}
+        assert AgentProvider().check(agent, dict(agent)).failures == []
+        print("jsonschema" in sys.modules)
+        """
+    )
+    assert out.strip() == "False"
+
+
+def test_a_provider_process_does_not_load_the_httpx_command_line() -> None:
+    """httpx loads its command line (click, rich, pygments) when they are installed, as the cli
+    extra installs them; the provider host skips it, and nothing else changes."""
+    out = ok(
+        """
+        import sys
+        import pulumi.dynamic
+        from pulumi_agents.agentrun import AgentRuntimeProvider
+
+        AgentRuntimeProvider().configure(pulumi.dynamic.ConfigureRequest(pulumi.Config("agentrun")))
+        import pulumi_agents.agentrun.client
+        import httpx
+        print(*(m in sys.modules for m in ("httpx", "httpx._main", "click", "rich")))
+        import httpx._main  # still there for whoever asks for it
+        print("rich" in sys.modules)
+        """
+    )
+    assert out.split() == ["True", "False", "False", "False", "True"]

@@ -1,12 +1,17 @@
-"""The provider plugin runs each engine call in a thread of its own: many creates wait for
-READY side by side, not a few at a time."""
+"""The provider plugin's calls: each in a thread of its own (many creates wait for READY side by
+side, not a few at a time), and what its check compares."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
-from pulumi_agents._plugin import PluginProvider
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import CheckRequest
+
+from pulumi_agents._plugin import PluginProvider, value_map
+from tests.runtimes import code_runtime
 
 
 def test_twenty_blocking_calls_run_at_once() -> None:
@@ -18,3 +23,20 @@ def test_twenty_blocking_calls_run_at_once() -> None:
         return list(await asyncio.gather(*(PluginProvider._run(barrier.wait) for _ in range(20))))
 
     assert sorted(asyncio.run(main())) == list(range(20))
+
+
+def test_a_check_of_unchanged_inputs_passes_what_the_last_one_kept() -> None:
+    # The engine sends the inputs the last check returned (from the state) as old_inputs: equal
+    # new ones are not checked again, so a rule made stricter since does not fail the preview of an
+    # unchanged resource; any change checks them all.
+    provider = PluginProvider("agentrun")
+    urn = "urn:pulumi:dev::proj::agentrun:index:AgentRuntime::rt"
+    kept = value_map("AgentRuntime", code_runtime(port=0), set())
+
+    def failures(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+        response = asyncio.run(provider.check(CheckRequest(urn, olds, news, b"")))
+        return [f.property for f in response.failures or []]
+
+    assert failures({}, kept) == ["port"]
+    assert failures(kept, dict(kept)) == []
+    assert failures(kept, {**kept, "memory": PropertyValue(4096.0)}) == ["port"]

@@ -12,21 +12,21 @@ marks ``x-secret`` is answered wrapped as a secret where it stands (a registry p
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import pulumi.dynamic
 from pulumi.runtime.rpc import wrap_rpc_secret
 
-from pulumi_agents import _config
+from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import resource_types
-from pulumi_agents._service import Service, service_class
 from pulumi_agents._tree import mark_secrets, tree
-from pulumi_agents._validate import prepare
 from pulumi_agents.errors import PulumiAgentsError
+
+if TYPE_CHECKING:
+    from pulumi_agents._service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,27 +58,12 @@ def clean_errors(method: F) -> F:
     return cast(F, wrapper)
 
 
-@functools.cache
-def _warm_up(type_name: str) -> None:
-    """Import the service (its client, httpx) and compile the validators in the background, once
-    per type and process: the engine's first check or read would otherwise wait ~0.2-0.4 s for
-    them, and a preview or refresh starts a fresh provider host each time."""
-
-    def work() -> None:
-        with contextlib.suppress(Exception):  # only a head start: the call itself reports any error
-            service_class(type_name)
-            prepare(type_name)
-            prepare(_config.definition(resource_types()[type_name]))
-
-    threading.Thread(target=work, name=f"warm-up-{type_name}", daemon=True).start()
-
-
 class DynamicProvider(pulumi.dynamic.ResourceProvider):
     """Serves the service of schema.json's definition ``type_name`` as a dynamic provider.
 
     The service (and with it the HTTP client, the diff and the validator) is imported only where
     a call needs it, in the provider host: the Pulumi program, which only registers resources with
-    this provider, never loads it.
+    this provider (dill pickles it by reference), never loads it.
     """
 
     type_name: ClassVar[str]
@@ -88,6 +73,8 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
     serialize_as_secret_always = False
 
     def _service(self) -> Service:
+        from pulumi_agents._service import service_class
+
         return service_class(self.type_name)(stack_config())
 
     def _secret_leaves(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,15 +82,18 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
         return {k: mark_secrets(v, root.child(k), wrap_rpc_secret) for k, v in values.items()}
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        # The provider host calls this before any operation, and only there: the program never does.
+        skip_httpx_cli()
+        from pulumi_agents import _config
+
         with _config_lock:
             for key in _config.keys(resource_types()[self.type_name]):
                 value = req.config.get(key)
                 if value is not None:
                     _config_values[key] = value
-        _warm_up(self.type_name)
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        inputs, failures = self._service().check(news)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        inputs, failures = self._service().check(news, olds)
         return pulumi.dynamic.CheckResult(inputs, [pulumi.dynamic.CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:

@@ -13,6 +13,7 @@ with the same names imported under ``if TYPE_CHECKING:`` for mypy and editors.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
@@ -52,3 +53,22 @@ def need_extra(extra: str, needs: str, modules: tuple[str, ...]) -> None:
 def missing_extra(extra: str, needs: str) -> NoReturn:
     print(f"pulumi-agents: {needs} an extra: pip install 'pulumi-agents[{extra}]'", file=sys.stderr)
     raise SystemExit(2)
+
+
+class _SkipHttpxCli(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "httpx._main":
+            sys.meta_path.remove(self)  # once: a later explicit import of it works
+            raise ModuleNotFoundError("skipped: a provider process never runs the httpx command", name=name)
+        return None
+
+
+def skip_httpx_cli() -> None:
+    """Have httpx, when this process first imports it, skip its command-line client.
+
+    ``import httpx`` loads ``httpx._main``, and with it click, rich and pygments, whenever they are
+    installed (our cli extra installs them): 50-80 ms of every provider process, which never runs
+    that command. Where they are missing httpx defines a stub instead; this makes it do so here.
+    """
+    if "httpx" not in sys.modules and not any(isinstance(f, _SkipHttpxCli) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SkipHttpxCli())

@@ -52,6 +52,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 from pulumi_agents import __version__, _config
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
+from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Service, service_class
 from pulumi_agents._tree import Node, tree
@@ -183,8 +184,8 @@ class PluginProvider(Provider):
     async def check(self, request: CheckRequest) -> CheckResponse:
         type_name = self._type(request.urn)
         secrets: set[Path] = set()
-        news = plain_map(request.new_inputs, secrets)
-        inputs, failures = await self._run(lambda: self._service(request.urn).check(news))
+        news, olds = plain_map(request.new_inputs, secrets), plain_map(request.old_inputs)
+        inputs, failures = await self._run(lambda: self._service(request.urn).check(news, olds))
         return CheckResponse(
             inputs=value_map(type_name, inputs, secrets),
             failures=[CheckFailure(f.property, f.reason) for f in failures],
@@ -314,6 +315,7 @@ def serve(package: str, argv: Iterable[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"pulumi-resource-{package}")
     parser.add_argument("engine", nargs="?", help="the engine's address (given by the engine)")
     args, _ = parser.parse_known_args(list(argv) if argv is not None else sys.argv[1:])
+    skip_httpx_cli()
     provider = PluginProvider(package)
 
     async def run() -> None:

@@ -74,10 +74,23 @@ class Service:
 
     # -- check and diff: no writes ---------------------------------------------------------------
 
-    def check(self, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
-        """Inputs with integers restored, and every rule they break (unknown values skipped)."""
+    def check(
+        self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[CheckFailure]]:
+        """Inputs with integers restored, and every rule they break (unknown values skipped).
+
+        ``olds`` are the inputs this check returned last time, as the state keeps them. Inputs
+        equal to them are not checked again: they passed when they were set, and a preview of an
+        unchanged stack (the common case) then loads no validator at all.
+        """
+        inputs = fields(self.type_name).coerced({k: v for k, v in news.items() if v is not None})
+        if olds and inputs == olds:
+            return inputs, []
+        return inputs, self.failures(inputs)
+
+    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """Every rule that ``inputs`` (coerced) break; a service may add its own."""
         spec = fields(self.type_name)
-        inputs = spec.coerced({k: v for k, v in news.items() if v is not None})
         document = {k: v for k, v in inputs.items() if k != "__provider" and k not in spec.outputs}
         failures = [CheckFailure(f.property, f.reason) for f in validate(self.type_name, document)]
         failures += [
@@ -85,7 +98,7 @@ class Service:
             for k in inputs
             if k in spec.outputs
         ]
-        return inputs, failures
+        return failures
 
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
         """What ``news`` changes against ``olds`` (the old outputs)."""

@@ -216,11 +216,6 @@ def _non_finite(value: Any, path: Path = ()) -> Iterator[Path]:
             yield from _non_finite(v, (*path, i))
 
 
-def prepare(type_name: str) -> None:
-    """Compile the validator of ``type_name`` now (a provider does it ahead of its first call)."""
-    _validator(type_name)
-
-
 def validate(type_name: str, document: Any) -> list[Failure]:
     """Every rule ``document`` (wire names) breaks for ``type_name``, in path order."""
     non_finite = set(_non_finite(document))

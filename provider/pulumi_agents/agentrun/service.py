@@ -351,9 +351,8 @@ class AgentRuntimeEndpointService(_AgentRunService):
 
     type_name = "AgentRuntimeEndpoint"
 
-    def check(self, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
-        inputs, failures = super().check(news)
-        return inputs, failures or self._unpublished(inputs)
+    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        return super().failures(inputs) or self._unpublished(inputs)
 
     def _unpublished(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         """Versions named that the runtime has not published (checked when everything is known)."""
