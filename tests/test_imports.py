@@ -380,3 +380,19 @@ def test_a_provider_process_does_not_load_the_httpx_command_line() -> None:
         """
     )
     assert out.split() == ["True", "False", "False", "False", "True"]
+
+
+def test_settings_that_are_strings_load_no_validator() -> None:
+    """Credentials and addresses are strings that need no validator; a timeout given does."""
+    out = ok(
+        """
+        import os, sys
+        from pulumi_agents.agentrun import Settings
+        os.environ.update(ALIBABA_CLOUD_ACCESS_KEY_ID="id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="secret")
+        Settings.from_sources({"agentrun:endpoint": "http://127.0.0.1:1", "agentrun:region": "cn-shanghai"})
+        print("jsonschema" in sys.modules)
+        Settings.from_sources({"agentrun:httpTimeout": "5"})
+        print("jsonschema" in sys.modules)
+        """
+    )
+    assert out.split() == ["False", "True"]

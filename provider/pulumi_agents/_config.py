@@ -59,6 +59,19 @@ def _parse(node: Node, raw: Any, source: str) -> Any:
     return raw if isinstance(raw, int | float) else str(raw)
 
 
+# What a string setting may ask for and still take any non-empty string.
+_ANY_STRING = frozenset({"type", "minLength", "description"})
+
+
+def _needs_validator(node: Node, value: Any) -> bool:
+    """Whether jsonschema could reject ``value``: not a non-empty string for a setting that asks
+    for nothing more. (Loading jsonschema would cost each provider process ~40 ms for settings
+    that are all strings but the timeout, which is rarely set.)"""
+    rules = {k for k in node.schema if not k.startswith("x-") and k != "default"}
+    plain = node.schema.get("type") == "string" and node.schema.get("minLength", 0) <= 1 and rules <= _ANY_STRING
+    return not (plain and isinstance(value, str) and value != "")
+
+
 # Settings read and validated, by what they were read from: every provider call builds its
 # client from them, and validating them each time cost more than the call's own work.
 _read: dict[str, dict[str, Any]] = {}
@@ -93,7 +106,9 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
     ]
     if missing:
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
-    for failure in validate(definition(package), values):
-        name = failure.path.split(".")[0]
-        raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
+    # Defaults are valid (tests/test_schema.py): only values given can break a rule.
+    if any(_needs_validator(settings(package)[name], values[name]) for name in sources):
+        for failure in validate(definition(package), values):
+            name = failure.path.split(".")[0]
+            raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
     return values
