@@ -1,12 +1,15 @@
 """The provider's performance goals, measured side by side against the emulator: one command.
 
-    .venv/bin/python benchmarks/compare.py [--runs 3] [--quick] [--long] [--tests] [--seed N]
+    .venv/bin/python benchmarks/compare.py [--runs 3] [--quick] [--long] [--tests] [--seed N] [--dev-venv]
 
 Needs the package installed in .venv and the Pulumi CLI that ./run provides (.pulumi-cli/, else
 `pulumi` on PATH). Loopback only: the emulator runs in this process (the app of `pulumi-agents
 emulator`, served by uvicorn in a thread on a free 127.0.0.1 port, state in memory; its AgentRun
 state is extended to take a T per create and to report the READY instant and every GET); the stacks
-live in a temp dir (file backend, passphrase secrets, PULUMI_HOME there). Every row but the last
+live in a temp dir (file backend, passphrase secrets, PULUMI_HOME there), and their programs and
+provider hosts run in a virtualenv made there with `pip install` of this clone and nothing else:
+what a user's Pulumi project has (--dev-venv: in .venv instead, with every development tool and
+vendor SDK, whose extra packages some imports then load too). Every row but the last
 is measured in --runs runs (at least 3; `--quick`: 1, for trying it out) and shown as the median
 with its spread (min-max); where sides are compared they run interleaved, in alternating order,
 so that a shared machine's load falls on all alike. Stacks are destroyed and the emulator stopped
@@ -87,7 +90,7 @@ from pulumi_agents.emulator.store import Store  # noqa: E402
 LONG_RANGES = ((30, 60), (60, 120), (120, 300), (300, 900))
 COMMAND_TIMEOUT = 900.0
 CLI = next((ROOT / ".pulumi-cli").glob("v*/bin"), None)
-PATH = os.pathsep.join([*([str(CLI)] if CLI else []), str(Path(sys.executable).parent), os.environ["PATH"]])
+VENV = Path(sys.prefix)  # the stacks' virtualenv: main() makes a lean one unless --dev-venv
 ENVIRON = dict(os.environ)  # for the commands: main() points this process's own provider calls at the emulator
 
 # The no-I/O baseline, a module on the programs' PYTHONPATH: dill pickles its provider by
@@ -294,12 +297,13 @@ class Stack:
         self.dir, self.deployed = tmp / name, False
         self.dir.mkdir()
         (self.dir / "Pulumi.yaml").write_text(
-            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {VENV}\n"
         )
         (self.dir / "__main__.py").write_text(source)
         self.env = {
             **ENVIRON,
-            "PATH": PATH,
+            # The CLI, and the venv's scripts: the engine finds the provider plugins on PATH.
+            "PATH": os.pathsep.join([*([str(CLI)] if CLI else []), str(VENV / "bin"), os.environ["PATH"]]),
             "PYTHONPATH": str(tmp / "lib"),
             "PULUMI_HOME": str(tmp / "home"),
             "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}",
@@ -486,6 +490,22 @@ def stack_rows(
     return rows
 
 
+def lean_venv(tmp: Path, notes: list[str], log: Log) -> Path:
+    """A virtualenv with this clone installed as a user installs it (`pip install`, no extras)."""
+    log("the stacks' virtualenv: pip install of this clone into a new one")
+    start, venv = time.monotonic(), tmp / "venv"
+    for args in ([sys.executable, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", str(ROOT)]):
+        done = command(args, tmp, ENVIRON, 900)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    listed = command([str(venv / "bin" / "pip"), "list", "--format=freeze"], tmp, ENVIRON, 120).stdout.split()
+    notes.append(
+        f"rows 3-5: the stacks ran in a new virtualenv with `pip install` of this clone ({len(listed)} packages, "
+        f"made in {time.monotonic() - start:.0f} s, untimed); --dev-venv runs them in .venv"
+    )
+    return venv
+
+
 def pytest_row(log: Log) -> Row:
     """`./run test -q -p no:cacheprovider` (its set-up, then pytest with PULUMI_AGENTS_E2E=1 and the
     workers it picks); the figure is pytest's own time, from its summary line."""
@@ -503,12 +523,14 @@ def pytest_row(log: Log) -> Row:
 
 
 def main() -> None:
+    global VENV
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per row, 3 to 10 (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run of each row, fewer samples: to try it out")
     parser.add_argument("--long", action="store_true", help="also measure T of 30-60 s for real (a minute more)")
     parser.add_argument("--tests", action="store_true", help="also time the pytest part of ./run test (long)")
     parser.add_argument("--seed", type=int, default=secrets.randbelow(10**6), help="seed of the random T")
+    parser.add_argument("--dev-venv", action="store_true", help="run the stacks in .venv, not in a new lean one")
     args = parser.parse_args()
     if not args.quick and not 3 <= args.runs <= 10:
         parser.error("--runs must be from 3 to 10 (--quick for a single run)")
@@ -527,6 +549,10 @@ def main() -> None:
         os.environ["AGENTRUN_ENDPOINT"] = url  # the in-process creates of rows 1 and 5
         try:
             rows = lag_rows(state, runs, creates, samples, args.seed, args.long, notes, log)
+            if not args.dev_venv:
+                VENV = lean_venv(Path(tmp), notes, log)
+            else:
+                notes.append(f"rows 3-5: the stacks ran in {VENV} (--dev-venv)")
             rows += stack_rows(Path(tmp), url, state, runs, stacks, notes, log)
         finally:
             for stack in (s for s in stacks if s.deployed):
