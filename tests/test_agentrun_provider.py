@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -120,6 +121,13 @@ def test_inputs_unchanged_since_the_last_check_are_not_checked_again() -> None:
     assert unchanged.failures == [] and unchanged.inputs == kept
     changed = provider.check(kept, {**kept, "memory": 4096})
     assert [f.property for f in changed.failures] == ["port"]
+    # The same means the same type too (but for int and float): True is not 1, at any depth.
+    flags = code_runtime(enableSessionIsolation=True)
+    assert provider.check({}, flags).failures == []
+    nested = copy.deepcopy(flags)
+    nested["ossMountConfig"]["mountPoints"][0]["readOnly"] = 1
+    for news in ({**flags, "enableSessionIsolation": 1}, nested):
+        assert len(provider.check(flags, news).failures) == 1
 
 
 def test_lost_create_answer_adopts_instead_of_duplicating(
@@ -277,6 +285,20 @@ def test_missing_credentials_say_what_is_missing_and_where_it_is_read(
             provider.create(code_runtime())
     monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "5")
     assert client().settings.timeout == 5.0
+
+
+def test_the_settings_are_validated_once_for_the_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi_agents import _config
+
+    validated: list[str] = []
+    real = _config.validate
+    monkeypatch.setattr(_config, "validate", lambda name, doc: validated.append(name) or real(name, doc))
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "7.5")  # a number: it needs the validator
+    keys = {"agentrun:accessKeyId": "id", "agentrun:accessKeySecret": "secret"}
+    for _ in range(3):
+        assert Settings.from_sources({**keys, "agentrun:region": "cn-shanghai"}).timeout == 7.5
+    Settings.from_sources({**keys, "agentrun:region": "cn-beijing"})
+    assert validated == ["AgentRunConfig", "AgentRunConfig"]
 
 
 def test_a_delete_that_finds_the_runtime_already_deleting_waits_for_it(agentrun_env: Emulator) -> None:

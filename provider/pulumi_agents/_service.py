@@ -27,6 +27,17 @@ def service_class(type_name: str) -> type[Service]:
     return cls
 
 
+def _same(a: Any, b: Any) -> bool:
+    """The same values: 2 and 2.0 are (the engine sends every number as a float), True and 1 are not."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)
+
+
 @dataclass(frozen=True)
 class Created:
     id: str
@@ -79,12 +90,13 @@ class Service:
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
         """Inputs with integers restored, and every rule they break (unknown values skipped).
 
-        ``olds`` are the inputs this check returned last time, as the state keeps them. Inputs
-        equal to them are not checked again: they passed when they were set, and a preview of an
-        unchanged stack (the common case) then loads no validator at all.
+        ``olds`` are the inputs in the state: those this check returned when they were set, or
+        those a refresh or an import read from the service that holds them. Inputs the same as
+        those are not checked again, so a preview of an unchanged stack (the common case) loads
+        no validator at all; a change of any field checks them all.
         """
         inputs = fields(self.type_name).coerced({k: v for k, v in news.items() if v is not None})
-        if olds and inputs == olds:
+        if olds and _same(inputs, olds):
             return inputs, []
         return inputs, self.failures(inputs)
 
