@@ -388,6 +388,8 @@ def test_settings_that_are_strings_load_no_validator() -> None:
         """
         import os, sys
         from pulumi_agents.agentrun import Settings
+        for name in [n for n in os.environ if n.startswith(("ALIBABA_CLOUD_", "AGENTRUN_"))]:
+            del os.environ[name]
         os.environ.update(ALIBABA_CLOUD_ACCESS_KEY_ID="id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="secret")
         Settings.from_sources({"agentrun:endpoint": "http://127.0.0.1:1", "agentrun:region": "cn-shanghai"})
         print("jsonschema" in sys.modules)

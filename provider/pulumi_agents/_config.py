@@ -59,17 +59,20 @@ def _parse(node: Node, raw: Any, source: str) -> Any:
     return raw if isinstance(raw, int | float) else str(raw)
 
 
-# What a string setting may ask for and still take any non-empty string.
-_ANY_STRING = frozenset({"type", "minLength", "description"})
+# The keywords of a setting that takes any non-empty string, and of a definition with no rule
+# across its settings; any other keyword (a pattern, a custom x- rule) is left to the validator.
+_ANY_STRING = frozenset({"type", "minLength", "description", "default", "x-env", "x-secret"})
+_NO_CROSS_RULE = frozenset({"type", "description", "x-config", "required", "additionalProperties", "properties"})
 
 
-def _needs_validator(node: Node, value: Any) -> bool:
+def _needs_validator(package: str, name: str, value: Any) -> bool:
     """Whether jsonschema could reject ``value``: not a non-empty string for a setting that asks
     for nothing more. (Loading jsonschema would cost each provider process ~40 ms for settings
     that are all strings but the timeout, which is rarely set.)"""
-    rules = {k for k in node.schema if not k.startswith("x-") and k != "default"}
-    plain = node.schema.get("type") == "string" and node.schema.get("minLength", 0) <= 1 and rules <= _ANY_STRING
-    return not (plain and isinstance(value, str) and value != "")
+    rules = settings(package)[name].schema
+    plain = rules.get("type") == "string" and rules.get("minLength", 0) <= 1 and set(rules) <= _ANY_STRING
+    alone = set(schema()["$defs"][definition(package)]) <= _NO_CROSS_RULE
+    return not (plain and alone and isinstance(value, str) and value != "")
 
 
 # Settings read and validated, by what they were read from: every provider call builds its
@@ -107,7 +110,7 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
     if missing:
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
     # Defaults are valid (tests/test_schema.py): only values given can break a rule.
-    if any(_needs_validator(settings(package)[name], values[name]) for name in sources):
+    if any(_needs_validator(package, name, values[name]) for name in sources):
         for failure in validate(definition(package), values):
             name = failure.path.split(".")[0]
             raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
