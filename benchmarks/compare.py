@@ -7,9 +7,10 @@ Needs the package installed in .venv and the Pulumi CLI that ./run provides (.pu
 emulator`, served by uvicorn in a thread on a free 127.0.0.1 port, state in memory; its AgentRun
 state is extended to take a T per create and to report the READY instant and every GET); the stacks
 live in a temp dir (file backend, passphrase secrets, PULUMI_HOME there), and their programs and
-provider hosts run in a virtualenv made there with `pip install` of this clone and nothing else:
-what a user's Pulumi project has (--dev-venv: in .venv instead, with every development tool and
-vendor SDK, whose extra packages some imports then load too). Every row but the last
+provider hosts run in a virtualenv made there with `pip install` of this clone and nothing else,
+at the versions .venv has: what a user's Pulumi project has (--dev-venv: in .venv instead, with
+every development tool and vendor SDK, whose extra packages some imports then load too). Making it
+is the only thing that needs more than loopback: pip, from its cache or PyPI. Every row but the last
 is measured in --runs runs (at least 3; `--quick`: 1, for trying it out) and shown as the median
 with its spread (min-max); where sides are compared they run interleaved, in alternating order,
 so that a shared machine's load falls on all alike. Stacks are destroyed and the emulator stopped
@@ -491,10 +492,14 @@ def stack_rows(
 
 
 def lean_venv(tmp: Path, notes: list[str], log: Log) -> Path:
-    """A virtualenv with this clone installed as a user installs it (`pip install`, no extras)."""
+    """A virtualenv with this clone installed as a user installs it (`pip install`, no extras), each
+    dependency at the version .venv has, so that the two differ only in what is installed."""
     log("the stacks' virtualenv: pip install of this clone into a new one")
     start, venv = time.monotonic(), tmp / "venv"
-    for args in ([sys.executable, "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", "-q", str(ROOT)]):
+    frozen = command([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], tmp, ENVIRON, 120).stdout
+    (tmp / "constraints.txt").write_text(frozen)
+    pip = [str(venv / "bin" / "pip"), "install", "-q", "-c", str(tmp / "constraints.txt"), str(ROOT)]
+    for args in ([sys.executable, "-m", "venv", str(venv)], pip):
         done = command(args, tmp, ENVIRON, 900)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
@@ -548,11 +553,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp, emulator() as (url, state):
         os.environ["AGENTRUN_ENDPOINT"] = url  # the in-process creates of rows 1 and 5
         try:
-            rows = lag_rows(state, runs, creates, samples, args.seed, args.long, notes, log)
+            # First: should pip fail, nothing has been measured in vain.
             if not args.dev_venv:
                 VENV = lean_venv(Path(tmp), notes, log)
             else:
                 notes.append(f"rows 3-5: the stacks ran in {VENV} (--dev-venv)")
+            rows = lag_rows(state, runs, creates, samples, args.seed, args.long, notes, log)
             rows += stack_rows(Path(tmp), url, state, runs, stacks, notes, log)
         finally:
             for stack in (s for s in stacks if s.deployed):
