@@ -65,14 +65,19 @@ _ANY_STRING = frozenset({"type", "minLength", "description", "default", "x-env",
 _NO_CROSS_RULE = frozenset({"type", "description", "x-config", "required", "additionalProperties", "properties"})
 
 
-def _needs_validator(package: str, name: str, value: Any) -> bool:
-    """Whether jsonschema could reject ``value``: not a non-empty string for a setting that asks
-    for nothing more. (Loading jsonschema would cost each provider process ~40 ms for settings
+@cache
+def _any_string(package: str) -> frozenset[str]:
+    """The settings that take any non-empty string: no rule of theirs, nor of their definition,
+    could reject one. (Loading jsonschema would cost each provider process ~40 ms for settings
     that are all strings but the timeout, which is rarely set.)"""
-    rules = settings(package)[name].schema
-    plain = rules.get("type") == "string" and rules.get("minLength", 0) <= 1 and set(rules) <= _ANY_STRING
-    alone = set(schema()["$defs"][definition(package)]) <= _NO_CROSS_RULE
-    return not (plain and alone and isinstance(value, str) and value != "")
+    if not set(schema()["$defs"][definition(package)]) <= _NO_CROSS_RULE:
+        return frozenset()
+    rules = {name: node.schema for name, node in settings(package).items()}
+    return frozenset(
+        name
+        for name, rule in rules.items()
+        if rule.get("type") == "string" and rule.get("minLength", 0) <= 1 and set(rule) <= _ANY_STRING
+    )
 
 
 # Settings read and validated, by what they were read from: every provider call builds its
@@ -83,9 +88,9 @@ _read: dict[str, dict[str, Any]] = {}
 def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     """Every setting of ``package`` that has a value; a clear error for a missing or bad one."""
     names = settings(package)
-    sources = [stack_config.get(f"{package}:{n}") for n in names]
-    sources += [os.environ.get(env) for node in names.values() for env in node.schema.get("x-env", [])]
-    key = json.dumps([package, sources], default=repr)
+    raw = [stack_config.get(f"{package}:{n}") for n in names]
+    raw += [os.environ.get(env) for node in names.values() for env in node.schema.get("x-env", [])]
+    key = json.dumps([package, raw], default=repr)
     if key not in _read:
         _read[key] = _read_and_validate(package, stack_config)
     return dict(_read[key])
@@ -110,7 +115,8 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
     if missing:
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
     # Defaults are valid (tests/test_schema.py): only values given can break a rule.
-    if any(_needs_validator(package, name, values[name]) for name in sources):
+    plain = _any_string(package)
+    if any(not (name in plain and isinstance(values[name], str) and values[name]) for name in sources):
         for failure in validate(definition(package), values):
             name = failure.path.split(".")[0]
             raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
