@@ -313,10 +313,10 @@ class Stack:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
         }
         self.run("stack", "init", "bench")
-        for key, value in config.items():
-            self.run("config", "set", key, value)
-        for key, value in secret.items():
-            self.run("config", "set", "--secret", key, value)
+        if config or secret:  # in one `config set-all`, as tests/e2e/conftest.py's config_all does
+            pairs = [("--plaintext", f"{k}={v}") for k, v in config.items()]
+            pairs += [("--secret", f"{k}={v}") for k, v in secret.items()]
+            self.run("config", "set-all", *(arg for pair in pairs for arg in pair))
 
     def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> float:
         start = time.monotonic()
