@@ -504,6 +504,57 @@ class AgentRuntimeOutputs:
     """When the runtime was last updated (ISO 8601)."""
 
 
+class WorkspaceArgs(TypedDict, total=False):
+    """Arguments of Workspace."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the workspace. Changing it replaces the resource (the API cannot rename a workspace)."""
+
+    description: pulumi.Input[str]
+    """What the workspace is for. Default "". Removing it restores the default."""
+
+    enable_preset_model: pulumi.Input[bool]
+    """Whether the workspace starts with the preset models. The service never reports it back. Changing it replaces
+    the resource (it applies when the workspace is created).
+    """
+
+    resource_group_id: pulumi.Input[str]
+    """Resource group of the workspace. Changing it replaces the resource (the API cannot move a workspace to
+    another resource group). Removing it stops managing it; the service keeps the value.
+    """
+
+
+class WorkspaceOutputs:
+    """What a Workspace resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the workspace."""
+
+    description: pulumi.Output[str]
+    """What the workspace is for."""
+
+    enable_preset_model: pulumi.Output[bool]
+    """Whether the workspace starts with the preset models. The service never reports it back."""
+
+    resource_group_id: pulumi.Output[str]
+    """Resource group of the workspace."""
+
+    workspace_id: pulumi.Output[str]
+    """Id of the workspace: what the other kinds' workspaceId names."""
+
+    workspace_arn: pulumi.Output[str]
+    """ARN of the workspace."""
+
+    is_default: pulumi.Output[bool]
+    """Whether this is the account's default workspace."""
+
+    created_at: pulumi.Output[str]
+    """When the workspace was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the workspace was last updated (ISO 8601)."""
+
+
 class RuntimeVersionArgs(TypedDict, total=False):
     """Arguments of RuntimeVersion."""
 
