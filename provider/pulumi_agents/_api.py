@@ -46,6 +46,11 @@ class Operation:
     method: str
     path: str
     action: str
+    idempotent: bool | None = None  # None: GET and DELETE are, writes are not
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        return self.method in ("GET", "DELETE") if self.idempotent is None else self.idempotent
 
     @property
     def params(self) -> tuple[str, ...]:

@@ -79,7 +79,7 @@ def _differs_from(node: Node, old: Mapping[str, Any], key: str, new: Any) -> boo
     return not node.has_default or differs(node, node.default, new)
 
 
-def _removal_matters(node: Node, old: Any) -> bool:
+def removal_matters(node: Node, old: Any) -> bool:
     """Removing a field changes something unless it was already what removal leads to."""
     if node.on_remove == "reset":
         return not node.has_default or differs(node, node.default, old)
@@ -106,7 +106,7 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     spec = fields(type_name)
     old, new = spec.managed(olds), spec.managed(news)
     changed = tuple(k for k, v in new.items() if _differs_from(spec.node(k), old, k, v))
-    removed = tuple(k for k in old if k not in new and _removal_matters(spec.node(k), old[k]))
+    removed = tuple(k for k in old if k not in new and removal_matters(spec.node(k), old[k]))
     replaces = tuple(sorted(k for k in (*changed, *removed) if spec.node(k).replace_reason))
     # A unique name kept by a replacement is still taken by the old resource: delete that first.
     kept_unique = any(spec.node(k).unique and k in new and k not in replaces for k in spec.inputs)

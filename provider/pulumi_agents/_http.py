@@ -55,6 +55,7 @@ def shared_client(base_url: str, timeout: float) -> httpx.Client:
             _pool[key] = client
         return client
 
+
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 

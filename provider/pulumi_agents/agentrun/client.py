@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from pulumi_agents import _config, _http
+from pulumi_agents._api import Operation
 from pulumi_agents.agentrun import signing
 from pulumi_agents.errors import ApiError, AuthenticationError, BusyError, ConflictError, NotFoundError
 
@@ -91,6 +92,20 @@ class AgentRunClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def request(
+        self,
+        op: Operation,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """Any operation of a kind's ``x-api`` (``_api.Operation``), on a path already filled in.
+        Writes are not repeated after a lost answer: the life cycle looks before it sends again."""
+        safe = op.safe_to_repeat if idempotent is None else idempotent
+        return self._call(op.method, path, op.action, body=body, query=query, idempotent=safe)
 
     # -- runtimes ------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ import pulumi
 
 
 class AiaeMessageArgs(TypedDict, total=False):
-
     role: Required[pulumi.Input[Literal["user", "assistant", "tool"]]]
     """Who said it."""
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from pulumi_agents import _config, _http
+from pulumi_agents._api import Operation
 from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
 
 EXTENDED = {"X-CAS-Include-Extended": "true"}  # skills and metadata only come back with it
@@ -57,6 +58,20 @@ class QoderClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def request(
+        self,
+        op: Operation,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """Any operation of a kind's ``x-api`` (``_api.Operation``), on a path already filled in."""
+        headers = EXTENDED if op.method == "GET" else None
+        safe = op.safe_to_repeat if idempotent is None else idempotent
+        return self._call(op.method, path, op.action, body=body, query=query, headers=headers, idempotent=safe)
 
     # -- agents ----------------------------------------------------------------------------
 
