@@ -366,6 +366,7 @@ class ApiService(Service):
         if self.api.update == "none":  # only provider options reach here: anything else replaces
             return {**olds, **spec.managed(news)}
         ids = self._ids(id_)
+        olds = spec.coerced(olds)  # the engine sends every number as a float: version 1, not 1.0
         timeout = self._timeout(news)
         what = self.what(news, ids)
         with self._client() as client:

@@ -34,9 +34,6 @@ def _endpoint(runtime_id: str, endpoint_id: str) -> str:
 # "the resource is gone" (reading it so would make `pulumi refresh` drop every resource).
 _AUTH_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthorization")
 
-TERMINAL_OK = frozenset({"READY"})
-TERMINAL_FAILED = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED", "FAILED"})
-
 
 @dataclass(frozen=True)
 class Credentials:

@@ -12,9 +12,7 @@ import pulumi
 class CodeConfigurationArgs(TypedDict, total=False):
     """The agent's code, for artifactType Code."""
 
-    language: Required[
-        pulumi.Input[Literal["python3.10", "python3.12", "nodejs18", "nodejs20", "java8", "java11", "java17"]]
-    ]
+    language: Required[pulumi.Input[Literal["python3.10", "python3.12", "nodejs18", "nodejs20", "java8", "java11", "java17"]]]
     """Language runtime of the code."""
 
     command: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -118,6 +116,7 @@ class NetworkConfigurationArgs(TypedDict, total=False):
 
 
 class ProtocolSettingsArgs(TypedDict, total=False):
+
     type: pulumi.Input[str]
 
     name: pulumi.Input[str]
@@ -188,6 +187,7 @@ class LogConfigurationArgs(TypedDict, total=False):
 
 
 class NASMountConfigArgs(TypedDict, total=False):
+
     server_addr: Required[pulumi.Input[str]]
     """NAS mount target and path, host:/path."""
 
@@ -212,6 +212,7 @@ class NASConfigArgs(TypedDict, total=False):
 
 
 class OSSMountPointArgs(TypedDict, total=False):
+
     bucket_name: Required[pulumi.Input[str]]
     """OSS bucket."""
 
@@ -490,11 +491,7 @@ class AgentRuntimeOutputs:
     agent_runtime_version: pulumi.Output[str]
     """Version of the runtime's configuration; every update makes a new one."""
 
-    status: pulumi.Output[
-        Literal[
-            "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "FAILED"
-        ]
-    ]
+    status: pulumi.Output[Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "FAILED"]]
     """Lifecycle status; READY once it serves."""
 
     status_reason: pulumi.Output[str]
@@ -518,7 +515,8 @@ class WorkspaceArgs(TypedDict, total=False):
 
     enable_preset_model: pulumi.Input[bool]
     """Whether the workspace starts with the preset models. The service never reports it back. Changing it replaces
-    the resource (it applies when the workspace is created).
+    the resource (it applies when the workspace is created). Removing it stops managing it; the service keeps
+    the value.
     """
 
     resource_group_id: pulumi.Input[str]
@@ -747,11 +745,7 @@ class AgentRuntimeEndpointOutputs:
     endpoint_public_url: pulumi.Output[str]
     """The endpoint's public address."""
 
-    status: pulumi.Output[
-        Literal[
-            "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "FAILED"
-        ]
-    ]
+    status: pulumi.Output[Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "FAILED"]]
     """Lifecycle status; READY once it serves."""
 
     status_reason: pulumi.Output[str]

@@ -10,6 +10,7 @@ import pulumi
 
 
 class AiaeMessageArgs(TypedDict, total=False):
+
     role: Required[pulumi.Input[Literal["user", "assistant", "tool"]]]
     """Who said it."""
 

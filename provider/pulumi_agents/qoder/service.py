@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
-from pulumi_agents._service import GONE, Created, Found, Service
+from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._service import Created
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
 
 if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
@@ -34,8 +35,9 @@ def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class AgentService(Service):
+class AgentService(ApiService):
     type_name = TYPE
+    service_name = "Qoder"
 
     def _client(self) -> QoderClient:
         from pulumi_agents.qoder.client import QoderClient, Settings
@@ -54,7 +56,7 @@ class AgentService(Service):
     def create(self, props: dict[str, Any]) -> Created:
         from pulumi_agents.qoder.client import idempotency_key
 
-        body = fields(TYPE).wire_inputs(props)
+        body = self.create_body(props)
         seed = self.seed(props)
         with self._client() as client:
             agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
@@ -66,43 +68,40 @@ class AgentService(Service):
                 current = self._current(client, agent["id"]) or agent
         return Created(agent["id"], self.outputs(props, current))
 
-    def read(self, id_: str, props: dict[str, Any]) -> Found:
-        with self._client() as client:
-            agent = self._current(client, id_)
-        if agent is None:
-            return GONE
-        return self.found(id_, props, agent)
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        from pulumi_agents.qoder.client import idempotency_key
-
+    def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
         spec = fields(TYPE)
         olds = spec.coerced(olds)
-        body = spec.update_body(olds, news, self.changes(olds, news))
+        body = super().update_body(olds, news, changes)
         for k in body:
             if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
                 # Maps (metadata) are patches: a key no longer set is sent as null, which deletes it.
                 body[k] = {**spec.node(k).empty(olds[k]), **(body[k] or {})}
-        with self._client() as client:
-            if body:
-                body["version"] = olds.get("version")
-                key = idempotency_key(self.seed(news), id_, body)
-                try:
-                    client.update_agent(id_, body, idempotency_key=key)
-                except ConflictError as exc:
-                    raise self._drifted(client, id_, olds, exc) from None
-            agent = client.get_agent(id_)
-        return self.outputs(news, agent)
+        if body:  # the version guard: a change made behind Pulumi's back is answered 409
+            body["version"] = olds.get("version")
+        return body
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with self._client() as client:
-            try:
-                if fields(TYPE).value(props, "onDelete") == "delete":
-                    client.delete_agent(id_)
-                else:
-                    client.archive_agent(id_)
-            except NotFoundError:
-                return
+    def apply_once(
+        self,
+        client: Any,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        current: dict[str, Any],
+        timeout: float,
+        what: str,
+    ) -> None:
+        """The update with the Idempotency-Key the service replays a lost answer for."""
+        from pulumi_agents.qoder.client import idempotency_key
+
+        pending = self.pending(news, current, olds)
+        if not pending:
+            return
+        body = self.update_body(olds, news, pending)
+        agent_id = str(ids["id"])
+        try:
+            client.update_agent(agent_id, body, idempotency_key=idempotency_key(self.seed(news), agent_id, body))
+        except ConflictError as exc:
+            raise self._drifted(client, agent_id, olds, exc) from None
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import pulumi
 
 
 class AgentModelArgs(TypedDict, total=False):
+
     id: Required[pulumi.Input[str]]
     """Model name, e.g. ultimate."""
 
@@ -21,20 +22,16 @@ class AgentModelArgs(TypedDict, total=False):
 
 
 class AgentToolsetArgs(TypedDict, total=False):
+
     type: Required[pulumi.Input[Literal["agent_toolset_20260401"]]]
     """The toolset's type."""
 
-    enabled_tools: pulumi.Input[
-        Sequence[
-            pulumi.Input[
-                Literal["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "WebSearch", "DeliverArtifacts"]
-            ]
-        ]
-    ]
+    enabled_tools: pulumi.Input[Sequence[pulumi.Input[Literal["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "WebSearch", "DeliverArtifacts"]]]]
     """Allowlist of built-in tools; omitted or empty enables them all. Order carries no meaning."""
 
 
 class AgentMcpServerArgs(TypedDict, total=False):
+
     type: Required[pulumi.Input[Literal["url", "http"]]]
     """One generation of the docs says http."""
 
@@ -46,6 +43,7 @@ class AgentMcpServerArgs(TypedDict, total=False):
 
 
 class AgentSkillArgs(TypedDict, total=False):
+
     type: Required[pulumi.Input[Literal["custom", "qoder"]]]
     """Where the skill comes from."""
 
