@@ -1,0 +1,9 @@
+"""Alibaba Cloud AgentRun: the platform's kinds as Pulumi resources (runtimes with their endpoints and
+versions, workspaces); a client; the emulator.
+
+Each name is imported from its submodule on first use, so the client and the emulator do not load the Pulumi SDK.
+"""
+
+# The package's public names besides its resources (which scripts/generate.py adds from
+# schema.json), by the submodule that defines them: the one hand-kept list.
+NAMES = {"client": ("AgentRunClient", "Credentials", "Settings")}
