@@ -113,6 +113,23 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     return Changes(changed, removed, replaces, bool(replaces) and kept_unique)
 
 
+def update_body(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any], found: Changes) -> dict[str, Any]:
+    """What an update sends for ``found``: the changed inputs, and for each removed one what its
+    ``x-on-remove`` says: the empty value (or ``x-clear-with``) to clear it, or its default."""
+    spec = fields(type_name)
+    new = spec.wire_inputs(news)
+    body = {k: new[k] for k in found.changed if k in new and k not in found.replaces}
+    for wire in found.removed:
+        node = spec.node(wire)
+        if wire not in spec.inputs:
+            continue
+        if node.on_remove == "clear":
+            body |= node.schema.get("x-clear-with") or {wire: node.empty(olds.get(wire))}
+        elif node.on_remove == "reset" and node.has_default:
+            body[wire] = node.default
+    return body
+
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

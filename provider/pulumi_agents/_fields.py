@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pulumi_agents._tree import Node, coerce, tree
-
-if TYPE_CHECKING:
-    from pulumi_agents._diff import Changes
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,21 +64,6 @@ class Fields:
     def coerced(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Every known field with integers restored; other keys (``__provider``) as they are."""
         return {k: coerce(v, self._props[k]) if k in self._props else v for k, v in props.items()}
-
-    def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
-        """What an update sends: the changed inputs, and for each removed one what its
-        ``x-on-remove`` says: the empty value (or ``x-clear-with``) to clear it, or its default."""
-        new = self.wire_inputs(news)
-        body = {k: new[k] for k in changes.changed if k in new and k not in changes.replaces}
-        for wire in changes.removed:
-            node = self._props[wire]
-            if wire not in self.inputs:
-                continue
-            if node.on_remove == "clear":
-                body |= node.schema.get("x-clear-with") or {wire: node.empty(olds.get(wire))}
-            elif node.on_remove == "reset" and node.has_default:
-                body[wire] = node.default
-        return body
 
     def imported(self, remote: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs of a resource adopted by id: the fields the service reports, less those at

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from pulumi_agents._api import Api, Operation, api
-from pulumi_agents._diff import Changes, removal_matters
+from pulumi_agents._diff import Changes, removal_matters, update_body
 from pulumi_agents._fields import fields
 from pulumi_agents._service import GONE, Created, Found, Service
 from pulumi_agents._wait import wait_for
@@ -114,7 +114,7 @@ class ApiService(Service):
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> Doc:
         """What an update sends: the changed inputs (and what clears the removed ones)."""
-        body = fields(self.type_name).update_body(olds, news, changes)
+        body = update_body(self.type_name, olds, news, changes)
         for parent in self.api.parents:
             body.pop(parent, None)
         if self.api.update == "whole":

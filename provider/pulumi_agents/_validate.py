@@ -106,20 +106,24 @@ def _sum_at_most(validator: Any, rule: Any, instance: Any, _schema: Any) -> Iter
         yield ValidationError(f"the {rule['key']}s sum to {total:g}, more than {rule['max']:g}")
 
 
-def _routing(validator: Any, enabled: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
-    """A weighted version must differ from the endpoint's targetVersion (which gets the rest)."""
+def _routing(validator: Any, rule: Any, instance: Any, schema_: Any) -> Iterator[ValidationError]:
+    """A weighted item must name another value than ``rule["target"]`` (which gets the rest):
+    ``{"target": field, "items": [path to the array], "key": the item's field}``; an unset target
+    is its default."""
     from jsonschema import ValidationError
 
-    if not enabled or not isinstance(instance, dict):
+    if not isinstance(rule, dict) or not isinstance(instance, dict):
         return
-    target = instance.get("targetVersion", "LATEST")
-    routing = instance.get("routingConfiguration")
-    weights = routing.get("versionWeights") if isinstance(routing, dict) else None
-    for index, item in enumerate(weights if isinstance(weights, list) else []):
-        if isinstance(item, dict) and item.get("version") == target and target != UNKNOWN:
+    default = schema_.get("properties", {}).get(rule["target"], {}).get("default")
+    target = instance.get(rule["target"], default)
+    items: Any = instance
+    for step in rule["items"]:
+        items = items.get(step) if isinstance(items, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and item.get(rule["key"]) == target and target != UNKNOWN:
             yield ValidationError(
-                f"is the targetVersion ({target}): a weighted version must be another one",
-                path=["routingConfiguration", "versionWeights", index, "version"],
+                f"is the {rule['target']} ({target}): a weighted {rule['key']} must be another one",
+                path=[*rule["items"], index, rule["key"]],
                 validator="x-routing",
             )
 
