@@ -1,0 +1,121 @@
+"""The generic life cycle (``_lifecycle``) against the emulator, for every kind it serves:
+an update is applied at most once, across runs too, and x-api says what the vendors' SDKs send."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulumi_agents._api import api
+from pulumi_agents._schema import resource_types
+from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeEndpointProvider, AgentRuntimeProvider, Settings
+from pulumi_agents.qoder import AgentProvider, QoderClient
+from pulumi_agents.qoder import Settings as QoderSettings
+from tests.agents import doc_helper
+from tests.conftest import Emulator
+from tests.provider_host import unmarked
+from tests.runtimes import code_runtime
+
+
+def agentrun() -> AgentRunClient:
+    return AgentRunClient(Settings.from_sources())
+
+
+def test_a_runtime_update_sent_by_a_run_that_died_is_not_sent_again(agentrun_env: Emulator) -> None:
+    """A killed `pulumi up` (or a lost answer) leaves the old inputs in the state while the
+    service holds the new ones: the next update sees that and sends nothing."""
+    provider = AgentRuntimeProvider()
+    created = provider.create(code_runtime())
+    olds = unmarked(created.outs)
+    agentrun().update_runtime(created.id, {"cpu": 2})  # what the killed run sent
+    outs = provider.update(created.id, olds, code_runtime(cpu=2)).outs
+    remote = agentrun().get_runtime(created.id)
+    assert remote["cpu"] == 2 and remote["agentRuntimeVersion"] == "2", remote["agentRuntimeVersion"]
+    assert outs["cpu"] == 2 and outs["status"] == "READY"
+
+
+def test_a_runtime_update_not_yet_held_is_sent_once(agentrun_env: Emulator) -> None:
+    provider = AgentRuntimeProvider()
+    created = provider.create(code_runtime())
+    provider.update(created.id, unmarked(created.outs), code_runtime(cpu=2, memory=4096))
+    remote = agentrun().get_runtime(created.id)
+    assert (remote["cpu"], remote["memory"], remote["agentRuntimeVersion"]) == (2, 4096, "2")
+
+
+def test_a_removed_field_already_cleared_is_not_cleared_again(agentrun_env: Emulator) -> None:
+    provider = AgentRuntimeProvider()
+    runtime = provider.create(code_runtime())
+    props = {"agentRuntimeId": runtime.id, "agentRuntimeEndpointName": "prod", "scalingConfig": {"minInstances": 1}}
+    endpoints = AgentRuntimeEndpointProvider()
+    created = endpoints.create(props)
+    runtime_id, endpoint_id = created.id.split("/")
+    agentrun().update_endpoint(runtime_id, endpoint_id, {"deleteScalingConfig": True})  # the killed run's update
+    deadline = time.monotonic() + 30
+    while (before := agentrun().get_endpoint(runtime_id, endpoint_id))["status"] != "READY":
+        assert time.monotonic() < deadline, before["status"]
+        time.sleep(0.2)
+    news = {k: v for k, v in props.items() if k != "scalingConfig"}
+    endpoints.update(created.id, unmarked(created.outs), news)
+    after = agentrun().get_endpoint(runtime_id, endpoint_id)
+    assert after.get("lastUpdatedAt") == before.get("lastUpdatedAt"), "the clear was sent a second time"
+
+
+def test_an_agent_update_sent_by_a_run_that_died_is_not_a_conflict(qoder_env: Emulator) -> None:
+    """The version guard would answer 409 to the state's old version: reading first, the
+    provider sees the change is there and records it."""
+    provider = AgentProvider()
+    created = provider.create(doc_helper())
+    olds = {**created.outs, "version": float(created.outs["version"])}
+    with QoderClient(QoderSettings.from_sources()) as client:
+        client.update_agent(created.id, {"version": 1, "description": "v2"})  # what the killed run sent
+        outs = provider.update(created.id, olds, doc_helper(description="v2")).outs
+        assert client.get_agent(created.id)["version"] == 2
+    assert outs["version"] == 2 and outs["description"] == "v2"
+
+
+# -- x-api is what the official SDK sends -----------------------------------------------------------
+
+
+def _sdk_operations() -> dict[str, tuple[str, str]]:
+    """action -> (method, path) of every operation of the official AgentRun client, its path
+    parameters spelt as in x-api (``{agent_runtime_id}``)."""
+    import alibabacloud_agentrun20250910.client as sdk
+
+    text = Path(sdk.__file__).read_text("utf-8")
+    found = {}
+    for block in re.split(r"\n    def ", text):
+        action = re.search(r"action = '(\w+)'", block)
+        pathname = re.search(r"pathname = f'([^']+)'", block)
+        method = re.search(r"method = '(\w+)'", block)
+        if action and pathname and method:
+            path = re.sub(r"\{DaraURL\.percent_encode\((\w+)\)\}", r"{\1}", pathname.group(1))
+            found[action.group(1)] = (method.group(1), path)
+    return found
+
+
+@pytest.mark.parametrize("type_name", [t for t, p in resource_types().items() if p == "agentrun"])
+def test_every_agentrun_operation_is_the_official_sdks(type_name: str) -> None:
+    facts = api(type_name)
+    assert facts is not None
+    sdk = _sdk_operations()
+    assert len(sdk) > 50  # the parse found the client's operations
+    for name, op in facts.operations.items():
+        assert op.action in sdk, f"{type_name}.{name}: the SDK has no {op.action}"
+        assert (op.method, op.path) == sdk[op.action], f"{type_name}.{name}"
+
+
+def test_every_kind_served_over_an_api_has_its_facts() -> None:
+    for type_name in resource_types():
+        facts = api(type_name)
+        if facts is None:
+            continue
+        assert {"create"} <= set(facts.operations), type_name
+        assert facts.id_params, type_name
+        if facts.destroy == "delete":
+            assert "delete" in facts.operations and "read" in facts.operations, type_name
+        known: Any = facts.status
+        assert known is None or known.ready, type_name
