@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import pulumi_agents
+from pulumi_agents.agentrun.meaning import traffic
 from pulumi_agents.review import (
     MARKER,
     PreviewError,
@@ -30,7 +31,6 @@ from pulumi_agents.review import (
     parse,
     review_text,
     to_json,
-    traffic,
 )
 from pulumi_agents.review.preview import SIGNATURE
 
