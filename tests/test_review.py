@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 import pytest
 
 import pulumi_agents
+from pulumi_agents._schema import resource_types
+from pulumi_agents.agentrun.meaning import traffic
 from pulumi_agents.review import (
     MARKER,
     PreviewError,
@@ -30,8 +33,8 @@ from pulumi_agents.review import (
     parse,
     review_text,
     to_json,
-    traffic,
 )
+from pulumi_agents.review.meaning import Change, Meaning, meaning_of
 from pulumi_agents.review.preview import SIGNATURE
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "review"
@@ -299,6 +302,85 @@ def test_types_read_the_same_in_both_modes() -> None:
     assert display_type("aiae:index:AgentSmokeTest") == "aiae.AgentSmokeTest"
     assert display_type("aws:s3/bucket:Bucket") == "aws:s3/bucket:Bucket"
     assert display_type("agentrun:index:Agent") == "agentrun:index:Agent"  # not ours: Agent is qoder's
+
+
+# -- a kind the review knows only from x-api ---------------------------------------------------------
+
+WORKSPACE = {"name": "team-a", "description": "", "resourceGroupId": "rg-1"}
+
+
+def _workspace(token: str, steps: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> str:
+    """A preview of one workspace, whose type token is ``token``, taking ``steps`` (op, old, new)."""
+    urn = f"urn:pulumi:prod::agents::{token}::team"
+    out = []
+    for op, old, new in steps:
+        step: dict[str, Any] = {"op": op, "urn": urn}
+        for key, inputs in (("oldState", old), ("newState", new)):
+            if inputs is not None:
+                step[key] = {"urn": urn, "type": token, "inputs": inputs, "outputs": inputs}
+        out.append(step)
+    return json.dumps({"steps": out})
+
+
+@pytest.mark.parametrize("token", ["agentrun:index:Workspace", "pulumi-python:dynamic/agentrun:Workspace"])
+def test_a_kind_without_a_hook_is_described_from_x_api(token: str) -> None:
+    """agentrun.Workspace has an x-api block and no meaning of its own: the review describes it
+    with x-api's noun, update and destroy."""
+    renamed = {**WORKSPACE, "name": "team-b"}
+
+    def review(*steps: tuple[str, dict[str, Any] | None, dict[str, Any] | None]) -> Any:
+        [resource] = build(parse(_workspace(token, list(steps)))).resources
+        assert resource.type == "agentrun.Workspace"
+        return resource
+
+    assert review(("create", None, WORKSPACE)).meaning == ["creates the workspace"]
+    comment = review_text(_workspace(token, [("create", None, WORKSPACE)]))
+    assert "| `team` | agentrun.Workspace | create | creates the workspace |" in comment
+    updated = review(("update", WORKSPACE, {**WORKSPACE, "description": "for team A"}))
+    assert updated.meaning == ["updates the workspace in place"]
+    assert [(c.path, c.old, c.new) for c in updated.changes] == [("description", "", "for team A")]
+    replaced = review(("create-replacement", WORKSPACE, renamed), ("replace", WORKSPACE, renamed))
+    assert replaced.meaning == ["creates a new workspace, then deletes the old one: the workspace id changes"]
+    assert [(r.property, r.reason) for r in replaced.replace_reasons] == [("name", "the API cannot rename a workspace")]
+    replacement = ("create-replacement", WORKSPACE, renamed)
+    delete_first = review(("delete-replaced", WORKSPACE, None), ("replace", WORKSPACE, renamed), replacement)
+    assert delete_first.delete_first and delete_first.meaning == [
+        "deletes the workspace, then creates it again: unavailable in between, and its id changes"
+    ]
+    assert review(("delete", WORKSPACE, None)).meaning == ["deletes the workspace"]
+    # resourceGroupId is x-on-remove keep: the note names the workspace by its x-api noun.
+    kept = review(("same", WORKSPACE, {"name": "team-a", "description": ""}))
+    assert [(c.path, c.kind, c.note) for c in kept.changes] == [
+        ("resourceGroupId", "unmanaged", 'no longer managed: the workspace keeps "rg-1"')
+    ]
+
+
+def test_the_default_meaning_reads_destroy_from_x_api() -> None:
+    """What the kinds with a meaning of their own would say without it: forget, and an option."""
+    version = Meaning("RuntimeVersion")  # destroy: forget
+    old = {"agentRuntimeId": "ar-1"}
+    assert version.describe(Change("RuntimeVersion", "delete", old, {}, old)) == [
+        "forgets the version: the service keeps it (the API has no delete)"
+    ]
+    assert version.describe(Change("RuntimeVersion", "update", old, old, old)) == []  # update: none
+    agent = Meaning("Agent")  # destroy: {"option": "onDelete"}, which defaults to archive
+    assert agent.describe(Change("Agent", "delete", {"name": "a"}, {}, {})) == ["archives the agent (not deleted)"]
+    assert agent.describe(Change("Agent", "delete", {"onDelete": "delete"}, {}, {})) == ["deletes the agent"]
+    assert agent.describe(Change("Agent", "replace", {}, {}, {})) == [
+        "creates a new agent; the old one is archived, not deleted"
+    ]
+    assert Meaning("AgentSmokeTest").noun == "agent smoke test"  # no x-api: the type's name in words
+    assert meaning_of("AgentSmokeTest").noun == "smoke test"  # its own meaning names it
+
+
+def test_the_review_names_no_kind() -> None:
+    """Every kind is described by its x-api and its package's meaning module, never by name."""
+    review_dir = Path(pulumi_agents.__file__).parent / "review"
+    for path in sorted(review_dir.glob("*.py")):
+        text = path.read_text("utf-8")
+        for type_name, package in resource_types().items():
+            assert not re.search(rf"\b{type_name}\b", text), f"{path.name} names {type_name}"
+            assert not re.search(rf"\b{package}\b", text), f"{path.name} names the package {package}"
 
 
 def test_traffic() -> None:

@@ -4,10 +4,11 @@
 >>> # markdown(build(parse(open("preview.json").read())))
 
 :mod:`.preview` reads the engine's JSON, :mod:`.analyze` turns it into the model of
-:mod:`.model` with schema.json's semantics, :mod:`.render` writes Markdown or JSON.
+:mod:`.model` with schema.json's semantics, :mod:`.render` writes Markdown or JSON. What a change
+means, each kind says (:mod:`.meaning`, and ``pulumi_agents.<package>.meaning``).
 """
 
-from pulumi_agents.review.analyze import build, display_type, traffic
+from pulumi_agents.review.analyze import build, display_type
 from pulumi_agents.review.model import DiagnosticReview, PropertyChange, ReplaceReason, ResourceReview, Review
 from pulumi_agents.review.preview import PreviewError, parse
 from pulumi_agents.review.render import DEFAULT_MAX_CHARS, MARKER, markdown, to_json
@@ -36,5 +37,4 @@ __all__ = [
     "parse",
     "review_text",
     "to_json",
-    "traffic",
 ]

@@ -40,7 +40,7 @@ class ReplaceReason:
 class ResourceReview:
     urn: str
     name: str
-    type: str  # readable: agentrun.AgentRuntime for both of our type tokens
+    type: str  # readable: <package>.<Type> for both of our type tokens
     token: str  # the Pulumi type token
     operation: str  # create, update, replace, delete, same, or another engine op (read, import, ...)
     delete_first: bool = False  # a replacement that deletes the old resource before creating the new

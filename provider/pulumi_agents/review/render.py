@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pulumi_agents.review.analyze import show
 from pulumi_agents.review.model import OPERATIONS, DiagnosticReview, PropertyChange, ResourceReview, Review
+from pulumi_agents.review.paths import show
 
 MARKER = "<!-- pulumi-agents review -->"
 DEFAULT_MAX_CHARS = 60000  # GitHub refuses comments over 65536 characters

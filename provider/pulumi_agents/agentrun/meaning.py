@@ -1,0 +1,91 @@
+"""What a change of an AgentRun resource means in ``pulumi-agents review``: what the defaults of
+:mod:`pulumi_agents.review.meaning` (read from x-api) cannot say. A workspace needs nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_agents._tree import contains_unknown, tree
+from pulumi_agents.review.meaning import Change, Meaning, plain
+
+
+class AgentRuntime(Meaning):
+    def update(self, change: Change) -> list[str]:
+        return ["**restarts the runtime** (every update does)"]
+
+
+class AgentRuntimeEndpoint(Meaning):
+    """Who serves its traffic, before and after."""
+
+    def describe(self, change: Change) -> list[str]:
+        op = change.operation
+        old, new = traffic(change.old_inputs), traffic(change.new_inputs)
+        if op == "create":
+            return [f"serves traffic: {new}"]
+        if op == "delete":
+            return [f"deletes the endpoint: its traffic stops ({old})"]
+        lines = []
+        if op == "replace":
+            lines.append("creates the endpoint again: its id and public URL change")
+        if old != new:
+            lines.append(f"traffic: {old} → {new}")
+        return lines
+
+
+class RuntimeVersion(Meaning):
+    """Published, never deleted: a version stays in its runtime's history."""
+
+    def create(self, change: Change) -> list[str]:
+        return ["publishes a new version of the runtime"]
+
+    def replace(self, change: Change) -> list[str]:
+        return [
+            f"publishes a new version of the runtime; {self._old(change)} stays in its history "
+            "(versions cannot be deleted)"
+        ]
+
+    def delete(self, change: Change) -> list[str]:
+        return [f"forgets {self._old(change)}: it stays in the runtime's history (the API has no delete for versions)"]
+
+    def _old(self, change: Change) -> str:
+        number = change.old_output("version")
+        return f"version {number}" if isinstance(number, str | int) and plain(number) else "the old version"
+
+
+# -- traffic of an endpoint ----------------------------------------------------------------------
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100, 2):g}%"
+
+
+def _version_name(version: Any) -> str:
+    return "LATEST" if version == "LATEST" else f"version {version}"
+
+
+def traffic(inputs: Mapping[str, Any]) -> str:
+    """Who serves an endpoint's traffic: ``version 1 90% / version 2 10%``; the target version
+    gets what the weights leave. ``(known after apply)`` while a version or weight is unknown."""
+    if not inputs:
+        return "none"
+    target = inputs.get("targetVersion")
+    if target is None:
+        target = tree("AgentRuntimeEndpoint").child("targetVersion").default or "LATEST"
+    routing = inputs.get("routingConfiguration") or {}
+    weights = routing.get("versionWeights") if isinstance(routing, Mapping) else routing
+    if contains_unknown(target) or contains_unknown(weights) or contains_unknown(routing):
+        return "(known after apply)"
+    shares: dict[str, float] = {}
+    for item in weights or []:
+        if isinstance(item, Mapping) and isinstance(item.get("weight"), int | float):
+            version = str(item.get("version"))
+            shares[version] = shares.get(version, 0.0) + float(item["weight"])
+    target = str(target)
+    shares[target] = shares.get(target, 0.0) + max(0.0, 1.0 - sum(shares.values()))
+
+    def order(version: str) -> tuple[int, int]:
+        return (1, 0) if not version.isdigit() else (0, int(version))
+
+    shown = [v for v in sorted(shares, key=order) if round(shares[v], 6) > 0] or [target]
+    return " / ".join(f"{_version_name(v)} {_percent(shares[v])}" for v in shown)
