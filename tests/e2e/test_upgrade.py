@@ -29,7 +29,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade"
 PASSPHRASE = "upgrade-fixture-passphrase"  # make.py's: the fixtures' secrets are test values
 # The emulator's address when the fixtures were made. Each test starts one on a free port, and the
 # address moves with it: in the stack config, in the state where the config reached it (the
-# smoke test's url, the plugins' provider settings). Nothing else of the state changes.
+# smoke test's url, the plugins' provider settings). Nothing else of the state changes. (With
+# the config alone moved, the old code itself previews an update: the smoke test's url is an input.)
 OLD_URL = "http://127.0.0.1:47613"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how the state marks a secret value
 
