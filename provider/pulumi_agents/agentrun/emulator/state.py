@@ -7,13 +7,18 @@ no background thread is needed and a restart keeps every pending transition.
 Each resource family has its module under ``models/``, as moto splits ``ec2/models/*.py``:
 ``runtimes.py``, ``endpoints.py``, ``versions.py`` (each with the wire decisions where the vendor
 publishes nothing), the field checks in ``checks.py``, what they share in ``common.py`` and
-``base.py``. ``AgentRunState`` combines them.
+``base.py``. ``AgentRunState`` combines them. Kinds with no behaviour beyond their schema.json
+entry are served by the generic model (``models/generic.py``), one ``Kind`` each in ``KINDS``
+(``models/workspaces.py``).
 
 Every change of more than one row runs in one ``Store.transaction()`` (``_atomic``): a crash
 never leaves half of it.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from pulumi_agents.agentrun.emulator.models.common import (
     ENDPOINT_FAILURE_KIND,
@@ -24,19 +29,42 @@ from pulumi_agents.agentrun.emulator.models.common import (
     InvalidRequest,
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
+from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
 from pulumi_agents.agentrun.emulator.models.versions import Versions
+from pulumi_agents.agentrun.emulator.models.workspaces import WORKSPACE
+from pulumi_agents.emulator.store import Store
 
 __all__ = [
     "ENDPOINT_FAILURE_KIND",
     "ENDPOINT_KIND",
     "FAILURE_KIND",
     "KIND",
+    "KINDS",
     "VERSION_KIND",
     "AgentRunState",
     "InvalidRequest",
 ]
 
 
+# The kinds the generic model serves: one line each.
+KINDS: tuple[Kind, ...] = (WORKSPACE,)
+
+
 class AgentRunState(Runtimes, Endpoints, Versions):
     """Every family of AgentRun, on one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        transition_seconds: float = 2.0,
+        region: str = "cn-hangzhou",
+        account_id: str = "1760720386195983",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            store, transition_seconds=transition_seconds, region=region, account_id=account_id, clock=clock
+        )
+        # schema.json type name -> its documents
+        self.collections = {kind.type_name: Collection(kind, self) for kind in KINDS}
