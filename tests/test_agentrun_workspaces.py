@@ -4,6 +4,7 @@ model with no key the model does not know."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from darabonba.model import DaraModel
 
 from pulumi_agents._schema import definition
-from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator, free_port, start_emulator
 
 Answer = dict[str, Any]
 
@@ -235,6 +236,22 @@ def test_an_update_of_a_missing_workspace_is_a_404(emulator: Emulator) -> None:
     request = models.UpdateWorkspaceRequest(body=models.UpdateWorkspaceInput(description="x"))
     error = refused(lambda: client.update_workspace("ws-0000000000000000", request))
     assert error.status_code == 404 and "does not exist" in error.message
+
+
+def test_workspaces_survive_a_restart(tmp_path: Path) -> None:
+    port = free_port()
+    first = start_emulator(tmp_path, port=port)
+    try:
+        made = create(official(first), "kept", description="across restarts")
+    finally:
+        first.process.terminate()
+        first.process.wait(10)
+    second = start_emulator(tmp_path, port=port)
+    try:
+        assert official(second).get_workspace(made.workspace_id).body.data.to_map() == made.to_map()
+    finally:
+        second.process.terminate()
+        second.process.wait(10)
 
 
 # -- the model's facts are schema.json's, and schema.json's are the SDK's -------------------------

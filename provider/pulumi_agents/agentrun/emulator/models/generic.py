@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import api
 from pulumi_agents._schema import definition
+from pulumi_agents._validate import validate
 from pulumi_agents.agentrun.emulator.models.common import Docs, InvalidRequest, invalid, now_iso, present, public
 
 if TYPE_CHECKING:
@@ -132,8 +133,6 @@ class Collection:
 
     def check(self, doc: dict[str, Any]) -> None:
         """The service's checks on the inputs a document would hold after the request."""
-        from pulumi_agents._validate import validate
-
         checked = {k: v for k, v in doc.items() if k in self.inputs or k in self.parents}
         failures = validate(self.kind.type_name, checked)
         if failures:
