@@ -1,7 +1,12 @@
 """The AgentRun API over HTTP: ACS3 signature check, envelopes, status codes.
 
-Runtimes under ``/2025-09-10/agents/runtimes``, their endpoints under ``.../{id}/endpoints`` and
-their published versions under ``.../{id}/versions`` (see ``state.py`` for the wire decisions).
+Every operation of every AgentRun kind in schema.json is served at the method and path its
+``x-api`` block gives, as the official SDK writes them: runtimes under
+``/2025-09-10/agents/runtimes``, their endpoints under ``.../{id}/endpoints``, their published
+versions under ``.../{id}/versions``, workspaces under ``/2025-09-10/workspaces``. Each kind's
+operations are answered by its family in ``models/`` (where the wire decisions are), or by the
+generic model (``models/generic.py``) for the kinds in ``state.KINDS``; an operation in
+schema.json with no handler stops the emulator from starting.
 Anything else under ``/2025-09-10`` is answered in the same ``{code, message, requestId}``
 envelope by ``http_error`` (wired in ``emulator/app.py``): 404 ``ERR_NOT_FOUND`` for a path no
 operation has, 405 ``ERR_METHOD_NOT_ALLOWED`` for a method the path does not take. Their messages
@@ -29,7 +34,7 @@ What the service refuses before an operation runs, in this order:
   surrogate: 400 ``ERR_BAD_REQUEST`` (``limits.parse_json``);
 - bad query values (``pageNumber``/``pageSize`` not whole numbers >= 1): 400
   ``ERR_VALIDATION_FAILED``; field limits: 400 ``ERR_VALIDATION_FAILED`` naming the field
-  (``state.py``).
+  (``models/``).
 
 Test control (unsigned, loopback): ``POST /_emulator/agentrun/failures`` makes the next create,
 update or delete of a runtime or of an endpoint end in ``*_FAILED`` with ``statusReason``::
@@ -43,14 +48,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from pulumi_agents._api import api as kind_api
+from pulumi_agents._schema import resource_types
 from pulumi_agents.agentrun import signing
+from pulumi_agents.agentrun.emulator.models.generic import Collection
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
 
@@ -85,6 +93,92 @@ def _page_params(request: Request) -> tuple[int, int]:
     if number < 1 or size < 1:
         raise InvalidRequest(400, "ERR_VALIDATION_FAILED", "pageNumber and pageSize must be at least 1")
     return number, min(size, 100)
+
+
+Handler = Callable[[Mapping[str, str], dict[str, Any], Request], Any]  # (path params, body, request)
+
+
+def _handlers(state: AgentRunState) -> dict[str, dict[str, Handler]]:
+    """schema.json type name -> x-api operation -> what answers it. Runtimes, endpoints and
+    versions keep their own families' methods; the kinds in ``state.KINDS`` their collection."""
+
+    def runtimes(p: Mapping[str, str], body: dict[str, Any], request: Request) -> Any:
+        q = request.query_params
+        number, size = _page_params(request)
+        return state.list(
+            name=q.get("agentRuntimeName"),
+            search_mode=q.get("searchMode"),
+            statuses=[s for s in (q.get("status") or "").split(",") if s],
+            workspace_id=q.get("workspaceId"),
+            page_number=number,
+            page_size=size,
+        )
+
+    def endpoints(p: Mapping[str, str], body: dict[str, Any], request: Request) -> Any:
+        q = request.query_params
+        number, size = _page_params(request)
+        return state.list_endpoints(
+            p["agent_runtime_id"],
+            name=q.get("endpointName"),
+            search_mode=q.get("searchMode"),
+            page_number=number,
+            page_size=size,
+        )
+
+    def versions(p: Mapping[str, str], body: dict[str, Any], request: Request) -> Any:
+        number, size = _page_params(request)
+        return state.list_versions(p["agent_runtime_id"], page_number=number, page_size=size)
+
+    handlers: dict[str, dict[str, Handler]] = {
+        "AgentRuntime": {
+            "create": lambda p, body, r: state.create(body),
+            "read": lambda p, body, r: state.get(p["agent_runtime_id"], r.query_params.get("agentRuntimeVersion")),
+            "update": lambda p, body, r: state.update(p["agent_runtime_id"], body),
+            "delete": lambda p, body, r: state.delete(p["agent_runtime_id"]),
+            "list": runtimes,
+        },
+        "AgentRuntimeEndpoint": {
+            "create": lambda p, body, r: state.create_endpoint(p["agent_runtime_id"], body),
+            "read": lambda p, body, r: state.get_endpoint(p["agent_runtime_id"], p["agent_runtime_endpoint_id"]),
+            "update": lambda p, body, r: state.update_endpoint(
+                p["agent_runtime_id"], p["agent_runtime_endpoint_id"], body
+            ),
+            "delete": lambda p, body, r: state.delete_endpoint(p["agent_runtime_id"], p["agent_runtime_endpoint_id"]),
+            "list": endpoints,
+        },
+        "RuntimeVersion": {
+            "create": lambda p, body, r: state.publish_version(p["agent_runtime_id"], body),
+            "list": versions,
+        },
+    }
+    for type_name, collection in state.collections.items():
+        handlers[type_name] = _collection_handlers(collection)
+    return handlers
+
+
+def _collection_handlers(c: Collection) -> dict[str, Handler]:
+    def listing(p: Mapping[str, str], body: dict[str, Any], request: Request) -> Any:
+        number, size = _page_params(request)
+        return c.list(p, request.query_params, number, size)
+
+    return {
+        "create": lambda p, body, r: c.create(p, body),
+        "read": lambda p, body, r: c.read(p),
+        "update": lambda p, body, r: c.update(p, body),
+        "delete": lambda p, body, r: c.delete(p),
+        "list": listing,
+    }
+
+
+Handle = Callable[[Request, Callable[[dict[str, Any]], Any]], Awaitable[JSONResponse]]
+
+
+def _endpoint(handle: Handle, operation: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
+    async def endpoint(request: Request) -> JSONResponse:
+        params = dict(request.path_params)
+        return await handle(request, lambda body: operation(params, body, request))
+
+    return endpoint
 
 
 def _ok(data: Any) -> JSONResponse:
@@ -131,97 +225,31 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
             return None, _error(400, "ERR_BAD_REQUEST", "body must be a JSON object")
         return parsed, None
 
-    async def handle(request: Request, operation: Any) -> JSONResponse:
+    async def handle(request: Request, operation: Callable[[dict[str, Any]], Any]) -> JSONResponse:
         body, failure = await authenticate(request)
         if failure is not None:
             return failure
+        assert body is not None  # authenticate gives a body or a failure
         try:
             return _ok(operation(body))
         except InvalidRequest as exc:
             return _error(exc.status, exc.code, exc.message)
 
-    @api.post(PREFIX)
-    async def create(request: Request) -> JSONResponse:
-        return await handle(request, state.create)
-
-    @api.get(PREFIX)
-    async def list_runtimes(request: Request) -> JSONResponse:
-        q = request.query_params
-        statuses = [s for s in (q.get("status") or "").split(",") if s]
-
-        def run(_body: dict[str, Any]) -> dict[str, Any]:
-            number, size = _page_params(request)
-            return state.list(
-                name=q.get("agentRuntimeName"),
-                search_mode=q.get("searchMode"),
-                statuses=statuses,
-                workspace_id=q.get("workspaceId"),
-                page_number=number,
-                page_size=size,
-            )
-
-        return await handle(request, run)
-
-    @api.get(PREFIX + "/{runtime_id}")
-    async def get(runtime_id: str, request: Request) -> JSONResponse:
-        version = request.query_params.get("agentRuntimeVersion")
-        return await handle(request, lambda _body: state.get(runtime_id, version))
-
-    @api.put(PREFIX + "/{runtime_id}")
-    async def update(runtime_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda body: state.update(runtime_id, body))
-
-    @api.delete(PREFIX + "/{runtime_id}")
-    async def delete(runtime_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _body: state.delete(runtime_id))
-
-    # -- endpoints ------------------------------------------------------------------------
-
-    @api.post(PREFIX + "/{runtime_id}/endpoints")
-    async def create_endpoint(runtime_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda body: state.create_endpoint(runtime_id, body))
-
-    @api.get(PREFIX + "/{runtime_id}/endpoints")
-    async def list_endpoints(runtime_id: str, request: Request) -> JSONResponse:
-        q = request.query_params
-
-        def run(_body: dict[str, Any]) -> dict[str, Any]:
-            number, size = _page_params(request)
-            return state.list_endpoints(
-                runtime_id,
-                name=q.get("endpointName"),
-                search_mode=q.get("searchMode"),
-                page_number=number,
-                page_size=size,
-            )
-
-        return await handle(request, run)
-
-    @api.get(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
-    async def get_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _body: state.get_endpoint(runtime_id, endpoint_id))
-
-    @api.put(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
-    async def update_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda body: state.update_endpoint(runtime_id, endpoint_id, body))
-
-    @api.delete(PREFIX + "/{runtime_id}/endpoints/{endpoint_id}")
-    async def delete_endpoint(runtime_id: str, endpoint_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _body: state.delete_endpoint(runtime_id, endpoint_id))
-
-    # -- versions -------------------------------------------------------------------------
-
-    @api.post(PREFIX + "/{runtime_id}/versions")
-    async def publish_version(runtime_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda body: state.publish_version(runtime_id, body))
-
-    @api.get(PREFIX + "/{runtime_id}/versions")
-    async def list_versions(runtime_id: str, request: Request) -> JSONResponse:
-        def run(_body: dict[str, Any]) -> dict[str, Any]:
-            number, size = _page_params(request)
-            return state.list_versions(runtime_id, page_number=number, page_size=size)
-
-        return await handle(request, run)
+    # Every operation of every AgentRun kind in schema.json, at the method and path its x-api
+    # block gives (as the official SDK writes them), answered by that kind's handler.
+    handlers = _handlers(state)
+    for type_name, package in resource_types().items():
+        spec = kind_api(type_name)
+        if package != "agentrun" or spec is None:
+            continue
+        for name, op in spec.operations.items():
+            try:
+                operation = handlers[type_name][name]
+            except KeyError:
+                raise LookupError(
+                    f"schema.json's {type_name} has operation {name!r}: the emulator has no handler"
+                ) from None
+            api.add_api_route(op.path, _endpoint(handle, operation), methods=[op.method], name=op.action)
 
     # Test controls (unsigned, loopback only): make the next operation on a runtime or an
     # endpoint fail (the body is in the module's docstring).

@@ -1,0 +1,1 @@
+"""AgentRun's emulated resources, one module per family (see ``state.py``)."""
