@@ -183,4 +183,5 @@ def test_get_schema_prints_the_generated_package_schema(tmp_path: Path, emulator
         "agentrun:index:AgentRuntime",
         "agentrun:index:AgentRuntimeEndpoint",
         "agentrun:index:RuntimeVersion",
+        "agentrun:index:Workspace",
     }
