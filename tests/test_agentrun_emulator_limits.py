@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pulumi_agents._schema import definition, schema
-from pulumi_agents.agentrun.emulator.models import checks, runtimes
+from pulumi_agents.agentrun.emulator.models import checks, common, runtimes
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
 from pulumi_agents.emulator.store import Store
 
@@ -177,3 +177,4 @@ def test_the_hand_kept_constants_are_the_schemas() -> None:
     descriptions = {runtime["description"]["maxLength"], endpoint["description"]["maxLength"]}
     assert descriptions | {version["description"]["maxLength"]} == {checks.MAX_DESCRIPTION}
     assert version["publisher"]["maxLength"] == checks.MAX_PUBLISHER
+    assert endpoint["targetVersion"]["default"] == common.LATEST

@@ -60,8 +60,12 @@ def _percent(share: float) -> str:
     return f"{round(share * 100, 2):g}%"
 
 
+# The version an endpoint serves by default (the runtime's current configuration), named as is.
+LATEST = tree("AgentRuntimeEndpoint").child("targetVersion").default
+
+
 def _version_name(version: Any) -> str:
-    return "LATEST" if version == "LATEST" else f"version {version}"
+    return str(version) if version == LATEST else f"version {version}"
 
 
 def traffic(inputs: Mapping[str, Any]) -> str:
@@ -71,7 +75,7 @@ def traffic(inputs: Mapping[str, Any]) -> str:
         return "none"
     target = inputs.get("targetVersion")
     if target is None:
-        target = tree("AgentRuntimeEndpoint").child("targetVersion").default or "LATEST"
+        target = LATEST
     routing = inputs.get("routingConfiguration") or {}
     weights = routing.get("versionWeights") if isinstance(routing, Mapping) else routing
     if contains_unknown(target) or contains_unknown(weights) or contains_unknown(routing):

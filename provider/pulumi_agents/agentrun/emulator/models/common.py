@@ -13,6 +13,9 @@ VERSION_KIND = "agentrun.version"  # id "{agentRuntimeId}/{number}"
 FAILURE_KIND = "agentrun.failure"  # id "{agentRuntimeName}/{operation}"
 ENDPOINT_FAILURE_KIND = "agentrun.endpoint-failure"  # id "{agentRuntimeId or *}/{endpointName}/{operation}"
 BUSY = ("CREATING", "UPDATING", "DELETING")
+# What an endpoint serves by default: the runtime's current configuration, not a published version
+# (the emulator keeps it apart from schema.json on purpose; tests/test_agentrun_emulator_limits.py ties them).
+LATEST = "LATEST"
 OPERATIONS = ("create", "update", "delete")
 Docs = list[dict[str, Any]]  # AgentRunState has a method named list
 

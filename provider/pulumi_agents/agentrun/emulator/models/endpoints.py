@@ -28,6 +28,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
     BUSY,
     ENDPOINT_FAILURE_KIND,
     ENDPOINT_KIND,
+    LATEST,
     OPERATIONS,
     Docs,
     InvalidRequest,
@@ -42,7 +43,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
 ENDPOINT_DEFAULTS: dict[str, Any] = {
     "description": "",
     "disablePublicNetworkAccess": False,
-    "targetVersion": "LATEST",
+    "targetVersion": LATEST,
 }
 WEIGHT_SLACK = 1e-9  # 0.1 + 0.2 + 0.7 is 1.0000000000000002 in floating point
 
@@ -127,7 +128,7 @@ class Endpoints(Base):
         published = {v["agentRuntimeVersion"] for v in self._versions(runtime_id)}
         known = ", ".join(sorted(published, key=int)) or "none"
         target = endpoint.get("targetVersion")
-        if not isinstance(target, str) or (target != "LATEST" and target not in published):
+        if not isinstance(target, str) or (target != LATEST and target not in published):
             raise invalid(
                 f"targetVersion {target!r} must be LATEST or a published version of agent runtime {runtime_id} "
                 f"(published: {known})"

@@ -40,6 +40,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
     ENDPOINT_KIND,
     FAILURE_KIND,
     KIND,
+    LATEST,
     OPERATIONS,
     VERSION_KIND,
     Docs,
@@ -282,7 +283,7 @@ class Runtimes(Base):
         """The runtime; with ``version`` (a published number) the runtime as that version froze it."""
         with self.store.lock:
             runtime = self._load(runtime_id)
-            if not version or version == "LATEST":
+            if not version or version == LATEST:
                 return _masked(runtime)
             found = self.store.get(VERSION_KIND, version_key(runtime_id, version))
         if found is None:
