@@ -148,6 +148,10 @@ def test_an_update_killed_mid_way_is_not_sent_again(tmp_path: Path, mode: str) -
 # 503 with Retry-After, a lost answer (the work done, no answer: 504 after 3 s) and a stall past
 # the client's 2 s timeout (the work done after 3 s, after the client gave up). Reads never fail:
 # they are retried anyway, and what is tested is what the provider does after a failed write.
+# Reads match no rule, so they draw nothing: the seed fixes the outcome of the n-th write, and
+# only the order of concurrent writes varies from one run to the next. With seed 3, today's code
+# left one runtime updated twice (a resent update whose answer was lost, sent again by the next
+# run) in each of 6 storms, 3 per mode.
 HALF_THE_WRITES = [
     {"kind": "status", "status": 500, "rate": 0.16},
     {"kind": "status", "status": 503, "retryAfter": 0.5, "rate": 0.16},
@@ -155,7 +159,7 @@ HALF_THE_WRITES = [
     {"kind": "stall", "seconds": 3, "rate": 0.16},
 ]
 WRITES = ("POST", "PUT", "DELETE")
-STORM_SEED = 11
+STORM_SEED = 3
 STORM_TRANSITION = 8.0
 STORM_RUNTIMES, STORM_AGENTS = 6, 4  # the storm, and test_convergence's
 MOST_RUNS = 4  # enough to count the runs today's code takes; the test asks for 2
