@@ -226,11 +226,13 @@ os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
 # test started last would keep one worker busy long after the others ran out of work. Ordering
 # only: a stale or missing name here costs time, never correctness.
 LONGEST_FIRST = (
+    "test_half_the_writes_failing_converges_in_two_runs",
     "test_rollout_example",
     "test_use_it_in_your_own_project",
     "test_huge_preview_is_trimmed",
     "test_a_timed_out_wait_is_recorded_and_the_next_up_converges",
     "test_a_fault_storm_converges_without_duplicates_or_orphans",
+    "test_an_update_killed_mid_way_is_not_sent_again",
     "test_agentrun_runtime_example",
     "test_qoder_agent_example",
     "test_the_pipeline_against_the_emulator",
