@@ -58,6 +58,7 @@ def test_a_removed_field_already_cleared_is_not_cleared_again(agentrun_env: Emul
     while (before := agentrun().get_endpoint(runtime_id, endpoint_id))["status"] != "READY":
         assert time.monotonic() < deadline, before["status"]
         time.sleep(0.2)
+    time.sleep(1.1)  # lastUpdatedAt counts seconds: a second clear would move it
     news = {k: v for k, v in props.items() if k != "scalingConfig"}
     endpoints.update(created.id, unmarked(created.outs), news)
     after = agentrun().get_endpoint(runtime_id, endpoint_id)

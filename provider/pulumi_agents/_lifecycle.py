@@ -20,6 +20,7 @@ A service subclass overrides only what its API does differently, through the hoo
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -228,12 +229,18 @@ class ApiService(Service):
         wanted = self.changes(olds, props)
         view = self.view(remote)
         held = self.changes(self.outputs(props, remote), props)
-        reported = [k for k in (*wanted.changed, *wanted.removed) if k in view and not spec.node(k).write_only]
-        changed = tuple(k for k in wanted.changed if k in reported and k in held.changed)
-        removed = tuple(k for k in wanted.removed if k in reported and removal_matters(spec.node(k), view[k]))
-        if not reported:  # nothing to compare: the change cannot be seen, so it is outstanding
+        # A field set is compared where the service reports it; a field removed, wherever it can be
+        # reported at all (not reporting it is how the service shows it cleared).
+        set_ = [k for k in wanted.changed if k in view and not spec.node(k).write_only]
+        removed = [k for k in wanted.removed if not spec.node(k).write_only]
+        if not set_ and not removed:  # nothing to compare: the change cannot be seen, so it is outstanding
             return wanted
-        return Changes(changed, removed, wanted.replaces, wanted.delete_before_replace)
+        return Changes(
+            tuple(k for k in set_ if k in held.changed),
+            tuple(k for k in removed if k in view and removal_matters(spec.node(k), view[k])),
+            wanted.replaces,
+            wanted.delete_before_replace,
+        )
 
     def listed(self, client: Client, ids: Mapping[str, Any], name: str) -> list[Doc]:
         """The resources named ``name`` (exactly), under the same parent."""
@@ -276,20 +283,30 @@ class ApiService(Service):
         or when the name is taken, ``claim`` decides: the one this resource made earlier (adopted),
         None when the name is free (after a delete in progress has finished), or an error when
         someone else holds it."""
-        op = self.api.operation("create")
+        from pulumi_agents._http import RetryPolicy  # httpx: loaded for writes, never for check or diff
+
+        op, policy = self.api.operation("create"), RetryPolicy()
 
         def send() -> Doc:
             return client.request(op, self.api.path("create", parents), body=body, idempotent=False)
 
-        try:
-            return send(), False
-        except (TransportError, ApiError) as exc:
-            if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, ConflictError):
-                raise
-            log.warning("create of %s: %s; looking it up by name", self.what(props), exc)
-            taken = isinstance(exc, ConflictError)
-        claimed = self.claim(client, parents, props, timeout, taken=taken)
-        return (claimed, True) if claimed is not None else (send(), False)
+        # A create that failed or whose answer was lost is looked up before it is sent again, as
+        # often as the retry policy allows: one resend only would leave half of the creates of a
+        # storm with half the writes failing to the next run.
+        for attempt in range(policy.attempts):
+            try:
+                return send(), False
+            except (TransportError, ApiError) as exc:
+                if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, ConflictError):
+                    raise
+                log.warning("create of %s: %s; looking it up by name", self.what(props), exc)
+                claimed = self.claim(client, parents, props, timeout, taken=isinstance(exc, ConflictError))
+                if claimed is not None:
+                    return claimed, True
+                if attempt == policy.attempts - 1:
+                    raise
+            time.sleep(policy.delay(attempt, None))
+        raise AssertionError("unreachable")
 
     def claim(
         self, client: Client, parents: Mapping[str, Any], props: Mapping[str, Any], timeout: float, *, taken: bool
@@ -393,22 +410,30 @@ class ApiService(Service):
     ) -> None:
         """Send the part of the update the service does not hold yet, in effect once: when the
         answer is lost (timeout, 5xx) or meets an operation in flight (409), wait for the resource
-        to settle and send again only if it still does not hold the change."""
+        to settle and send again only if it still does not hold the change (as often as the retry
+        policy allows)."""
         pending = self.pending(news, current, olds)
         if not pending:
             log.info("%s already holds the change: nothing sent", what)
             return
-        op, path = self.api.operation("update"), self.api.path("update", ids)
+        from pulumi_agents._http import RetryPolicy  # httpx: loaded for writes, never for check or diff
+
+        op, path, policy = self.api.operation("update"), self.api.path("update", ids), RetryPolicy()
         body = self.update_body(olds, news, pending)
-        try:
-            client.request(op, path, body=body, idempotent=False)
-        except (TransportError, ApiError) as exc:
-            if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, BusyError):
-                raise
-            log.warning("update of %s: %s; checking whether it applied", what, exc)
-            current = self.settle(self._fetch(client, ids), timeout, what, fail=False)
-            if self.pending(news, current, olds):
+        for attempt in range(policy.attempts):
+            try:
                 client.request(op, path, body=body, idempotent=False)
+                return
+            except (TransportError, ApiError) as exc:
+                if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, BusyError):
+                    raise
+                log.warning("update of %s: %s; checking whether it applied", what, exc)
+                current = self.settle(self._fetch(client, ids), timeout, what, fail=False)
+                if not self.pending(news, current, olds):
+                    return
+                if attempt == policy.attempts - 1:
+                    raise
+            time.sleep(policy.delay(attempt, None))
 
     # -- delete ----------------------------------------------------------------------------------
 
