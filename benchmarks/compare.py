@@ -220,12 +220,15 @@ def ready_lag(state: BenchState, creates: int, workers: int, span: tuple[float, 
     run, provider, tag = LagRun(), AgentRuntimeProvider(), secrets.token_hex(3)
     planned = [rng.uniform(*span) for _ in range(creates)]  # drawn here: the threads take them in any order
     last_get_end: dict[str, float] = {}
-    original = AgentRunClient.get_runtime
+    original = AgentRunClient.request
 
-    def timed(client: AgentRunClient, runtime_id: str, **kwargs: Any) -> dict[str, Any]:
+    def timed(client: AgentRunClient, op: Any, path: str, **kwargs: Any) -> dict[str, Any]:
+        if op.action != "GetAgentRuntime":  # the life cycle's reads of a runtime, and nothing else
+            return original(client, op, path, **kwargs)
+        runtime_id = path.rsplit("/", 1)[1]
         start = time.time()
         try:
-            return original(client, runtime_id, **kwargs)
+            return original(client, op, path, **kwargs)
         finally:
             last_get_end[runtime_id] = end = time.time()
             run.get_latency.append(end - start)
@@ -245,7 +248,7 @@ def ready_lag(state: BenchState, creates: int, workers: int, span: tuple[float, 
 
     state.transition_seconds = 0.2  # for the deletes after the creates
     try:
-        with mock.patch.object(AgentRunClient, "get_runtime", timed), ThreadPoolExecutor(workers) as pool:
+        with mock.patch.object(AgentRunClient, "request", timed), ThreadPoolExecutor(workers) as pool:
             ids = list(pool.map(one, range(creates)))
             list(pool.map(lambda runtime_id: provider.delete(runtime_id, {}), ids))
     finally:
