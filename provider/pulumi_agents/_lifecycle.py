@@ -316,9 +316,15 @@ class ApiService(Service):
         taken (``taken``: the service said so; names that need not be unique are never refused)."""
         api_ = self.api
         name = str(props.get(api_.name or "", ""))
-        if not name or "list" not in api_.operations:
+        if not name:
             return None
-        for listed in self.listed(client, parents, name):
+        if api_.name in (api_.field_of(p) for p in api_.id_params):  # addressed by name: read it
+            candidates = [{**parents, api_.name: name}]
+        elif "list" in api_.operations:
+            candidates = self.listed(client, parents, name)
+        else:
+            return None
+        for listed in candidates:
             ids = {**parents, **{api_.field_of(p): listed.get(api_.field_of(p)) for p in api_.id_params}}
             ids = {k: v for k, v in ids.items() if v is not None}
             try:
