@@ -318,7 +318,8 @@ class ApiService(Service):
         name = str(props.get(api_.name or "", ""))
         if not name:
             return None
-        if api_.name in (api_.field_of(p) for p in api_.id_params):  # addressed by name: read it
+        candidates: list[Doc]
+        if api_.name and api_.name in [api_.field_of(p) for p in api_.id_params]:  # addressed by name: read it
             candidates = [{**parents, api_.name: name}]
         elif "list" in api_.operations:
             candidates = self.listed(client, parents, name)
