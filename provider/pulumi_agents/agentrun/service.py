@@ -69,6 +69,25 @@ class WorkspaceService(_AgentRunService):
     type_name = "Workspace"
 
 
+# Addressed by name (the name is the id), with no status: nothing beyond their entries.
+
+
+class CredentialService(_AgentRunService):
+    type_name = "Credential"
+
+
+class CustomDomainService(_AgentRunService):
+    type_name = "CustomDomain"
+
+
+class KnowledgeBaseService(_AgentRunService):
+    type_name = "KnowledgeBase"
+
+
+class MemoryCollectionService(_AgentRunService):
+    type_name = "MemoryCollection"
+
+
 # -- runtimes ---------------------------------------------------------------------------------
 
 
