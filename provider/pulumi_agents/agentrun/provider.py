@@ -15,6 +15,22 @@ class WorkspaceProvider(DynamicProvider):
     type_name = "Workspace"
 
 
+class CredentialProvider(DynamicProvider):
+    type_name = "Credential"
+
+
+class CustomDomainProvider(DynamicProvider):
+    type_name = "CustomDomain"
+
+
+class KnowledgeBaseProvider(DynamicProvider):
+    type_name = "KnowledgeBase"
+
+
+class MemoryCollectionProvider(DynamicProvider):
+    type_name = "MemoryCollection"
+
+
 class RuntimeVersionProvider(DynamicProvider):
     type_name = "RuntimeVersion"
 

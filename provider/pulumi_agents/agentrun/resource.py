@@ -12,6 +12,10 @@ from pulumi_agents._resource import SchemaResource
 from pulumi_agents.agentrun.provider import (
     AgentRuntimeEndpointProvider,
     AgentRuntimeProvider,
+    CredentialProvider,
+    CustomDomainProvider,
+    KnowledgeBaseProvider,
+    MemoryCollectionProvider,
     RuntimeVersionProvider,
     WorkspaceProvider,
 )
@@ -20,6 +24,14 @@ from pulumi_agents.agentrun.types import (
     AgentRuntimeEndpointArgs,
     AgentRuntimeEndpointOutputs,
     AgentRuntimeOutputs,
+    CredentialArgs,
+    CredentialOutputs,
+    CustomDomainArgs,
+    CustomDomainOutputs,
+    KnowledgeBaseArgs,
+    KnowledgeBaseOutputs,
+    MemoryCollectionArgs,
+    MemoryCollectionOutputs,
     RuntimeVersionArgs,
     RuntimeVersionOutputs,
     WorkspaceArgs,
@@ -74,6 +86,103 @@ class Workspace(SchemaResource, WorkspaceOutputs, module="agentrun", name="Works
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[WorkspaceArgs]
     ) -> None:
         super().__init__(WorkspaceProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Credential(SchemaResource, CredentialOutputs, module="agentrun", name="Credential"):
+    """An AgentRun credential (CreateCredentialInput): a secret, or the public configuration of how to check one,
+    that runtimes, tools, model services, knowledge bases and memory collections name in their credentialName.
+    The API addresses it by name, so the name is its id.
+
+    Example::
+
+        key = agentrun.Credential("llm-key", credential_name="llm-key", credential_auth_type="api_key",
+                                  credential_source_type="external_llm", credential_secret=config.require_secret("llmKey"))
+        rt = agentrun.AgentRuntime("bot", credential_name=key.credential_name, ...)
+
+    The name is the credential's id: renaming it, or changing its auth or source type, replaces it (the old one
+    is deleted first, since the name must stay unique). credential_secret,
+    credential_public_config.users[].password, .auth_config and .jwks are kept as secrets in the Pulumi state.
+    The service refuses to delete a credential a runtime still names.
+    """
+
+    _type_name = "Credential"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[CredentialArgs]
+    ) -> None:
+        super().__init__(CredentialProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class CustomDomain(SchemaResource, CustomDomainOutputs, module="agentrun", name="CustomDomain"):
+    """An AgentRun custom domain (CreateCustomDomainInput): a domain of yours that routes paths to runtime
+    endpoints and flows. The API addresses it by the domain name, which is its id.
+
+    Example::
+
+        domain = agentrun.CustomDomain("api", domain_name="agents.example.com", protocol="HTTPS",
+            cert_config={"cert_name": "agents", "certificate": cert_pem, "private_key": config.require_secret("tlsKey")},
+            route_config={"routes": [{"path": "/bot/*", "resource_type": "runtime", "resource_name": rt.agent_runtime_name,
+                                      "agent_runtime_endpoint_name": "prod"}]})
+
+    The domain name is its id: changing it, or domain_type, replaces the custom domain (the old one is deleted
+    first). cert_config.private_key is kept as a secret in the Pulumi state.
+    """
+
+    _type_name = "CustomDomain"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[CustomDomainArgs]
+    ) -> None:
+        super().__init__(CustomDomainProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class KnowledgeBase(SchemaResource, KnowledgeBaseOutputs, module="agentrun", name="KnowledgeBase"):
+    """An AgentRun knowledge base (CreateKnowledgeBaseInput): documents an agent retrieves from, held by a
+    provider. The API addresses it by name, so the name is its id.
+
+    Example::
+
+        kb = agentrun.KnowledgeBase("docs", knowledge_base_name="product-docs", provider="bailian",
+                                    provider_settings={"workspaceId": "llm-xxx", "indexId": "idx-xxx"},
+                                    opts=pulumi.ResourceOptions(protect=True))
+
+    The name is its id: renaming it, or changing the provider, replaces it. Destroying a knowledge base, or
+    replacing it, deletes it and the documents it holds: set `protect` (or `retain_on_delete`) in its resource
+    options where they matter.
+    """
+
+    _type_name = "KnowledgeBase"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[KnowledgeBaseArgs]
+    ) -> None:
+        super().__init__(KnowledgeBaseProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class MemoryCollection(SchemaResource, MemoryCollectionOutputs, module="agentrun", name="MemoryCollection"):
+    """An AgentRun memory collection (CreateMemoryCollectionInput): where agents keep their long-term memory, with
+    the models that write it and the vector store that holds it. The API addresses it by name, so the name is
+    its id.
+
+    Example::
+
+        memory = agentrun.MemoryCollection("memory", memory_collection_name="support-memory",
+            embedder_config={"model_service_name": "qwen", "config": {"model": "text-embedding-v3"}},
+            vector_store_config={"provider": "aliyun_tablestore", "config": {"instance_name": "mem", "vector_dimension": 1024}},
+            opts=pulumi.ResourceOptions(protect=True))
+
+    The name is its id: renaming it, or changing its type, replaces it. Destroying a memory collection, or
+    replacing it, deletes it and the memories it holds: set `protect` (or `retain_on_delete`) in its resource
+    options where they matter. type is never reported by the service, so a refresh keeps the value that was
+    sent.
+    """
+
+    _type_name = "MemoryCollection"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[MemoryCollectionArgs]
+    ) -> None:
+        super().__init__(MemoryCollectionProvider(), resource_name, dict[str, Any](args), opts)
 
 
 class RuntimeVersion(SchemaResource, RuntimeVersionOutputs, module="agentrun", name="RuntimeVersion"):

@@ -556,6 +556,527 @@ class WorkspaceOutputs:
     """When the workspace was last updated (ISO 8601)."""
 
 
+class CredentialPublicConfigRemoteConfigArgs(TypedDict, total=False):
+    """Where the credential is fetched from, and how long it is kept."""
+
+    uri: pulumi.Input[str]
+    """Address the credential is fetched from."""
+
+    timeout: pulumi.Input[int]
+    """Timeout of a fetch."""
+
+    ttl: pulumi.Input[int]
+    """How long a fetched credential is kept."""
+
+
+class CredentialPublicConfigUserArgs(TypedDict, total=False):
+
+    username: pulumi.Input[str]
+    """The user's name."""
+
+    password: pulumi.Input[str]
+    """The user's password. Stored as a secret in the Pulumi state."""
+
+
+class CredentialPublicConfigArgs(TypedDict, total=False):
+    """The credential's configuration: how it is presented and checked (its users' passwords, authConfig and jwks
+    are secrets).
+    """
+
+    auth_type: pulumi.Input[str]
+    """How the credential is presented (the service's authType)."""
+
+    header_key: pulumi.Input[str]
+    """Request header that carries the credential."""
+
+    prefix: pulumi.Input[str]
+    """Prefix of the value in the header (such as Bearer)."""
+
+    provider: pulumi.Input[str]
+    """Provider the credential is for."""
+
+    auth_config: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Provider-specific settings of the authentication. Stored as a secret in the Pulumi state."""
+
+    jwks: pulumi.Input[str]
+    """JSON Web Key Set that checks tokens. Stored as a secret in the Pulumi state."""
+
+    remote_config: pulumi.Input[CredentialPublicConfigRemoteConfigArgs]
+    """Where the credential is fetched from, and how long it is kept."""
+
+    users: pulumi.Input[Sequence[pulumi.Input[CredentialPublicConfigUserArgs]]]
+    """Users of a basic authentication."""
+
+
+class CredentialRelatedResourceArgs(TypedDict, total=False):
+
+    resource_id: pulumi.Input[str]
+    """Id of the resource that uses the credential."""
+
+    resource_name: pulumi.Input[str]
+    """Name of the resource."""
+
+    resource_type: pulumi.Input[str]
+    """Kind of the resource (runtime, ...)."""
+
+
+class CredentialArgs(TypedDict, total=False):
+    """Arguments of Credential."""
+
+    credential_name: Required[pulumi.Input[str]]
+    """Name of the credential: the API addresses it by this name, which is its id. Changing it replaces the
+    resource (the name is the credential's id (the API addresses it by name), and UpdateCredentialInput cannot
+    rename it).
+    """
+
+    credential_auth_type: Required[pulumi.Input[str]]
+    """How the credential authenticates (the service's credentialAuthType). Changing it replaces the resource
+    (UpdateCredentialInput has no credentialAuthType).
+    """
+
+    credential_source_type: Required[pulumi.Input[str]]
+    """Where the credential comes from (the service's credentialSourceType). Changing it replaces the resource
+    (UpdateCredentialInput has no credentialSourceType).
+    """
+
+    credential_public_config: pulumi.Input[CredentialPublicConfigArgs]
+    """The credential's configuration: how it is presented and checked (its users' passwords, authConfig and jwks
+    are secrets). Removing it stops managing it; the service keeps the value.
+    """
+
+    credential_secret: pulumi.Input[str]
+    """The secret itself (an API key, a token). Stored as a secret in the Pulumi state. Removing it stops managing
+    it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the credential is for. Removing it clears it."""
+
+    enabled: pulumi.Input[bool]
+    """Whether the credential can be used. Removing it stops managing it; the service keeps the value."""
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the credential. Removing it stops managing it; the service keeps the value."""
+
+
+class CredentialOutputs:
+    """What a Credential resource reports, as attributes."""
+
+    credential_name: pulumi.Output[str]
+    """Name of the credential: the API addresses it by this name, which is its id."""
+
+    credential_auth_type: pulumi.Output[str]
+    """How the credential authenticates (the service's credentialAuthType)."""
+
+    credential_source_type: pulumi.Output[str]
+    """Where the credential comes from (the service's credentialSourceType)."""
+
+    credential_public_config: pulumi.Output[dict[str, Any]]
+    """The credential's configuration: how it is presented and checked (its users' passwords, authConfig and jwks
+    are secrets).
+    """
+
+    credential_secret: pulumi.Output[str]
+    """The secret itself (an API key, a token). Stored as a secret in the Pulumi state."""
+
+    description: pulumi.Output[str]
+    """What the credential is for."""
+
+    enabled: pulumi.Output[bool]
+    """Whether the credential can be used."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the credential."""
+
+    credential_id: pulumi.Output[str]
+    """The service's own id of the credential (the API addresses it by name)."""
+
+    related_resources: pulumi.Output[list[Any]]
+    """The resources that use the credential, as the service reports them."""
+
+    created_at: pulumi.Output[str]
+    """When the credential was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the credential was last updated (ISO 8601)."""
+
+
+class CustomDomainCertConfigArgs(TypedDict, total=False):
+    """The HTTPS certificate (its private key is a secret)."""
+
+    cert_name: pulumi.Input[str]
+    """Name of the certificate: 1 to 128 letters, digits, '_' and '-', not starting with a digit or '-'."""
+
+    certificate: pulumi.Input[str]
+    """The certificate (PEM); a chain lists each certificate in turn."""
+
+    private_key: pulumi.Input[str]
+    """The certificate's private key (PEM). Stored as a secret in the Pulumi state."""
+
+
+class CustomDomainPathConfigArgs(TypedDict, total=False):
+
+    path: pulumi.Input[str]
+    """The path this route matches."""
+
+    methods: pulumi.Input[Sequence[pulumi.Input[Literal["HEAD", "GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]]]]
+    """HTTP methods the route takes."""
+
+    resource_type: pulumi.Input[str]
+    """Kind of the resource the route goes to: runtime or flow."""
+
+    resource_name: pulumi.Input[str]
+    """Name of the resource the route goes to."""
+
+    agent_runtime_endpoint_name: pulumi.Input[str]
+    """Endpoint of the runtime, when resourceType is runtime."""
+
+    flow_endpoint_name: pulumi.Input[str]
+    """Version or alias of the flow, when resourceType is flow (the service's default: Default)."""
+
+    compatible_protocol: pulumi.Input[Literal["native", "openai", "dify-workflow", "dify-chatflow"]]
+    """How a flow's answer is converted, when resourceType is flow: native (a native call), or the openai, dify-
+    workflow or dify-chatflow compatible API.
+    """
+
+    remove_base_path_on_forward: pulumi.Input[bool]
+    """Whether the matched path is removed before the request is forwarded."""
+
+
+class CustomDomainRouteConfigArgs(TypedDict, total=False):
+    """The routes: which path goes to which resource."""
+
+    routes: pulumi.Input[Sequence[pulumi.Input[CustomDomainPathConfigArgs]]]
+    """Each path and the resource it goes to."""
+
+
+class CustomDomainTlsConfigArgs(TypedDict, total=False):
+    """TLS versions and cipher suites of HTTPS."""
+
+    cipher_suites: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """TLS cipher suites."""
+
+    max_version: pulumi.Input[str]
+    """Highest TLS version."""
+
+    min_version: pulumi.Input[str]
+    """Lowest TLS version."""
+
+
+class CustomDomainArgs(TypedDict, total=False):
+    """Arguments of CustomDomain."""
+
+    domain_name: Required[pulumi.Input[str]]
+    """The domain (filed with Alibaba Cloud's ICP service): the API addresses the custom domain by it, so it is its
+    id. Changing it replaces the resource (the name is the custom domain's id (the API addresses it by name),
+    and UpdateCustomDomainInput cannot rename it).
+    """
+
+    protocol: Required[pulumi.Input[Literal["HTTP", "HTTPS", "HTTP,HTTPS"]]]
+    """Protocols the domain serves: HTTP, HTTPS, or both ("HTTP,HTTPS")."""
+
+    cert_config: pulumi.Input[CustomDomainCertConfigArgs]
+    """The HTTPS certificate (its private key is a secret). Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    description: pulumi.Input[str]
+    """What the custom domain is for. Removing it clears it."""
+
+    domain_type: pulumi.Input[Literal["STANDARD", "SANDBOX"]]
+    """STANDARD or SANDBOX. Changing it replaces the resource (UpdateCustomDomainInput has no domainType). Removing
+    it stops managing it; the service keeps the value.
+    """
+
+    route_config: pulumi.Input[CustomDomainRouteConfigArgs]
+    """The routes: which path goes to which resource. Removing it stops managing it; the service keeps the value."""
+
+    tls_config: pulumi.Input[CustomDomainTlsConfigArgs]
+    """TLS versions and cipher suites of HTTPS. Removing it stops managing it; the service keeps the value."""
+
+
+class CustomDomainOutputs:
+    """What a CustomDomain resource reports, as attributes."""
+
+    domain_name: pulumi.Output[str]
+    """The domain (filed with Alibaba Cloud's ICP service): the API addresses the custom domain by it, so it is its
+    id.
+    """
+
+    protocol: pulumi.Output[Literal["HTTP", "HTTPS", "HTTP,HTTPS"]]
+    """Protocols the domain serves: HTTP, HTTPS, or both ("HTTP,HTTPS")."""
+
+    cert_config: pulumi.Output[dict[str, Any]]
+    """The HTTPS certificate (its private key is a secret)."""
+
+    description: pulumi.Output[str]
+    """What the custom domain is for."""
+
+    domain_type: pulumi.Output[Literal["STANDARD", "SANDBOX"]]
+    """STANDARD or SANDBOX."""
+
+    route_config: pulumi.Output[dict[str, Any]]
+    """The routes: which path goes to which resource."""
+
+    tls_config: pulumi.Output[dict[str, Any]]
+    """TLS versions and cipher suites of HTTPS."""
+
+    created_at: pulumi.Output[str]
+    """When the custom domain was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the custom domain was last updated (ISO 8601)."""
+
+
+class KnowledgeBaseArgs(TypedDict, total=False):
+    """Arguments of KnowledgeBase."""
+
+    knowledge_base_name: Required[pulumi.Input[str]]
+    """Name of the knowledge base: the API addresses it by this name, which is its id. Changing it replaces the
+    resource (the name is the knowledge base's id (the API addresses it by name), and UpdateKnowledgeBaseInput
+    cannot rename it).
+    """
+
+    provider: Required[pulumi.Input[str]]
+    """Provider that holds the knowledge base. Changing it replaces the resource (UpdateKnowledgeBaseInput has no
+    provider).
+    """
+
+    provider_settings: Required[pulumi.Input[Mapping[str, Any]]]
+    """The provider's settings (free-form, as the provider defines them)."""
+
+    retrieve_settings: pulumi.Input[Mapping[str, Any]]
+    """How documents are retrieved (free-form, as the provider defines them). Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    credential_name: pulumi.Input[str]
+    """Name of the credential the provider is reached with. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    description: pulumi.Input[str]
+    """What the knowledge base is for. Removing it clears it."""
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the knowledge base. Removing it stops managing it; the service keeps the value."""
+
+
+class KnowledgeBaseOutputs:
+    """What a KnowledgeBase resource reports, as attributes."""
+
+    knowledge_base_name: pulumi.Output[str]
+    """Name of the knowledge base: the API addresses it by this name, which is its id."""
+
+    provider: pulumi.Output[str]
+    """Provider that holds the knowledge base."""
+
+    provider_settings: pulumi.Output[dict[str, Any]]
+    """The provider's settings (free-form, as the provider defines them)."""
+
+    retrieve_settings: pulumi.Output[dict[str, Any]]
+    """How documents are retrieved (free-form, as the provider defines them)."""
+
+    credential_name: pulumi.Output[str]
+    """Name of the credential the provider is reached with."""
+
+    description: pulumi.Output[str]
+    """What the knowledge base is for."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the knowledge base."""
+
+    knowledge_base_id: pulumi.Output[str]
+    """The service's own id of the knowledge base (the API addresses it by name)."""
+
+    created_at: pulumi.Output[str]
+    """When the knowledge base was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the knowledge base was last updated (ISO 8601)."""
+
+
+class MemoryCollectionModelConfigArgs(TypedDict, total=False):
+    """Which of its models."""
+
+    model: pulumi.Input[str]
+    """Name of the model."""
+
+
+class MemoryCollectionModelArgs(TypedDict, total=False):
+    """The embedding model: a model service and its model."""
+
+    model_service_name: pulumi.Input[str]
+    """Name of the model service."""
+
+    config: pulumi.Input[MemoryCollectionModelConfigArgs]
+    """Which of its models."""
+
+
+class MemoryCollectionVectorStoreSettingsArgs(TypedDict, total=False):
+    """The store, for a provider other than MySQL."""
+
+    instance_name: pulumi.Input[str]
+    """Instance of the store."""
+
+    endpoint: pulumi.Input[str]
+    """Address of the store."""
+
+    collection_name: pulumi.Input[str]
+    """Collection (table) that holds the vectors."""
+
+    vector_dimension: pulumi.Input[int]
+    """Dimension of the vectors."""
+
+
+class MemoryCollectionMysqlConfigArgs(TypedDict, total=False):
+    """The MySQL database, for a MySQL store."""
+
+    host: pulumi.Input[str]
+    """Host of the database."""
+
+    port: pulumi.Input[int]
+    """Port of the database."""
+
+    db_name: pulumi.Input[str]
+    """Name of the database."""
+
+    user: pulumi.Input[str]
+    """User the service connects as."""
+
+    credential_name: pulumi.Input[str]
+    """Name of the credential that holds the user's password."""
+
+    collection_name: pulumi.Input[str]
+    """Table that holds the vectors."""
+
+    vector_dimension: pulumi.Input[int]
+    """Dimension of the vectors."""
+
+
+class MemoryCollectionVectorStoreConfigArgs(TypedDict, total=False):
+    """The vector store that holds the memories."""
+
+    provider: pulumi.Input[str]
+    """Provider of the vector store."""
+
+    config: pulumi.Input[MemoryCollectionVectorStoreSettingsArgs]
+    """The store, for a provider other than MySQL."""
+
+    mysql_config: pulumi.Input[MemoryCollectionMysqlConfigArgs]
+    """The MySQL database, for a MySQL store."""
+
+
+class NetworkConfigurationArgs(TypedDict, total=False):
+    """How the service reaches the vector store: public, private (in a VPC), or both."""
+
+    network_mode: Required[pulumi.Input[Literal["PUBLIC", "PRIVATE", "PUBLIC_AND_PRIVATE"]]]
+    """PUBLIC, PRIVATE (in a VPC) or both."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC, for the private modes."""
+
+    vswitch_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """vSwitches, for the private modes."""
+
+    security_group_id: pulumi.Input[str]
+    """Security group, for the private modes."""
+
+
+class MemoryCollectionArgs(TypedDict, total=False):
+    """Arguments of MemoryCollection."""
+
+    memory_collection_name: Required[pulumi.Input[str]]
+    """Name of the memory collection: the API addresses it by this name, which is its id. Changing it replaces the
+    resource (the name is the memory collection's id (the API addresses it by name), and
+    UpdateMemoryCollectionInput cannot rename it).
+    """
+
+    type: pulumi.Input[str]
+    """Type of the memory collection. The service never reports it back. Changing it replaces the resource
+    (UpdateMemoryCollectionInput has no type). Removing it stops managing it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the memory collection is for. Removing it clears it."""
+
+    embedder_config: pulumi.Input[MemoryCollectionModelArgs]
+    """The embedding model: a model service and its model. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    llm_config: pulumi.Input[MemoryCollectionModelArgs]
+    """The language model that extracts memories: a model service and its model. Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    vector_store_config: pulumi.Input[MemoryCollectionVectorStoreConfigArgs]
+    """The vector store that holds the memories. Removing it stops managing it; the service keeps the value."""
+
+    enable_conversation_history: pulumi.Input[bool]
+    """Whether conversation history is kept. Removing it stops managing it; the service keeps the value."""
+
+    enable_conversation_state: pulumi.Input[bool]
+    """Whether conversation state is kept. Removing it stops managing it; the service keeps the value."""
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the service acts as. Removing it stops managing it; the service keeps the value."""
+
+    network_configuration: pulumi.Input[NetworkConfigurationArgs]
+    """How the service reaches the vector store: public, private (in a VPC), or both. Removing it stops managing
+    it; the service keeps the value.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the memory collection. Removing it stops managing it; the service keeps the value."""
+
+
+class MemoryCollectionOutputs:
+    """What a MemoryCollection resource reports, as attributes."""
+
+    memory_collection_name: pulumi.Output[str]
+    """Name of the memory collection: the API addresses it by this name, which is its id."""
+
+    type: pulumi.Output[str]
+    """Type of the memory collection. The service never reports it back."""
+
+    description: pulumi.Output[str]
+    """What the memory collection is for."""
+
+    embedder_config: pulumi.Output[dict[str, Any]]
+    """The embedding model: a model service and its model."""
+
+    llm_config: pulumi.Output[dict[str, Any]]
+    """The language model that extracts memories: a model service and its model."""
+
+    vector_store_config: pulumi.Output[dict[str, Any]]
+    """The vector store that holds the memories."""
+
+    enable_conversation_history: pulumi.Output[bool]
+    """Whether conversation history is kept."""
+
+    enable_conversation_state: pulumi.Output[bool]
+    """Whether conversation state is kept."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the service acts as."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the service reaches the vector store: public, private (in a VPC), or both."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the memory collection."""
+
+    memory_collection_id: pulumi.Output[str]
+    """The service's own id of the memory collection (the API addresses it by name)."""
+
+    created_at: pulumi.Output[str]
+    """When the memory collection was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the memory collection was last updated (ISO 8601)."""
+
+
 class RuntimeVersionArgs(TypedDict, total=False):
     """Arguments of RuntimeVersion."""
 
