@@ -9,7 +9,7 @@ Each resource family has its module under ``models/``, as moto splits ``ec2/mode
 publishes nothing), the field checks in ``checks.py``, what they share in ``common.py`` and
 ``base.py``. ``AgentRunState`` combines them. Kinds with no behaviour beyond their schema.json
 entry are served by the generic model (``models/generic.py``), one ``Kind`` each in ``KINDS``
-(``models/workspaces.py``).
+(``models/workspaces.py``, ``models/named.py``).
 
 Every change of more than one row runs in one ``Store.transaction()`` (``_atomic``): a crash
 never leaves half of it.
@@ -30,6 +30,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
 from pulumi_agents.agentrun.emulator.models.versions import Versions
 from pulumi_agents.agentrun.emulator.models.workspaces import WORKSPACE
@@ -48,7 +49,7 @@ __all__ = [
 
 
 # The kinds the generic model serves: one line each.
-KINDS: tuple[Kind, ...] = (WORKSPACE,)
+KINDS: tuple[Kind, ...] = (WORKSPACE, CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION)
 
 
 class AgentRunState(Runtimes, Endpoints, Versions):
@@ -67,4 +68,4 @@ class AgentRunState(Runtimes, Endpoints, Versions):
             store, transition_seconds=transition_seconds, region=region, account_id=account_id, clock=clock
         )
         # schema.json type name -> its documents
-        self.collections = {kind.type_name: Collection(kind, self) for kind in KINDS}
+        self.collections = {kind.type_name: (kind.collection or Collection)(kind, self) for kind in KINDS}

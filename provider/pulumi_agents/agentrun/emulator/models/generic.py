@@ -18,8 +18,11 @@ What the entry says, the model does:
   ``id_prefix`` and 16 hex digits; ``{id}Arn`` (``workspaceArn``), ``createdAt`` and
   ``updatedAt``/``lastUpdatedAt`` are filled in where the kind has them; the parameters of the
   ``create`` path (a parent's id) are stored with the document and must match on every access;
-- a name property marked ``x-unique`` is unique among the kind's documents under the same parents
-  (409 ``ERR_CONFLICT``); otherwise names may repeat (Workspace);
+- a kind addressed by name (the ``read`` path names the ``x-api.name`` field: Credential's
+  ``{credential_name}``) keeps the name as its id; its ``{stem}Id`` output (``credentialId``),
+  where it has one, is the ``id_prefix`` and 16 hex digits;
+- a name property marked ``x-unique``, or that is the id, is unique among the kind's documents
+  under the same parents (409 ``ERR_CONFLICT``); otherwise names may repeat (Workspace);
 - with an ``x-api.status``, a create, update or delete enters CREATING/UPDATING/DELETING
   and reaches the first ``ready`` status (or goes) ``transition_seconds`` later, settled lazily
   as the other families do; an update or delete of a busy document is 409 ``ERR_CONFLICT``.
@@ -30,8 +33,8 @@ What the entry says, the model does:
   parameter named after a property (``resourceGroupId``) matches it exactly; others are ignored,
   as the service ignores what it does not know.
 
-What the entry cannot say is a hook: ``Kind``'s fields, or a subclass of ``Collection`` that
-overrides ``check``/``view``.
+What the entry cannot say is a hook: ``Kind``'s fields, or a subclass of ``Collection`` (named by
+``Kind.collection``) that overrides ``check``/``view``/``item``/``delete``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Kind:
     type_name: str
     id_prefix: str  # "ws-": the id is this and 16 hex digits
     fixed: Mapping[str, Any] = field(default_factory=dict)  # outputs the service sets on what users make
+    collection: type[Collection] | None = None  # a subclass with the kind's hooks
 
 
 class Collection:
@@ -110,6 +114,17 @@ class Collection:
     def parents(self) -> tuple[str, ...]:
         return self.api.parents
 
+    @cached_property
+    def by_name(self) -> bool:
+        """Addressed by its name (Credential): the name is the id."""
+        return self.id_field == self.api.name
+
+    @cached_property
+    def server_id_field(self) -> str | None:
+        """The service's own id of a kind addressed by name (``credentialId``), if it has one."""
+        name = self.api.name
+        return self._has(name.removesuffix("Name") + "Id") if self.by_name and name else None
+
     def _has(self, name: str) -> str | None:
         return name if name in self.properties else None
 
@@ -124,7 +139,7 @@ class Collection:
     @cached_property
     def unique(self) -> bool:
         name = self.api.name
-        return name is not None and bool(self.properties.get(name, {}).get("x-unique"))
+        return name is not None and (self.by_name or bool(self.properties.get(name, {}).get("x-unique")))
 
     def action(self, operation: str) -> str:
         return self.api.operation(operation).action
@@ -141,6 +156,10 @@ class Collection:
     def view(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The document as the API shows it: its shown properties only."""
         return {k: v for k, v in public(doc).items() if k in self.shown}
+
+    def item(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """A document as a list shows it: by default as a read does."""
+        return self.view(doc)
 
     def arn(self, doc: dict[str, Any]) -> str:
         collection = self.api.operation("create").path.rstrip("/").rsplit("/", 1)[-1]
@@ -212,11 +231,12 @@ class Collection:
             raise InvalidRequest(404, "ERR_NOT_FOUND", f"{self.api.noun} {doc_id} does not exist")
         return doc
 
-    def _unique(self, doc: dict[str, Any], parents: Mapping[str, str]) -> None:
+    def _unique(self, doc: dict[str, Any], parents: Mapping[str, str], doc_id: str | None) -> None:
+        """``doc``'s name is no other document's (``doc_id``: its own id, None for a create)."""
         name_field = self.api.name
         if not self.unique or name_field is None:
             return
-        name, doc_id = doc[name_field], doc.get(self.id_field)
+        name = doc[name_field]
         if any(d[name_field] == name and d[self.id_field] != doc_id for d in self.documents(parents)):
             raise InvalidRequest(409, "ERR_CONFLICT", f"{self.api.noun} {name} already exists")
 
@@ -229,10 +249,13 @@ class Collection:
         doc = {**copy.deepcopy(self.defaults), **copy.deepcopy(body), **parents}
         self.check(doc)
         with self.owner.store.lock:
-            self._unique(doc, parents)
+            self._unique(doc, parents, None)
             now = self.owner.clock()
             doc.update(copy.deepcopy(dict(self.kind.fixed)))
-            doc[self.id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
+            if self.server_id_field:
+                doc[self.server_id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
+            if not self.by_name:
+                doc[self.id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
             if self.arn_field:
                 doc[self.arn_field] = self.arn(doc)
             if "createdAt" in self.properties:
@@ -253,7 +276,7 @@ class Collection:
             self._busy(doc)
             after = {**doc, **copy.deepcopy(body)}
             self.check(after)
-            self._unique(after, self._parents(params))
+            self._unique(after, self._parents(params), after[self.id_field])
             self._begin(after, "update")
         return self.view(after)
 
@@ -285,7 +308,7 @@ class Collection:
         start = (page_number - 1) * page_size
         items = self.api.listing.get("items", "items")
         return {
-            items: [self.view(d) for d in found[start : start + page_size]],
+            items: [self.item(d) for d in found[start : start + page_size]],
             "pageNumber": page_number,
             "pageSize": page_size,
             "total": len(found),
