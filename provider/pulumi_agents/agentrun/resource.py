@@ -96,7 +96,8 @@ class Credential(SchemaResource, CredentialOutputs, module="agentrun", name="Cre
     Example::
 
         key = agentrun.Credential("llm-key", credential_name="llm-key", credential_auth_type="api_key",
-                                  credential_source_type="external_llm", credential_secret=config.require_secret("llmKey"))
+                                  credential_source_type="external_llm",
+                                  credential_secret=config.require_secret("llmKey"))
         rt = agentrun.AgentRuntime("bot", credential_name=key.credential_name, ...)
 
     The name is the credential's id: renaming it, or changing its auth or source type, replaces it (the old one
@@ -120,8 +121,10 @@ class CustomDomain(SchemaResource, CustomDomainOutputs, module="agentrun", name=
     Example::
 
         domain = agentrun.CustomDomain("api", domain_name="agents.example.com", protocol="HTTPS",
-            cert_config={"cert_name": "agents", "certificate": cert_pem, "private_key": config.require_secret("tlsKey")},
-            route_config={"routes": [{"path": "/bot/*", "resource_type": "runtime", "resource_name": rt.agent_runtime_name,
+            cert_config={"cert_name": "agents", "certificate": cert_pem,
+                         "private_key": config.require_secret("tlsKey")},
+            route_config={"routes": [{"path": "/bot/*", "resource_type": "runtime",
+                                      "resource_name": rt.agent_runtime_name,
                                       "agent_runtime_endpoint_name": "prod"}]})
 
     The domain name is its id: changing it, or domain_type, replaces the custom domain (the old one is deleted
@@ -168,7 +171,8 @@ class MemoryCollection(SchemaResource, MemoryCollectionOutputs, module="agentrun
 
         memory = agentrun.MemoryCollection("memory", memory_collection_name="support-memory",
             embedder_config={"model_service_name": "qwen", "config": {"model": "text-embedding-v3"}},
-            vector_store_config={"provider": "aliyun_tablestore", "config": {"instance_name": "mem", "vector_dimension": 1024}},
+            vector_store_config={"provider": "aliyun_tablestore",
+                                 "config": {"instance_name": "mem", "vector_dimension": 1024}},
             opts=pulumi.ResourceOptions(protect=True))
 
     The name is its id: renaming it, or changing its type, replaces it. Destroying a memory collection, or

@@ -967,22 +967,6 @@ class MemoryCollectionVectorStoreConfigArgs(TypedDict, total=False):
     """The MySQL database, for a MySQL store."""
 
 
-class NetworkConfigurationArgs(TypedDict, total=False):
-    """How the service reaches the vector store: public, private (in a VPC), or both."""
-
-    network_mode: Required[pulumi.Input[Literal["PUBLIC", "PRIVATE", "PUBLIC_AND_PRIVATE"]]]
-    """PUBLIC, PRIVATE (in a VPC) or both."""
-
-    vpc_id: pulumi.Input[str]
-    """VPC, for the private modes."""
-
-    vswitch_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """vSwitches, for the private modes."""
-
-    security_group_id: pulumi.Input[str]
-    """Security group, for the private modes."""
-
-
 class MemoryCollectionArgs(TypedDict, total=False):
     """Arguments of MemoryCollection."""
 
