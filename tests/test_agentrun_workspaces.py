@@ -270,8 +270,8 @@ def test_the_schema_entry_says_what_the_sdk_models_do() -> None:
     from pulumi_agents.agentrun.emulator.state import KINDS
     from pulumi_agents.emulator.store import Store
 
-    assert [kind.type_name for kind in KINDS] == ["Workspace"]
-    collection = Collection(KINDS[0], owner=_Owner(Store(None)))
+    workspace = next(kind for kind in KINDS if kind.type_name == "Workspace")
+    collection = Collection(workspace, owner=_Owner(Store(None)))
     assert collection.inputs == sdk_fields(models.CreateWorkspaceInput)
     assert set(collection.updatable) == sdk_fields(models.UpdateWorkspaceInput) == {"description"}
     assert collection.shown == sdk_fields(models.Workspace)
