@@ -144,12 +144,15 @@ def _outputs_class(name: str, node: Node) -> list[str]:
 def python_types(package: str) -> str:
     resources = [name for name, pkg in resource_types().items() if pkg == package]
     body: list[str] = []
+    emitted: set[str] = set()  # a definition several kinds use (NetworkConfiguration) is written once
     for name in resources:
         root = tree(name)
         nested: dict[str, Node] = {}
         _nested(root, nested)
         for ref, node in nested.items():
-            body += _typed_dict(ref, node, top=False)
+            if ref not in emitted:
+                emitted.add(ref)
+                body += _typed_dict(ref, node, top=False)
         body += _typed_dict(name, root, top=True)
         body += _outputs_class(name, root)
     text = "\n".join(body)

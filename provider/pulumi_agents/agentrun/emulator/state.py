@@ -30,7 +30,9 @@ from pulumi_agents.agentrun.emulator.models.common import (
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
+from pulumi_agents.agentrun.emulator.models.tools import BROWSER, CODE_INTERPRETER, TOOL
 from pulumi_agents.agentrun.emulator.models.versions import Versions
 from pulumi_agents.agentrun.emulator.models.workspaces import WORKSPACE
 from pulumi_agents.emulator.store import Store
@@ -48,7 +50,7 @@ __all__ = [
 
 
 # The kinds the generic model serves: one line each.
-KINDS: tuple[Kind, ...] = (WORKSPACE,)
+KINDS: tuple[Kind, ...] = (WORKSPACE, MODEL_SERVICE, MODEL_PROXY, TOOL, BROWSER, CODE_INTERPRETER)
 
 
 class AgentRunState(Runtimes, Endpoints, Versions):

@@ -15,7 +15,8 @@ What the entry says, the model does:
   (``enablePresetModel`` is kept, never shown), with an input's ``default`` where a create left
   it out;
 - the id is the last parameter of the ``read`` path (``workspaceId``), made of the kind's
-  ``id_prefix`` and 16 hex digits; ``{id}Arn`` (``workspaceArn``), ``createdAt`` and
+  ``id_prefix`` and 16 hex digits (a kind addressed by its name, ``{model_service_name}``, keeps
+  the name as given, and its ``server_id`` output gets the made id); ``{id}Arn`` (``workspaceArn``), ``createdAt`` and
   ``updatedAt``/``lastUpdatedAt`` are filled in where the kind has them; the parameters of the
   ``create`` path (a parent's id) are stored with the document and must match on every access;
 - a name property marked ``x-unique`` is unique among the kind's documents under the same parents
@@ -62,6 +63,9 @@ class Kind:
     type_name: str
     id_prefix: str  # "ws-": the id is this and 16 hex digits
     fixed: Mapping[str, Any] = field(default_factory=dict)  # outputs the service sets on what users make
+    # A kind its paths address by name (ModelService: {model_service_name}) keeps the name it was
+    # given: the service's own id (modelServiceId) is this output instead.
+    server_id: str | None = None
 
 
 class Collection:
@@ -232,7 +236,7 @@ class Collection:
             self._unique(doc, parents)
             now = self.owner.clock()
             doc.update(copy.deepcopy(dict(self.kind.fixed)))
-            doc[self.id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
+            doc[self.kind.server_id or self.id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
             if self.arn_field:
                 doc[self.arn_field] = self.arn(doc)
             if "createdAt" in self.properties:
