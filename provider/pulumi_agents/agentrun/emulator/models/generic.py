@@ -220,8 +220,10 @@ class Collection:
         name_field = self.api.name
         if not self.unique or name_field is None:
             return
-        name, doc_id = doc[name_field], doc.get(self.id_field)
-        if any(d[name_field] == name and d[self.id_field] != doc_id for d in self.documents(parents)):
+        # The made id tells documents apart (a name-addressed kind's id is the name itself).
+        key = self.kind.server_id or self.id_field
+        name, doc_id = doc[name_field], doc.get(key)
+        if any(d[name_field] == name and d[key] != doc_id for d in self.documents(parents)):
             raise InvalidRequest(409, "ERR_CONFLICT", f"{self.api.noun} {name} already exists")
 
     # -- the operations -------------------------------------------------------------------
