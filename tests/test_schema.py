@@ -34,15 +34,19 @@ def test_schema_is_valid_draft_2020_12() -> None:
 
 def test_every_default_is_valid_where_it_stands() -> None:
     # A default applies without being validated (a setting left unset, a field reset on removal).
-    def defaults(node: Any, where: str) -> list[tuple[str, Any, dict[str, Any]]]:
+    def defaults(node: Any, where: str, names: bool = False) -> list[tuple[str, Any, dict[str, Any]]]:
+        # ``names``: a map of property names to subschemas (a property may be called "default").
         if isinstance(node, list):
             return [d for i, item in enumerate(node) for d in defaults(item, f"{where}[{i}]")]
         if not isinstance(node, dict):
             return []
-        found = [(where, node["default"], node)] if "default" in node and "$ref" not in node else []
-        return found + [d for key, item in node.items() for d in defaults(item, f"{where}.{key}")]
+        keyword = not names and "default" in node and "$ref" not in node
+        found = [(where, node["default"], node)] if keyword else []
+        return found + [
+            d for key, item in node.items() for d in defaults(item, f"{where}.{key}", key in ("properties", "$defs"))
+        ]
 
-    found = defaults(schema()["$defs"], "$defs")
+    found = defaults(schema()["$defs"], "$defs", names=True)
     assert any(where == "$defs.AgentRunConfig.properties.httpTimeout" for where, _, _ in found)
     for where, default, subschema in found:
         assert Draft202012Validator(subschema).is_valid(default), (where, default)

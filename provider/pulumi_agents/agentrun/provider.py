@@ -37,3 +37,23 @@ class RuntimeVersionProvider(DynamicProvider):
 
 class AgentRuntimeEndpointProvider(DynamicProvider):
     type_name = "AgentRuntimeEndpoint"
+
+
+class ModelServiceProvider(DynamicProvider):
+    type_name = "ModelService"
+
+
+class ModelProxyProvider(DynamicProvider):
+    type_name = "ModelProxy"
+
+
+class ToolProvider(DynamicProvider):
+    type_name = "Tool"
+
+
+class BrowserProvider(DynamicProvider):
+    type_name = "Browser"
+
+
+class CodeInterpreterProvider(DynamicProvider):
+    type_name = "CodeInterpreter"

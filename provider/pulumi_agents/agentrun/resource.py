@@ -12,11 +12,16 @@ from pulumi_agents._resource import SchemaResource
 from pulumi_agents.agentrun.provider import (
     AgentRuntimeEndpointProvider,
     AgentRuntimeProvider,
+    BrowserProvider,
+    CodeInterpreterProvider,
     CredentialProvider,
     CustomDomainProvider,
     KnowledgeBaseProvider,
     MemoryCollectionProvider,
+    ModelProxyProvider,
+    ModelServiceProvider,
     RuntimeVersionProvider,
+    ToolProvider,
     WorkspaceProvider,
 )
 from pulumi_agents.agentrun.types import (
@@ -24,6 +29,10 @@ from pulumi_agents.agentrun.types import (
     AgentRuntimeEndpointArgs,
     AgentRuntimeEndpointOutputs,
     AgentRuntimeOutputs,
+    BrowserArgs,
+    BrowserOutputs,
+    CodeInterpreterArgs,
+    CodeInterpreterOutputs,
     CredentialArgs,
     CredentialOutputs,
     CustomDomainArgs,
@@ -32,8 +41,14 @@ from pulumi_agents.agentrun.types import (
     KnowledgeBaseOutputs,
     MemoryCollectionArgs,
     MemoryCollectionOutputs,
+    ModelProxyArgs,
+    ModelProxyOutputs,
+    ModelServiceArgs,
+    ModelServiceOutputs,
     RuntimeVersionArgs,
     RuntimeVersionOutputs,
+    ToolArgs,
+    ToolOutputs,
     WorkspaceArgs,
     WorkspaceOutputs,
 )
@@ -233,3 +248,112 @@ class AgentRuntimeEndpoint(SchemaResource, AgentRuntimeEndpointOutputs, module="
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[AgentRuntimeEndpointArgs]
     ) -> None:
         super().__init__(AgentRuntimeEndpointProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class ModelService(SchemaResource, ModelServiceOutputs, module="agentrun", name="ModelService"):
+    """An AgentRun model service (CreateModelServiceInput): a model provider's API, with its key and models, that
+    runtimes, model proxies and memory collections name. The API addresses it by its name.
+
+    Example::
+
+        qwen = agentrun.ModelService("qwen", model_service_name="qwen", model_type="system", provider="tongyi",
+            provider_settings={"api_key": config.require_secret("dashscopeKey"), "model_names": ["qwen-max"],
+                               "base_url": "https://dashscope.aliyuncs.com/compatible-mode/v1"})
+
+    Renaming it, or changing model_type or provider, replaces it; anything else is updated in place.
+    provider_settings.api_key is stored as a secret.
+    """
+
+    _type_name = "ModelService"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[ModelServiceArgs]
+    ) -> None:
+        super().__init__(ModelServiceProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class ModelProxy(SchemaResource, ModelProxyOutputs, module="agentrun", name="ModelProxy"):
+    """An AgentRun model proxy (CreateModelProxyInput): a LiteLLM gateway in front of model services, with weights,
+    fallbacks, limits and guardrails. The API addresses it by its name.
+
+    Example::
+
+        proxy = agentrun.ModelProxy("gateway", model_proxy_name="gateway", proxy_mode="single", cpu=2, memory=4,
+            proxy_config={"endpoints": [{"model_service_name": qwen.model_service_name, "weight": 100}]})
+        pulumi.export("proxy", proxy.endpoint)
+
+    Renaming it, or changing cpu, memory, litellm_version, model_type, proxy_mode or service_region_id, replaces
+    it (UpdateModelProxyInput has none of them). arms_configuration is never reported by the service, so a
+    refresh keeps what was sent.
+    """
+
+    _type_name = "ModelProxy"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[ModelProxyArgs]
+    ) -> None:
+        super().__init__(ModelProxyProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Tool(SchemaResource, ToolOutputs, module="agentrun", name="Tool"):
+    """An AgentRun tool (CreateToolInputV2): an MCP server, function-call tool or skill that agents call, remote or
+    run by the service from code or an image. The API addresses it by its name.
+
+    Example::
+
+        search = agentrun.Tool("search", tool_name="web-search", tool_type="MCP", create_method="MCP_REMOTE",
+            protocol_spec=json.dumps({"url": "https://mcp.example.com/sse"}))
+
+    Renaming it or changing tool_type replaces it; anything else is updated in place. A create or update waits
+    for Running: Stopped and Failed are reported as failures, since no wait turns them into Running.
+    """
+
+    _type_name = "Tool"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[ToolArgs]
+    ) -> None:
+        super().__init__(ToolProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Browser(SchemaResource, BrowserOutputs, module="agentrun", name="Browser"):
+    """An AgentRun browser (CreateBrowserInput): a managed headless browser agents drive through sessions. The API
+    has no update.
+
+    Example::
+
+        browser = agentrun.Browser("shopper", browser_name="shopper", cpu=2, memory=4096,
+            network_configuration={"network_mode": "PUBLIC"})
+
+    The API cannot change a browser: every change replaces it. session_idle_timeout_seconds is never reported by
+    the service, so a refresh keeps what was sent.
+    """
+
+    _type_name = "Browser"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[BrowserArgs]
+    ) -> None:
+        super().__init__(BrowserProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class CodeInterpreter(SchemaResource, CodeInterpreterOutputs, module="agentrun", name="CodeInterpreter"):
+    """An AgentRun code interpreter (CreateCodeInterpreterInput): a managed sandbox agents run code in through
+    sessions. The API has no update.
+
+    Example::
+
+        sandbox = agentrun.CodeInterpreter("calc", code_interpreter_name="calc", cpu=1, memory=2048,
+            network_configuration={"network_mode": "PUBLIC"})
+
+    The API cannot change a code interpreter: every change replaces it. A TERMINATED one is reported as a
+    failure. credential_id and session_idle_timeout_seconds are never reported by the service, so a refresh
+    keeps what was sent.
+    """
+
+    _type_name = "CodeInterpreter"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[CodeInterpreterArgs]
+    ) -> None:
+        super().__init__(CodeInterpreterProvider(), resource_name, dict[str, Any](args), opts)

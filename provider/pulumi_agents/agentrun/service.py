@@ -289,3 +289,26 @@ class _RuntimeOf(AgentRuntimeService):
 
     def seed(self, props: Mapping[str, Any]) -> str:
         return ""
+
+
+# -- model services, model proxies, tools, browsers, code interpreters --------------------------
+
+
+class ModelServiceService(_AgentRunService):
+    type_name = "ModelService"
+
+
+class ModelProxyService(_AgentRunService):
+    type_name = "ModelProxy"
+
+
+class ToolService(_AgentRunService):
+    type_name = "Tool"
+
+
+class BrowserService(_AgentRunService):
+    type_name = "Browser"
+
+
+class CodeInterpreterService(_AgentRunService):
+    type_name = "CodeInterpreter"

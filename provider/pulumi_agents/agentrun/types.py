@@ -1258,3 +1258,915 @@ class AgentRuntimeEndpointOutputs:
 
     scaling_status: pulumi.Output[dict[str, Any]]
     """Minimum, target and current instances as the service reports them."""
+
+
+class ModelServiceModelFeaturesArgs(TypedDict, total=False):
+    """What the model can do."""
+
+    agent_thought: pulumi.Input[bool]
+    """Whether the model reports its reasoning."""
+
+    multi_tool_call: pulumi.Input[bool]
+    """Whether the model calls several tools at once."""
+
+    stream_tool_call: pulumi.Input[bool]
+    """Whether the model streams tool calls."""
+
+    tool_call: pulumi.Input[bool]
+    """Whether the model calls tools."""
+
+    vision: pulumi.Input[bool]
+    """Whether the model takes images."""
+
+
+class ModelServiceModelParameterRuleArgs(TypedDict, total=False):
+
+    default: pulumi.Input[Any]
+    """Default value of the parameter (any JSON value: the SDK types it Any)."""
+
+    max: pulumi.Input[int]
+    """Greatest value of the parameter."""
+
+    min: pulumi.Input[int]
+    """Least value of the parameter."""
+
+    name: pulumi.Input[str]
+    """Name of the parameter."""
+
+    required: pulumi.Input[bool]
+    """Whether the parameter must be given."""
+
+    type: pulumi.Input[str]
+    """Type of the parameter."""
+
+
+class ModelServiceModelPropertiesArgs(TypedDict, total=False):
+    """Properties of the model."""
+
+    context_size: pulumi.Input[int]
+    """Context window of the model, in tokens."""
+
+
+class ModelServiceModelInfoConfigArgs(TypedDict, total=False):
+
+    model_features: pulumi.Input[ModelServiceModelFeaturesArgs]
+    """What the model can do."""
+
+    model_name: pulumi.Input[str]
+    """The model these settings are for."""
+
+    model_parameter_rules: pulumi.Input[Sequence[pulumi.Input[ModelServiceModelParameterRuleArgs]]]
+    """The model's parameters and their limits."""
+
+    model_properties: pulumi.Input[ModelServiceModelPropertiesArgs]
+    """Properties of the model."""
+
+
+class ModelServiceProviderSettingsArgs(TypedDict, total=False):
+    """How the provider is reached: its API key, base URL and model names."""
+
+    api_key: pulumi.Input[str]
+    """API key of the provider. Stored as a secret in the Pulumi state."""
+
+    base_url: pulumi.Input[str]
+    """Base URL of the provider's API."""
+
+    model_names: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Models the service offers."""
+
+
+class ModelServiceArgs(TypedDict, total=False):
+    """Arguments of ModelService."""
+
+    credential_name: pulumi.Input[str]
+    """Name of a stored credential for the provider. Removing it stops managing it; the service keeps the value."""
+
+    description: pulumi.Input[str]
+    """What the model service is for. Removing it stops managing it; the service keeps the value."""
+
+    model_info_configs: pulumi.Input[Sequence[pulumi.Input[ModelServiceModelInfoConfigArgs]]]
+    """Per-model settings: features, parameter rules and properties. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    model_service_name: Required[pulumi.Input[str]]
+    """Name of the model service; unique in the account and region, and its identity in the API (the paths name
+    it). Changing it replaces the resource (the name is the model service's identity: the API addresses it by
+    name and cannot rename it).
+    """
+
+    model_type: Required[pulumi.Input[Literal["system", "deployment"]]]
+    """system (a model the service provides) or deployment (a model the user deploys). Changing it replaces the
+    resource (UpdateModelServiceInput has no such field).
+    """
+
+    network_configuration: pulumi.Input[NetworkConfigurationArgs]
+    """How the model service reaches the provider: public, private (in a VPC), or both. Removing it stops managing
+    it; the service keeps the value.
+    """
+
+    provider: Required[pulumi.Input[str]]
+    """The provider of the models (the SDK: currently only Alibaba Cloud is supported). Changing it replaces the
+    resource (UpdateModelServiceInput has no such field).
+    """
+
+    provider_settings: Required[pulumi.Input[ModelServiceProviderSettingsArgs]]
+    """How the provider is reached: its API key, base URL and model names."""
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the model service. Removing it stops managing it; the service keeps the value."""
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the model service to settle, in seconds. Not sent to the API.
+    Default 900. Removing it restores the default.
+    """
+
+
+class ModelServiceOutputs:
+    """What a ModelService resource reports, as attributes."""
+
+    credential_name: pulumi.Output[str]
+    """Name of a stored credential for the provider."""
+
+    description: pulumi.Output[str]
+    """What the model service is for."""
+
+    model_info_configs: pulumi.Output[list[Any]]
+    """Per-model settings: features, parameter rules and properties."""
+
+    model_service_name: pulumi.Output[str]
+    """Name of the model service; unique in the account and region, and its identity in the API (the paths name
+    it).
+    """
+
+    model_type: pulumi.Output[Literal["system", "deployment"]]
+    """system (a model the service provides) or deployment (a model the user deploys)."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the model service reaches the provider: public, private (in a VPC), or both."""
+
+    provider: pulumi.Output[str]
+    """The provider of the models (the SDK: currently only Alibaba Cloud is supported)."""
+
+    provider_settings: pulumi.Output[dict[str, Any]]
+    """How the provider is reached: its API key, base URL and model names."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the model service."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the model service to settle, in seconds. Not sent to the API."""
+
+    created_at: pulumi.Output[str]
+    """When the model service was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the model service was last updated (ISO 8601)."""
+
+    model_service_id: pulumi.Output[str]
+    """Id of the model service."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+    DELETING, DELETE_FAILED); READY once it serves.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the model service is in its status (for failures)."""
+
+
+class ModelProxyEndpointArgs(TypedDict, total=False):
+
+    base_url: pulumi.Input[str]
+    """Base URL of the endpoint."""
+
+    model_names: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Models served by the endpoint."""
+
+    model_service_name: pulumi.Input[str]
+    """Name of the model service behind the endpoint."""
+
+    weight: pulumi.Input[int]
+    """Share of the traffic the endpoint gets, relative to the others."""
+
+
+class ModelProxyAiGuardrailConfigArgs(TypedDict, total=False):
+    """AI guardrail checks of requests and responses."""
+
+    block_on_content_moderation: pulumi.Input[bool]
+    """Whether content moderation hits are blocked."""
+
+    block_on_malicious_url: pulumi.Input[bool]
+    """Whether malicious URLs are blocked."""
+
+    block_on_model_hallucination: pulumi.Input[bool]
+    """Whether detected hallucinations are blocked."""
+
+    block_on_prompt_attack: pulumi.Input[bool]
+    """Whether prompt attacks are blocked."""
+
+    block_on_sensitive_data: pulumi.Input[bool]
+    """Whether sensitive data is blocked."""
+
+    check_request: pulumi.Input[bool]
+    """Whether requests are checked."""
+
+    check_response: pulumi.Input[bool]
+    """Whether responses are checked."""
+
+    level: pulumi.Input[str]
+    """Strictness of the checks."""
+
+    max_text_length: pulumi.Input[int]
+    """Longest text checked."""
+
+
+class ModelProxyFallbackArgs(TypedDict, total=False):
+
+    model_name: pulumi.Input[str]
+    """Model to fall back to."""
+
+    model_service_name: pulumi.Input[str]
+    """Model service of that model."""
+
+
+class ModelProxyTokenRateLimiterArgs(TypedDict, total=False):
+    """Token limits per second, minute, hour and day."""
+
+    tpd: pulumi.Input[int]
+    """Tokens per day."""
+
+    tph: pulumi.Input[int]
+    """Tokens per hour."""
+
+    tpm: pulumi.Input[int]
+    """Tokens per minute."""
+
+    tps: pulumi.Input[int]
+    """Tokens per second."""
+
+
+class ModelProxyPoliciesArgs(TypedDict, total=False):
+    """Caching, limits, retries, fallbacks and guardrails."""
+
+    ai_guardrail_config: pulumi.Input[ModelProxyAiGuardrailConfigArgs]
+    """AI guardrail checks of requests and responses."""
+
+    cache: pulumi.Input[bool]
+    """Whether answers are cached."""
+
+    concurrency_limit: pulumi.Input[int]
+    """Requests served at once."""
+
+    fallbacks: pulumi.Input[Sequence[pulumi.Input[ModelProxyFallbackArgs]]]
+    """Models tried when the endpoints fail."""
+
+    num_retries: pulumi.Input[int]
+    """Retries of a failed request."""
+
+    request_timeout: pulumi.Input[int]
+    """Timeout of a request."""
+
+    token_rate_limiter: pulumi.Input[ModelProxyTokenRateLimiterArgs]
+    """Token limits per second, minute, hour and day."""
+
+
+class ModelProxyConfigArgs(TypedDict, total=False):
+    """The model endpoints the proxy serves and its policies."""
+
+    endpoints: pulumi.Input[Sequence[pulumi.Input[ModelProxyEndpointArgs]]]
+    """The model endpoints traffic is spread over, by weight."""
+
+    policies: pulumi.Input[ModelProxyPoliciesArgs]
+    """Caching, limits, retries, fallbacks and guardrails."""
+
+
+class ModelProxyArgs(TypedDict, total=False):
+    """Arguments of ModelProxy."""
+
+    arms_configuration: pulumi.Input[ArmsConfigurationArgs]
+    """Application monitoring (ARMS). The service never reports it back. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    cpu: Required[pulumi.Input[float]]
+    """vCPU cores of the proxy. Changing it replaces the resource (UpdateModelProxyInput has no such field)."""
+
+    credential_name: pulumi.Input[str]
+    """Name of a stored credential for the model services. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    description: pulumi.Input[str]
+    """What the model proxy is for. Removing it stops managing it; the service keeps the value."""
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the proxy runs as. Removing it stops managing it; the service keeps the value."""
+
+    litellm_version: pulumi.Input[str]
+    """Version of LiteLLM the proxy runs. Changing it replaces the resource (UpdateModelProxyInput has no such
+    field). Removing it stops managing it; the service keeps the value.
+    """
+
+    log_configuration: pulumi.Input[LogConfigurationArgs]
+    """Simple Log Service project and logstore for the proxy's logs. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    memory: Required[pulumi.Input[int]]
+    """Memory of the proxy, in GiB (as the SDK documents it). Changing it replaces the resource
+    (UpdateModelProxyInput has no such field).
+    """
+
+    model_proxy_name: Required[pulumi.Input[str]]
+    """Name of the model proxy; unique in the account and region, and its identity in the API (the paths name it).
+    Changing it replaces the resource (the name is the model proxy's identity: the API addresses it by name and
+    cannot rename it).
+    """
+
+    model_type: pulumi.Input[Literal["system", "deployment"]]
+    """system (a model the service provides) or deployment (a model the user deploys). Changing it replaces the
+    resource (UpdateModelProxyInput has no such field). Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    network_configuration: pulumi.Input[NetworkConfigurationArgs]
+    """How the proxy is reached: public, private (in a VPC), or both. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    proxy_config: Required[pulumi.Input[ModelProxyConfigArgs]]
+    """The model endpoints the proxy serves and its policies."""
+
+    proxy_mode: Required[pulumi.Input[str]]
+    """How the proxy works (the SDK: its operational mode). Changing it replaces the resource
+    (UpdateModelProxyInput has no such field).
+    """
+
+    service_region_id: pulumi.Input[str]
+    """Region of the model service. Changing it replaces the resource (UpdateModelProxyInput has no such field).
+    Removing it stops managing it; the service keeps the value.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the model proxy. Removing it stops managing it; the service keeps the value."""
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the model proxy to settle, in seconds. Not sent to the API.
+    Default 900. Removing it restores the default.
+    """
+
+
+class ModelProxyOutputs:
+    """What a ModelProxy resource reports, as attributes."""
+
+    arms_configuration: pulumi.Output[dict[str, Any]]
+    """Application monitoring (ARMS). The service never reports it back."""
+
+    cpu: pulumi.Output[float]
+    """vCPU cores of the proxy."""
+
+    credential_name: pulumi.Output[str]
+    """Name of a stored credential for the model services."""
+
+    description: pulumi.Output[str]
+    """What the model proxy is for."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the proxy runs as."""
+
+    litellm_version: pulumi.Output[str]
+    """Version of LiteLLM the proxy runs."""
+
+    log_configuration: pulumi.Output[dict[str, Any]]
+    """Simple Log Service project and logstore for the proxy's logs."""
+
+    memory: pulumi.Output[int]
+    """Memory of the proxy, in GiB (as the SDK documents it)."""
+
+    model_proxy_name: pulumi.Output[str]
+    """Name of the model proxy; unique in the account and region, and its identity in the API (the paths name it)."""
+
+    model_type: pulumi.Output[Literal["system", "deployment"]]
+    """system (a model the service provides) or deployment (a model the user deploys)."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the proxy is reached: public, private (in a VPC), or both."""
+
+    proxy_config: pulumi.Output[dict[str, Any]]
+    """The model endpoints the proxy serves and its policies."""
+
+    proxy_mode: pulumi.Output[str]
+    """How the proxy works (the SDK: its operational mode)."""
+
+    service_region_id: pulumi.Output[str]
+    """Region of the model service."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the model proxy."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the model proxy to settle, in seconds. Not sent to the API."""
+
+    created_at: pulumi.Output[str]
+    """When the model proxy was created (ISO 8601)."""
+
+    endpoint: pulumi.Output[str]
+    """Address of the proxy."""
+
+    function_name: pulumi.Output[str]
+    """Function that runs the proxy."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the model proxy was last updated (ISO 8601)."""
+
+    model_proxy_id: pulumi.Output[str]
+    """Id of the model proxy."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+    DELETING, DELETE_FAILED); READY once it serves.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the model proxy is in its status (for failures)."""
+
+
+class ToolBoundToolApiArgs(TypedDict, total=False):
+
+    method: pulumi.Input[Literal["GET", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"]]
+    """HTTP method."""
+
+    path: pulumi.Input[str]
+    """URL path."""
+
+
+class ToolBoundToolArgs(TypedDict, total=False):
+
+    apis: pulumi.Input[Sequence[pulumi.Input[ToolBoundToolApiArgs]]]
+    """Further paths and methods bound to the tool."""
+
+    method: pulumi.Input[Literal["GET", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"]]
+    """HTTP method bound to the tool."""
+
+    path: pulumi.Input[str]
+    """URL path bound to the tool."""
+
+    tool_name: pulumi.Input[str]
+    """The tool bound."""
+
+
+class ToolBoundConfigurationArgs(TypedDict, total=False):
+    """Tools bound to HTTP paths and methods."""
+
+    bound_tools: pulumi.Input[Sequence[pulumi.Input[ToolBoundToolArgs]]]
+    """Each binds a tool to an HTTP path and method."""
+
+
+class ToolHookArgs(TypedDict, total=False):
+
+    api_version: pulumi.Input[str]
+    """Version of the hook's API."""
+
+    description: pulumi.Input[str]
+    """What the hook does."""
+
+    enabled: pulumi.Input[bool]
+    """Whether the hook is called."""
+
+    event: Required[pulumi.Input[str]]
+    """Stage of the request that calls the hook."""
+
+    headers: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Headers sent to the hook."""
+
+    timeout: pulumi.Input[int]
+    """Timeout of a call of the hook."""
+
+    url: Required[pulumi.Input[str]]
+    """URL the hook calls."""
+
+
+class ToolMcpProxyConfigurationArgs(TypedDict, total=False):
+    """The MCP proxy's hooks, run while a request is handled."""
+
+    hooks: pulumi.Input[Sequence[pulumi.Input[ToolHookArgs]]]
+    """Hooks the MCP proxy calls, each at one stage of a request."""
+
+
+class ToolMcpConfigArgs(TypedDict, total=False):
+    """Settings of an MCP tool: session affinity, the MCP proxy and bound tools."""
+
+    bound_configuration: pulumi.Input[ToolBoundConfigurationArgs]
+    """Tools bound to HTTP paths and methods."""
+
+    mcp_proxy_configuration: pulumi.Input[ToolMcpProxyConfigurationArgs]
+    """The MCP proxy's hooks, run while a request is handled."""
+
+    proxy_enabled: pulumi.Input[bool]
+    """Whether MCP requests go through the MCP proxy."""
+
+    session_affinity: pulumi.Input[Literal["NONE", "MCP_SSE", "MCP_STREAMABLE"]]
+    """How requests of a session stick to one instance: NONE, MCP_SSE or MCP_STREAMABLE."""
+
+    session_affinity_config: pulumi.Input[str]
+    """Session affinity settings, as a JSON string."""
+
+
+class ToolArgs(TypedDict, total=False):
+    """Arguments of Tool."""
+
+    artifact_type: pulumi.Input[Literal["Code", "Container"]]
+    """How the tool is packaged: Code (a code package) or Container (an image). Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    code_configuration: pulumi.Input[CodeConfigurationArgs]
+    """The tool's code, for artifactType Code. Removing it stops managing it; the service keeps the value."""
+
+    container_configuration: pulumi.Input[ContainerConfigurationArgs]
+    """The tool's container image, for artifactType Container. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    cpu: pulumi.Input[float]
+    """vCPU cores of a tool instance (fractions allowed, 0.5 is half a core). Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    create_method: Required[pulumi.Input[Literal["MCP_REMOTE", "MCP_LOCAL_STDIO", "MCP_BUNDLE", "CODE_PACKAGE", "OPENAPI_IMPORT"]]]
+    """How the tool is made: MCP_REMOTE (a remote MCP server), MCP_LOCAL_STDIO (a local stdio MCP server),
+    MCP_BUNDLE (a packaged MCP server), CODE_PACKAGE (a code package) or OPENAPI_IMPORT (an imported OpenAPI
+    document).
+    """
+
+    credential_name: pulumi.Input[str]
+    """Name of a stored credential the tool uses to reach services that need authentication. Removing it stops
+    managing it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the tool does. Removing it stops managing it; the service keeps the value."""
+
+    environment_variables: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Environment of the tool process. Stored as a secret in the Pulumi state. Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the tool runs as (acs:ram::<account>:role/<name>). Removing it stops managing it; the service keeps
+    the value.
+    """
+
+    log_configuration: pulumi.Input[LogConfigurationArgs]
+    """Simple Log Service project and logstore for the tool's logs. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    mcp_config: pulumi.Input[ToolMcpConfigArgs]
+    """Settings of an MCP tool: session affinity, the MCP proxy and bound tools. Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    memory: pulumi.Input[int]
+    """Memory of a tool instance, in MB. Removing it stops managing it; the service keeps the value."""
+
+    nas_config: pulumi.Input[NASConfigArgs]
+    """NAS file systems mounted into the tool. Removing it stops managing it; the service keeps the value."""
+
+    network_configuration: pulumi.Input[NetworkConfigurationArgs]
+    """How the tool is reached and reaches out: public, private (in a VPC), or both. Removing it stops managing it;
+    the service keeps the value.
+    """
+
+    oss_mount_config: pulumi.Input[OSSMountConfigArgs]
+    """OSS buckets mounted into the tool. Removing it stops managing it; the service keeps the value."""
+
+    port: pulumi.Input[int]
+    """Port the tool listens on. Removing it stops managing it; the service keeps the value."""
+
+    protocol_spec: pulumi.Input[str]
+    """The tool's protocol specification: a JSON string that defines its interface. Removing it stops managing it;
+    the service keeps the value.
+    """
+
+    timeout: pulumi.Input[int]
+    """Seconds after which a call of the tool is stopped. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    tool_name: Required[pulumi.Input[str]]
+    """Name of the tool; unique in its workspace, and its identity in the API (the paths name it). Changing it
+    replaces the resource (the name is the tool's identity: the API addresses it by name and cannot rename it).
+    """
+
+    tool_type: Required[pulumi.Input[Literal["MCP", "FUNCTIONCALL", "SKILL"]]]
+    """MCP (a Model Context Protocol server), FUNCTIONCALL (function calling) or SKILL. Changing it replaces the
+    resource (UpdateToolInputV2 has no such field).
+    """
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the tool (the default workspace when left out). Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the tool to settle, in seconds. Not sent to the API. Default
+    900. Removing it restores the default.
+    """
+
+
+class ToolOutputs:
+    """What a Tool resource reports, as attributes."""
+
+    artifact_type: pulumi.Output[Literal["Code", "Container"]]
+    """How the tool is packaged: Code (a code package) or Container (an image)."""
+
+    code_configuration: pulumi.Output[dict[str, Any]]
+    """The tool's code, for artifactType Code."""
+
+    container_configuration: pulumi.Output[dict[str, Any]]
+    """The tool's container image, for artifactType Container."""
+
+    cpu: pulumi.Output[float]
+    """vCPU cores of a tool instance (fractions allowed, 0.5 is half a core)."""
+
+    create_method: pulumi.Output[Literal["MCP_REMOTE", "MCP_LOCAL_STDIO", "MCP_BUNDLE", "CODE_PACKAGE", "OPENAPI_IMPORT"]]
+    """How the tool is made: MCP_REMOTE (a remote MCP server), MCP_LOCAL_STDIO (a local stdio MCP server),
+    MCP_BUNDLE (a packaged MCP server), CODE_PACKAGE (a code package) or OPENAPI_IMPORT (an imported OpenAPI
+    document).
+    """
+
+    credential_name: pulumi.Output[str]
+    """Name of a stored credential the tool uses to reach services that need authentication."""
+
+    description: pulumi.Output[str]
+    """What the tool does."""
+
+    environment_variables: pulumi.Output[dict[str, Any]]
+    """Environment of the tool process. Stored as a secret in the Pulumi state."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the tool runs as (acs:ram::<account>:role/<name>)."""
+
+    log_configuration: pulumi.Output[dict[str, Any]]
+    """Simple Log Service project and logstore for the tool's logs."""
+
+    mcp_config: pulumi.Output[dict[str, Any]]
+    """Settings of an MCP tool: session affinity, the MCP proxy and bound tools."""
+
+    memory: pulumi.Output[int]
+    """Memory of a tool instance, in MB."""
+
+    nas_config: pulumi.Output[dict[str, Any]]
+    """NAS file systems mounted into the tool."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the tool is reached and reaches out: public, private (in a VPC), or both."""
+
+    oss_mount_config: pulumi.Output[dict[str, Any]]
+    """OSS buckets mounted into the tool."""
+
+    port: pulumi.Output[int]
+    """Port the tool listens on."""
+
+    protocol_spec: pulumi.Output[str]
+    """The tool's protocol specification: a JSON string that defines its interface."""
+
+    timeout: pulumi.Output[int]
+    """Seconds after which a call of the tool is stopped."""
+
+    tool_name: pulumi.Output[str]
+    """Name of the tool; unique in its workspace, and its identity in the API (the paths name it)."""
+
+    tool_type: pulumi.Output[Literal["MCP", "FUNCTIONCALL", "SKILL"]]
+    """MCP (a Model Context Protocol server), FUNCTIONCALL (function calling) or SKILL."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the tool (the default workspace when left out)."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the tool to settle, in seconds. Not sent to the API."""
+
+    created_at: pulumi.Output[str]
+    """When the tool was created (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """Status as the Tool model documents it: Running, Stopped or Failed (and the transitions, such as CREATING,
+    while it changes); Running once it serves.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the tool is in its status (for failures)."""
+
+    tool_id: pulumi.Output[str]
+    """Id of the tool, made by the service."""
+
+    updated_at: pulumi.Output[str]
+    """When the tool was last updated (ISO 8601)."""
+
+
+class BrowserArgs(TypedDict, total=False):
+    """Arguments of Browser."""
+
+    browser_name: Required[pulumi.Input[str]]
+    """Name of the browser. Changing it replaces the resource (the API has no update: every change makes a new
+    browser).
+    """
+
+    cpu: Required[pulumi.Input[float]]
+    """vCPU cores of the browser. Changing it replaces the resource (the API has no update: every change makes a
+    new browser).
+    """
+
+    credential_id: pulumi.Input[str]
+    """Id of a stored credential the browser uses. Changing it replaces the resource (the API has no update: every
+    change makes a new browser). Removing it stops managing it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the browser is for. Changing it replaces the resource (the API has no update: every change makes a new
+    browser). Removing it stops managing it; the service keeps the value.
+    """
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the browser runs as. Changing it replaces the resource (the API has no update: every change makes a
+    new browser). Removing it stops managing it; the service keeps the value.
+    """
+
+    memory: Required[pulumi.Input[int]]
+    """Memory of the browser, in MB. Changing it replaces the resource (the API has no update: every change makes a
+    new browser).
+    """
+
+    network_configuration: Required[pulumi.Input[NetworkConfigurationArgs]]
+    """How the browser is reached: public, private (in a VPC), or both. Changing it replaces the resource (the API
+    has no update: every change makes a new browser).
+    """
+
+    session_idle_timeout_seconds: pulumi.Input[int]
+    """Seconds after which an idle session ends. The service never reports it back. Changing it replaces the
+    resource (the API has no update: every change makes a new browser). Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, delete wait for the browser to settle, in seconds. Not sent to the API. Default 900.
+    Removing it restores the default.
+    """
+
+
+class BrowserOutputs:
+    """What a Browser resource reports, as attributes."""
+
+    browser_name: pulumi.Output[str]
+    """Name of the browser."""
+
+    cpu: pulumi.Output[float]
+    """vCPU cores of the browser."""
+
+    credential_id: pulumi.Output[str]
+    """Id of a stored credential the browser uses."""
+
+    description: pulumi.Output[str]
+    """What the browser is for."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the browser runs as."""
+
+    memory: pulumi.Output[int]
+    """Memory of the browser, in MB."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the browser is reached: public, private (in a VPC), or both."""
+
+    session_idle_timeout_seconds: pulumi.Output[int]
+    """Seconds after which an idle session ends. The service never reports it back."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, delete wait for the browser to settle, in seconds. Not sent to the API."""
+
+    browser_id: pulumi.Output[str]
+    """Id of the browser."""
+
+    created_at: pulumi.Output[str]
+    """When the browser was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the browser was last updated (ISO 8601)."""
+
+    recording: pulumi.Output[dict[str, Any]]
+    """Recording of the browser's sessions, as the service reports it."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, READY, DELETING, DELETE_FAILED); READY
+    once it serves.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the browser is in its status (for failures)."""
+
+    tenant_id: pulumi.Output[str]
+    """Tenant that owns the browser."""
+
+
+class CodeInterpreterArgs(TypedDict, total=False):
+    """Arguments of CodeInterpreter."""
+
+    code_interpreter_name: Required[pulumi.Input[str]]
+    """Name of the code interpreter. Changing it replaces the resource (the API has no update: every change makes a
+    new code interpreter).
+    """
+
+    cpu: Required[pulumi.Input[float]]
+    """vCPU cores of the code interpreter. Changing it replaces the resource (the API has no update: every change
+    makes a new code interpreter).
+    """
+
+    credential_id: pulumi.Input[str]
+    """Id of a stored credential the code interpreter uses. The service never reports it back. Changing it replaces
+    the resource (the API has no update: every change makes a new code interpreter). Removing it stops managing
+    it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the code interpreter is for. Changing it replaces the resource (the API has no update: every change
+    makes a new code interpreter). Removing it stops managing it; the service keeps the value.
+    """
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the code interpreter runs as. Changing it replaces the resource (the API has no update: every
+    change makes a new code interpreter). Removing it stops managing it; the service keeps the value.
+    """
+
+    memory: Required[pulumi.Input[int]]
+    """Memory of the code interpreter, in MB. Changing it replaces the resource (the API has no update: every
+    change makes a new code interpreter).
+    """
+
+    network_configuration: Required[pulumi.Input[NetworkConfigurationArgs]]
+    """How the code interpreter is reached: public, private (in a VPC), or both. Changing it replaces the resource
+    (the API has no update: every change makes a new code interpreter).
+    """
+
+    session_idle_timeout_seconds: pulumi.Input[int]
+    """Seconds after which an idle session ends. The service never reports it back. Changing it replaces the
+    resource (the API has no update: every change makes a new code interpreter). Removing it stops managing it;
+    the service keeps the value.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, delete wait for the code interpreter to settle, in seconds. Not sent to the API. Default
+    900. Removing it restores the default.
+    """
+
+
+class CodeInterpreterOutputs:
+    """What a CodeInterpreter resource reports, as attributes."""
+
+    code_interpreter_name: pulumi.Output[str]
+    """Name of the code interpreter."""
+
+    cpu: pulumi.Output[float]
+    """vCPU cores of the code interpreter."""
+
+    credential_id: pulumi.Output[str]
+    """Id of a stored credential the code interpreter uses. The service never reports it back."""
+
+    description: pulumi.Output[str]
+    """What the code interpreter is for."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the code interpreter runs as."""
+
+    memory: pulumi.Output[int]
+    """Memory of the code interpreter, in MB."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the code interpreter is reached: public, private (in a VPC), or both."""
+
+    session_idle_timeout_seconds: pulumi.Output[int]
+    """Seconds after which an idle session ends. The service never reports it back."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, delete wait for the code interpreter to settle, in seconds. Not sent to the API."""
+
+    code_interpreter_id: pulumi.Output[str]
+    """Id of the code interpreter."""
+
+    created_at: pulumi.Output[str]
+    """When the code interpreter was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the code interpreter was last updated (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """Status as the CodeInterpreter model documents it: READY or TERMINATED (and CREATING or DELETING while it
+    changes); READY once it serves.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the code interpreter is in its status (for failures)."""
+
+    tenant_id: pulumi.Output[str]
+    """Tenant that owns the code interpreter."""

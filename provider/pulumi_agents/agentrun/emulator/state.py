@@ -30,8 +30,10 @@ from pulumi_agents.agentrun.emulator.models.common import (
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
+from pulumi_agents.agentrun.emulator.models.tools import BROWSER, CODE_INTERPRETER, TOOL
 from pulumi_agents.agentrun.emulator.models.versions import Versions
 from pulumi_agents.agentrun.emulator.models.workspaces import WORKSPACE
 from pulumi_agents.emulator.store import Store
@@ -49,7 +51,18 @@ __all__ = [
 
 
 # The kinds the generic model serves: one line each.
-KINDS: tuple[Kind, ...] = (WORKSPACE, CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION)
+KINDS: tuple[Kind, ...] = (
+    WORKSPACE,
+    CREDENTIAL,
+    CUSTOM_DOMAIN,
+    KNOWLEDGE_BASE,
+    MEMORY_COLLECTION,
+    MODEL_SERVICE,
+    MODEL_PROXY,
+    TOOL,
+    BROWSER,
+    CODE_INTERPRETER,
+)
 
 
 class AgentRunState(Runtimes, Endpoints, Versions):
