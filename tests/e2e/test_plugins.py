@@ -179,9 +179,7 @@ def test_get_schema_prints_the_generated_package_schema(tmp_path: Path, emulator
     plugin = Path(sys.executable).parent / "pulumi-resource-agentrun"
     printed = json.loads(stack.pulumi("package", "get-schema", str(plugin)).stdout)
     assert printed == package_schema("agentrun", __version__)
-    assert set(printed["resources"]) == {
-        "agentrun:index:AgentRuntime",
-        "agentrun:index:AgentRuntimeEndpoint",
-        "agentrun:index:RuntimeVersion",
-        "agentrun:index:Workspace",
-    }
+    from pulumi_agents._schema import resource_types
+
+    assert set(printed["resources"]) == {f"agentrun:index:{t}" for t, p in resource_types().items() if p == "agentrun"}
+    assert "agentrun:index:AgentRuntime" in printed["resources"]
