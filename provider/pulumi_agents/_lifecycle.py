@@ -14,7 +14,7 @@
   nothing and ``destroy: {"option": ...}`` lets the resource's option pick the operation.
 
 A service subclass overrides only what its API does differently, through the hooks below
-(``create_body``, ``update_body``, ``owns``, ``refused``, ``view``, ...).
+(``create_body``, ``update_body``, ``update_query``, ``owns``, ``refused``, ``view``, ...).
 """
 
 from __future__ import annotations
@@ -127,6 +127,14 @@ class ApiService(Service):
         resource made. By default (``adopt: same-inputs``, a kind with no place for a mark) only
         when it holds exactly what was sent."""
         return not self.changes(self.outputs(props, remote), props)
+
+    def update_query(
+        self, ids: Mapping[str, Any], olds: Mapping[str, Any], news: Mapping[str, Any], body: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """The query an update from ``olds`` sends with ``body``: none by default; a kind whose API
+        takes an idempotency parameter sends one derived from the resource and the change, so a
+        resend of the same update is the same request."""
+        return {}
 
     def refused(self, client: Client, ids: Mapping[str, Any], exc: ApiError) -> ApiError:
         """The error for a delete the service refused (a kind may say what blocks it)."""
@@ -367,7 +375,10 @@ class ApiService(Service):
         body = self.update_body({}, props, changes)
         if not body:
             return current
-        client.request(self.api.operation("update"), self.api.path("update", ids), body=body, idempotent=False)
+        query = self.update_query(ids, {}, props, body) or None
+        client.request(
+            self.api.operation("update"), self.api.path("update", ids), body=body, query=query, idempotent=False
+        )
         return self.settle(self._fetch(client, ids), timeout, what)
 
     # -- read ------------------------------------------------------------------------------------
@@ -427,9 +438,10 @@ class ApiService(Service):
 
         op, path, policy = self.api.operation("update"), self.api.path("update", ids), RetryPolicy()
         body = self.update_body(olds, news, pending)
+        query = self.update_query(ids, olds, news, body) or None  # the same on every resend
         for attempt in range(policy.attempts):
             try:
-                client.request(op, path, body=body, idempotent=False)
+                client.request(op, path, body=body, query=query, idempotent=False)
                 return
             except (TransportError, ApiError) as exc:
                 if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, BusyError):

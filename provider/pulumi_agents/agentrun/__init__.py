@@ -49,6 +49,9 @@ __all__ = [
     "RuntimeVersionArgs",
     "RuntimeVersionProvider",
     "Settings",
+    "Template",
+    "TemplateArgs",
+    "TemplateProvider",
     "Tool",
     "ToolArgs",
     "ToolProvider",
@@ -71,6 +74,7 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
         ModelProxyProvider,
         ModelServiceProvider,
         RuntimeVersionProvider,
+        TemplateProvider,
         ToolProvider,
         WorkspaceProvider,
     )
@@ -86,6 +90,7 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
         ModelProxy,
         ModelService,
         RuntimeVersion,
+        Template,
         Tool,
         Workspace,
     )
@@ -101,6 +106,7 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
         ModelProxyArgs,
         ModelServiceArgs,
         RuntimeVersionArgs,
+        TemplateArgs,
         ToolArgs,
         WorkspaceArgs,
     )
@@ -127,6 +133,7 @@ else:
                 "ToolProvider",
                 "BrowserProvider",
                 "CodeInterpreterProvider",
+                "TemplateProvider",
             ),
             "resource": (
                 "AgentRuntime",
@@ -142,6 +149,7 @@ else:
                 "Tool",
                 "Browser",
                 "CodeInterpreter",
+                "Template",
             ),
             "types": (
                 "AgentRuntimeArgs",
@@ -157,6 +165,7 @@ else:
                 "ToolArgs",
                 "BrowserArgs",
                 "CodeInterpreterArgs",
+                "TemplateArgs",
             ),
         },
     )

@@ -57,3 +57,7 @@ class BrowserProvider(DynamicProvider):
 
 class CodeInterpreterProvider(DynamicProvider):
     type_name = "CodeInterpreter"
+
+
+class TemplateProvider(DynamicProvider):
+    type_name = "Template"

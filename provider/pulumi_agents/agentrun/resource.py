@@ -21,6 +21,7 @@ from pulumi_agents.agentrun.provider import (
     ModelProxyProvider,
     ModelServiceProvider,
     RuntimeVersionProvider,
+    TemplateProvider,
     ToolProvider,
     WorkspaceProvider,
 )
@@ -47,6 +48,8 @@ from pulumi_agents.agentrun.types import (
     ModelServiceOutputs,
     RuntimeVersionArgs,
     RuntimeVersionOutputs,
+    TemplateArgs,
+    TemplateOutputs,
     ToolArgs,
     ToolOutputs,
     WorkspaceArgs,
@@ -357,3 +360,27 @@ class CodeInterpreter(SchemaResource, CodeInterpreterOutputs, module="agentrun",
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[CodeInterpreterArgs]
     ) -> None:
         super().__init__(CodeInterpreterProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Template(SchemaResource, TemplateOutputs, module="agentrun", name="Template"):
+    """An AgentRun sandbox template (CreateTemplateInput): the image, size, network, mounts and scaling from which
+    sandboxes (browsers, code interpreters) are made. The API addresses it by its name.
+
+    Example::
+
+        sandboxes = agentrun.Template("sandboxes", template_name="code-sandbox", template_type="CodeInterpreter",
+            cpu=2, memory=4096, network_configuration={"network_mode": "PUBLIC"})
+
+    Renaming it or changing template_type or disk_size replaces it; anything else is updated in place, and each
+    update carries a client token derived from the resource and what it sends, so the service applies a resent
+    update once. A create or update waits for READY. arms_configuration and scaling_config are never reported as
+    sent (scaling shows in scaling_status), so a refresh keeps what was sent. The MCP server's activate and stop
+    operations are not managed: mcp_state reports it.
+    """
+
+    _type_name = "Template"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[TemplateArgs]
+    ) -> None:
+        super().__init__(TemplateProvider(), resource_name, dict[str, Any](args), opts)

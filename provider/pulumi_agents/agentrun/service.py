@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
+from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
 from pulumi_agents._service import GONE, CheckFailure, Created, Found
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
@@ -312,3 +313,23 @@ class BrowserService(_AgentRunService):
 
 class CodeInterpreterService(_AgentRunService):
     type_name = "CodeInterpreter"
+
+
+# -- sandbox templates --------------------------------------------------------------------------
+
+
+class TemplateService(_AgentRunService):
+    """UpdateTemplate takes a ``clientToken`` (AgentRun's only idempotency parameter): each update
+    sends one derived, as Qoder's Idempotency-Key is, from the resource, the inputs it changes from
+    and the body. A resend after a lost answer (in this run or the next, whose state still holds
+    the old inputs) is the same request, applied once; going back to earlier inputs is a new one."""
+
+    type_name = "Template"
+
+    def update_query(
+        self, ids: Mapping[str, Any], olds: Mapping[str, Any], news: Mapping[str, Any], body: Mapping[str, Any]
+    ) -> dict[str, str]:
+        from pulumi_agents.qoder.client import idempotency_key
+
+        before = fields(self.type_name).wire_inputs(olds)
+        return {"clientToken": idempotency_key(self.seed(news), self.api.resource_id(ids), before, dict(body))}

@@ -2170,3 +2170,263 @@ class CodeInterpreterOutputs:
 
     tenant_id: pulumi.Output[str]
     """Tenant that owns the code interpreter."""
+
+
+class TemplateCredentialConfigurationArgs(TypedDict, total=False):
+    """The stored credential the sandboxes use."""
+
+    credential_name: pulumi.Input[str]
+    """Name of a stored credential (agentrun.Credential)."""
+
+
+class TemplateOssConfigurationArgs(TypedDict, total=False):
+    """An OSS bucket mounted into a template's sandboxes."""
+
+    bucket_name: Required[pulumi.Input[str]]
+    """Name of the OSS bucket."""
+
+    endpoint: pulumi.Input[str]
+    """Endpoint of the bucket (the region's default when left out)."""
+
+    mount_point: Required[pulumi.Input[str]]
+    """Path in the sandbox where the bucket is mounted."""
+
+    permission: pulumi.Input[str]
+    """Access to the mount point (such as READ_ONLY or READ_WRITE)."""
+
+    prefix: Required[pulumi.Input[str]]
+    """Object prefix (path) within the bucket that is mounted."""
+
+    region: pulumi.Input[str]
+    """Region of the bucket."""
+
+
+class TemplateArgs(TypedDict, total=False):
+    """Arguments of Template."""
+
+    allow_anonymous_manage: pulumi.Input[bool]
+    """Whether the sandboxes' data channel may call the APIs that create, stop and delete sandboxes. Removing it
+    stops managing it; the service keeps the value.
+    """
+
+    arms_configuration: pulumi.Input[ArmsConfigurationArgs]
+    """ARMS monitoring of the sandboxes. The service never reports it (the Template model has no such field), so a
+    refresh keeps what was sent; its license key is stored as a secret. Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    container_configuration: pulumi.Input[ContainerConfigurationArgs]
+    """The sandboxes' image: only images built on the Browser or Code Interpreter base images are allowed. Removing
+    it stops managing it; the service keeps the value.
+    """
+
+    cpu: Required[pulumi.Input[float]]
+    """vCPU cores of a sandbox (fractions allowed, 0.5 is half a core)."""
+
+    credential_configuration: pulumi.Input[TemplateCredentialConfigurationArgs]
+    """The stored credential the sandboxes use. Removing it stops managing it; the service keeps the value."""
+
+    description: pulumi.Input[str]
+    """What the template is for. Removing it stops managing it; the service keeps the value."""
+
+    disk_size: pulumi.Input[int]
+    """Disk size of a sandbox, in MB. Changing it replaces the resource (UpdateTemplateInput has no such field).
+    Removing it stops managing it; the service keeps the value.
+    """
+
+    enable_agent: pulumi.Input[bool]
+    """Whether the sandbox agent runs in each sandbox. Removing it stops managing it; the service keeps the value."""
+
+    enable_pre_stop: pulumi.Input[bool]
+    """Whether a sandbox gets a pre-stop phase before it is stopped. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    environment_variables: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Environment of the sandboxes. Stored as a secret in the Pulumi state. Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the sandboxes run as (acs:ram::<account>:role/<name>). Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    log_configuration: pulumi.Input[LogConfigurationArgs]
+    """Simple Log Service project and logstore for the sandboxes' logs. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    memory: Required[pulumi.Input[int]]
+    """Memory of a sandbox, in MB."""
+
+    nas_config: pulumi.Input[NASConfigArgs]
+    """NAS file systems mounted into the sandboxes. Removing it stops managing it; the service keeps the value."""
+
+    network_configuration: Required[pulumi.Input[NetworkConfigurationArgs]]
+    """How the sandboxes are reached and reach out: public, private (in a VPC), or both."""
+
+    oss_configuration: pulumi.Input[Sequence[pulumi.Input[TemplateOssConfigurationArgs]]]
+    """OSS buckets mounted into the sandboxes. Removing it stops managing it; the service keeps the value."""
+
+    pre_stop_timeout_in_seconds: pulumi.Input[int]
+    """Seconds the pre-stop phase may take. Removing it stops managing it; the service keeps the value."""
+
+    sandbox_idle_timeout_in_seconds: pulumi.Input[int]
+    """Seconds after which an idle sandbox is stopped. Removing it stops managing it; the service keeps the value."""
+
+    sandbox_ttl_in_seconds: pulumi.Input[int]
+    """Seconds a sandbox lives at most (the Template model calls it deprecated). Removing it stops managing it; the
+    service keeps the value.
+    """
+
+    scaling_config: pulumi.Input[ScalingConfigArgs]
+    """Sandboxes kept warm, and scheduled changes of that number. The service reports it as scalingStatus, not as
+    sent, so a refresh keeps what was sent. Removing it stops managing it; the service keeps the value.
+    """
+
+    template_configuration: pulumi.Input[Mapping[str, Any]]
+    """Settings that depend on templateType, as a free-form object. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    template_name: Required[pulumi.Input[str]]
+    """Name of the template; unique in the account, and its identity in the API (the paths name it). Sandboxes name
+    it. Changing it replaces the resource (the name is the template's identity: the API addresses it by name and
+    cannot rename it).
+    """
+
+    template_type: Required[pulumi.Input[str]]
+    """Kind of sandbox the template makes (such as Browser or CodeInterpreter); templateConfiguration depends on
+    it. Changing it replaces the resource (UpdateTemplateInput has no such field).
+    """
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the template. Removing it stops managing it; the service keeps the value."""
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the template to settle, in seconds. Not sent to the API. Default
+    900. Removing it restores the default.
+    """
+
+
+class TemplateOutputs:
+    """What a Template resource reports, as attributes."""
+
+    allow_anonymous_manage: pulumi.Output[bool]
+    """Whether the sandboxes' data channel may call the APIs that create, stop and delete sandboxes."""
+
+    arms_configuration: pulumi.Output[dict[str, Any]]
+    """ARMS monitoring of the sandboxes. The service never reports it (the Template model has no such field), so a
+    refresh keeps what was sent; its license key is stored as a secret.
+    """
+
+    container_configuration: pulumi.Output[dict[str, Any]]
+    """The sandboxes' image: only images built on the Browser or Code Interpreter base images are allowed."""
+
+    cpu: pulumi.Output[float]
+    """vCPU cores of a sandbox (fractions allowed, 0.5 is half a core)."""
+
+    credential_configuration: pulumi.Output[dict[str, Any]]
+    """The stored credential the sandboxes use."""
+
+    description: pulumi.Output[str]
+    """What the template is for."""
+
+    disk_size: pulumi.Output[int]
+    """Disk size of a sandbox, in MB."""
+
+    enable_agent: pulumi.Output[bool]
+    """Whether the sandbox agent runs in each sandbox."""
+
+    enable_pre_stop: pulumi.Output[bool]
+    """Whether a sandbox gets a pre-stop phase before it is stopped."""
+
+    environment_variables: pulumi.Output[dict[str, Any]]
+    """Environment of the sandboxes. Stored as a secret in the Pulumi state."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the sandboxes run as (acs:ram::<account>:role/<name>)."""
+
+    log_configuration: pulumi.Output[dict[str, Any]]
+    """Simple Log Service project and logstore for the sandboxes' logs."""
+
+    memory: pulumi.Output[int]
+    """Memory of a sandbox, in MB."""
+
+    nas_config: pulumi.Output[dict[str, Any]]
+    """NAS file systems mounted into the sandboxes."""
+
+    network_configuration: pulumi.Output[dict[str, Any]]
+    """How the sandboxes are reached and reach out: public, private (in a VPC), or both."""
+
+    oss_configuration: pulumi.Output[list[Any]]
+    """OSS buckets mounted into the sandboxes."""
+
+    pre_stop_timeout_in_seconds: pulumi.Output[int]
+    """Seconds the pre-stop phase may take."""
+
+    sandbox_idle_timeout_in_seconds: pulumi.Output[int]
+    """Seconds after which an idle sandbox is stopped."""
+
+    sandbox_ttl_in_seconds: pulumi.Output[int]
+    """Seconds a sandbox lives at most (the Template model calls it deprecated)."""
+
+    scaling_config: pulumi.Output[dict[str, Any]]
+    """Sandboxes kept warm, and scheduled changes of that number. The service reports it as scalingStatus, not as
+    sent, so a refresh keeps what was sent.
+    """
+
+    template_configuration: pulumi.Output[dict[str, Any]]
+    """Settings that depend on templateType, as a free-form object."""
+
+    template_name: pulumi.Output[str]
+    """Name of the template; unique in the account, and its identity in the API (the paths name it). Sandboxes name
+    it.
+    """
+
+    template_type: pulumi.Output[str]
+    """Kind of sandbox the template makes (such as Browser or CodeInterpreter); templateConfiguration depends on
+    it.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the template."""
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the template to settle, in seconds. Not sent to the API."""
+
+    created_at: pulumi.Output[str]
+    """When the template was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the template was last updated (ISO 8601)."""
+
+    mcp_options: pulumi.Output[dict[str, Any]]
+    """The MCP server's options as the service reports them: enabledTools and transport."""
+
+    mcp_state: pulumi.Output[dict[str, Any]]
+    """The template's MCP server as the service reports it: status, statusReason and accessEndpoint."""
+
+    resource_name: pulumi.Output[str]
+    """Resource name of the template, as the service reports it."""
+
+    scaling_status: pulumi.Output[dict[str, Any]]
+    """Minimum, target and current sandboxes, and the scheduled policies, as the service reports them."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+    DELETING, DELETE_FAILED); READY once sandboxes can be made from it.
+    """
+
+    status_reason: pulumi.Output[str]
+    """Why the template is in its status (for failures)."""
+
+    template_arn: pulumi.Output[str]
+    """ARN of the template."""
+
+    template_id: pulumi.Output[str]
+    """Id of the template, made by the service."""
+
+    template_version: pulumi.Output[str]
+    """Version of the template, as the service reports it."""

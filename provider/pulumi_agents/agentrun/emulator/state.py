@@ -33,6 +33,7 @@ from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
 from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
+from pulumi_agents.agentrun.emulator.models.templates import TEMPLATE
 from pulumi_agents.agentrun.emulator.models.tools import BROWSER, CODE_INTERPRETER, TOOL
 from pulumi_agents.agentrun.emulator.models.versions import Versions
 from pulumi_agents.agentrun.emulator.models.workspaces import WORKSPACE
@@ -62,6 +63,7 @@ KINDS: tuple[Kind, ...] = (
     TOOL,
     BROWSER,
     CODE_INTERPRETER,
+    TEMPLATE,
 )
 
 
