@@ -1,0 +1,282 @@
+"""Every AgentRun kind served by the generic life cycle with nothing but its schema entry, through
+the plugin door (``PluginProvider`` in process) against the emulator: create, a diff of no change,
+an update (or, where ``x-api.update`` is "none", a diff that replaces) with a detailed diff naming
+the changed paths, read, delete, import by id, and secrets marked exactly where schema.json says.
+
+The kinds are derived from schema.json (``_schema.resource_types()``, ``_api.api()``) and the
+service classes: a new kind is covered as soon as it has a sample below (``SAMPLES``), and fails
+``test_every_generic_kind_has_a_sample`` until then. The samples are those of the kinds' dynamic
+tests (tests/test_agentrun_kinds_a.py, tests/test_agentrun_kinds_b.py, tests/test_workspace.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CreateRequest,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    PropertyDiffKind,
+    ReadRequest,
+    UpdateRequest,
+)
+
+from pulumi_agents._api import api
+from pulumi_agents._fields import fields
+from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._plugin import PluginProvider, plain_map, value_map
+from pulumi_agents._schema import resource_types
+from pulumi_agents._service import service_class
+from pulumi_agents._tree import Node, tree
+from tests import test_agentrun_kinds_a as kinds_a
+from tests import test_agentrun_kinds_b as kinds_b
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+
+Path = tuple[str | int, ...]
+# What a package's service class may define and still be "nothing but its schema entry".
+PLUMBING = {"type_name", "service_name", "_client"}
+
+
+def generic(type_name: str) -> bool:
+    """Served by the generic life cycle with no hook of its own (AgentRuntime, its endpoints and
+    versions have hooks and their own plugin-level tests)."""
+    if api(type_name) is None:
+        return False
+    cls = service_class(type_name)
+    if not issubclass(cls, ApiService):
+        return False
+    below = cls.__mro__[: cls.__mro__.index(ApiService)]
+    return all({k for k in vars(klass) if not k.startswith("__")} <= PLUMBING for klass in below)
+
+
+KINDS = sorted(t for t, package in resource_types().items() if package == "agentrun" and generic(t))
+
+
+@dataclass(frozen=True)
+class Sample:
+    inputs: dict[str, Any]  # a create's wire inputs
+    change: dict[str, Any]  # an update (or, with x-api.update "none", what replaces)
+
+
+SAMPLES: dict[str, Sample] = {
+    "Workspace": Sample({"name": "platform", "description": "one", "enablePresetModel": True}, {"description": "two"}),
+    **{k.type_name: Sample(dict(k.body), dict(k.update)) for k in kinds_a.KINDS},
+    **{k.type_name: Sample(dict(k.inputs), dict(k.change)) for k in kinds_b.KINDS},
+}
+
+# The secret paths of each sample's outputs, written out: a cross-check of the schema walk below.
+KNOWN_SECRETS: dict[str, set[Path]] = {
+    "Credential": {
+        ("credentialSecret",),
+        ("credentialPublicConfig", "authConfig"),
+        ("credentialPublicConfig", "jwks"),
+        ("credentialPublicConfig", "users", 0, "password"),
+    },
+    "CustomDomain": {("certConfig", "privateKey")},
+    "ModelService": {("providerSettings", "apiKey")},
+    "Tool": {("environmentVariables",)},
+    "Workspace": set(),
+    "Browser": set(),
+}
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def urn(type_name: str) -> str:
+    return f"urn:pulumi:dev::proj::agentrun:index:{type_name}::sample"
+
+
+def plugin(emulator: Emulator) -> PluginProvider:
+    provider = PluginProvider("agentrun")
+    provider.config = {
+        "agentrun:accessKeyId": ACCESS_KEY_ID,
+        "agentrun:accessKeySecret": ACCESS_KEY_SECRET,
+        "agentrun:endpoint": emulator.url,
+    }
+    return provider
+
+
+def marked(value: PropertyValue, path: Path = ()) -> Iterator[Path]:
+    """The paths of the values marked secret."""
+    if value.is_secret:
+        yield path
+    inner = value.value
+    if isinstance(inner, list | tuple):
+        for i, item in enumerate(inner):
+            yield from marked(item, (*path, i))
+    elif isinstance(inner, Mapping):
+        for key, item in inner.items():
+            yield from marked(item, (*path, key))
+
+
+def marks(values: Mapping[str, PropertyValue]) -> set[Path]:
+    return {p for k, v in values.items() for p in marked(v, (k,))}
+
+
+def schema_secrets(node: Node, value: Any, path: Path) -> Iterator[Path]:
+    """The paths of ``value`` that schema.json marks ``x-secret``."""
+    node = node.at(value)
+    if node.secret:
+        yield path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from schema_secrets(node.child(key), item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from schema_secrets(node.item, item, (*path, i))
+
+
+def secrets_of(type_name: str, plain: Mapping[str, Any]) -> set[Path]:
+    root = tree(type_name)
+    return {p for k, v in plain.items() for p in schema_secrets(root.child(k), v, (k,))}
+
+
+def write_only(node: Node, value: Any, path: Path) -> Iterator[Path]:
+    """The paths of ``value`` that schema.json marks ``writeOnly`` (the service never returns them)."""
+    node = node.at(value)
+    if node.write_only:
+        yield path
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from write_only(node.child(key), item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from write_only(node.item, item, (*path, i))
+
+
+def write_only_of(type_name: str, plain: Mapping[str, Any]) -> set[Path]:
+    root = tree(type_name)
+    return {p for k, v in plain.items() for p in write_only(root.child(k), v, (k,))}
+
+
+def changed_paths(old: Any, new: Any, path: str = "") -> set[str]:
+    """The property paths (``a.b``) where ``new`` sets something else than ``old``; arrays whole."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        found: set[str] = set()
+        for key, value in new.items():
+            sub = f"{path}.{key}" if path else key
+            found |= changed_paths(old[key], value, sub) if key in old else {sub}
+        return found
+    return set() if old == new else {path}
+
+
+def run(call: Any) -> Any:
+    return asyncio.run(call)
+
+
+def diff(provider: PluginProvider, type_name: str, rid: str, state: Any, inputs: Any) -> DiffResponse:
+    return run(provider.diff(DiffRequest(urn(type_name), rid, state, inputs, [])))
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+def test_the_generic_kinds_are_derived_from_the_schema() -> None:
+    # The ten kinds of nothing but a schema entry; the hooked ones are not among them.
+    assert {"Workspace", "Credential", "ModelService", "Browser", "CodeInterpreter"} <= set(KINDS)
+    assert not {"AgentRuntime", "AgentRuntimeEndpoint", "RuntimeVersion"} & set(KINDS)
+
+
+@pytest.mark.parametrize("type_name", KINDS)
+def test_every_generic_kind_has_a_sample(type_name: str) -> None:
+    assert type_name in SAMPLES, f"add a sample of {type_name}'s inputs to SAMPLES in {__name__}"
+
+
+@pytest.mark.parametrize("type_name", KINDS)
+def test_plugin_life_cycle(emulator: Emulator, type_name: str) -> None:
+    provider, facts, sample = plugin(emulator), api(type_name), SAMPLES[type_name]
+    assert facts is not None
+    props = value_map(type_name, sample.inputs, set())
+
+    # Create: the id is made of the outputs' id fields, the outputs hold the inputs.
+    created = run(provider.create(CreateRequest(urn(type_name), props, 60, False)))
+    outs = plain_map(created.properties)
+    assert created.resource_id and created.resource_id == facts.resource_id(outs)
+    assert {k: outs[k] for k in sample.inputs} == sample.inputs
+    if facts.status is not None:
+        assert outs[facts.status.field] in facts.status.ready
+
+    # Secrets: marked exactly where schema.json says, and nowhere else.
+    assert marks(created.properties) == secrets_of(type_name, outs)
+    if type_name in KNOWN_SECRETS:
+        assert marks(created.properties) == KNOWN_SECRETS[type_name]
+
+    # The same inputs against the created state: no change (changes=False is what the SDK's servicer
+    # sends as DIFF_NONE; None would be DIFF_UNKNOWN).
+    same = diff(provider, type_name, created.resource_id, created.properties, props)
+    assert same.changes is False and same.detailed_diff == {} and same.replaces == []
+
+    news = value_map(type_name, {**sample.inputs, **sample.change}, set())
+    changed = diff(provider, type_name, created.resource_id, created.properties, news)
+    paths = changed_paths(sample.inputs, sample.change)
+    assert changed.changes is True and set(changed.detailed_diff) == paths, changed.detailed_diff
+    assert changed.diffs == sorted(sample.change)
+    if facts.update == "none":
+        assert set(changed.replaces) == set(sample.change)
+        assert {d.kind for d in changed.detailed_diff.values()} == {PropertyDiffKind.UPDATE_REPLACE}
+        state = created.properties
+    else:
+        assert changed.replaces == []
+        assert {d.kind for d in changed.detailed_diff.values()} <= {PropertyDiffKind.UPDATE, PropertyDiffKind.ADD}
+        request = UpdateRequest(urn(type_name), created.resource_id, created.properties, news, 60, [], False)
+        updated = run(provider.update(request))
+        state = updated.properties
+        now = plain_map(state)
+        assert {k: now[k] for k in sample.change} == sample.change
+        assert marks(state) == secrets_of(type_name, now)
+        after = diff(provider, type_name, created.resource_id, state, news)
+        assert after.changes is False, after.detailed_diff
+
+    # Read what is there now (updated, or as created where nothing updates in place).
+    expected = plain_map(news if facts.update != "none" else props)
+    read = run(provider.read(ReadRequest(urn(type_name), created.resource_id, state, news)))
+    assert read.resource_id == created.resource_id
+    found = plain_map(read.properties)
+    assert {k: found[k] for k in expected} == expected
+    assert marks(read.properties) == secrets_of(type_name, found)
+
+    run(provider.delete(DeleteRequest(urn(type_name), created.resource_id, state, 60)))
+    gone = run(provider.read(ReadRequest(urn(type_name), created.resource_id, state, news)))
+    assert not gone.resource_id
+
+
+@pytest.mark.parametrize("type_name", KINDS)
+def test_plugin_import(emulator: Emulator, type_name: str) -> None:
+    """An import (a read with no state and no inputs) yields the inputs the service reports,
+    write-only ones left out; sent back as the program's, they diff as no change."""
+    provider, sample = plugin(emulator), SAMPLES[type_name]
+    props = value_map(type_name, sample.inputs, set())
+    created = run(provider.create(CreateRequest(urn(type_name), props, 60, False)))
+
+    imported = run(provider.read(ReadRequest(urn(type_name), created.resource_id, {}, {})))
+    assert imported.resource_id == created.resource_id
+    inputs, state = plain_map(imported.inputs), plain_map(imported.properties)
+    # What an import yields: the inputs the service reports back, less the write-only ones it never
+    # does (and less fields at their empty or default value); no secret the service never returns.
+    hidden = write_only_of(type_name, sample.inputs)
+    assert not write_only_of(type_name, inputs) and not write_only_of(type_name, state)
+    spec = fields(type_name)
+    reported = {
+        k: v
+        for k, v in sample.inputs.items()
+        if (k,) not in hidden and v not in ("", [], {}) and not (spec.node(k).has_default and v == spec.node(k).default)
+    }
+    options = {k: spec.node(k).default for k in spec.options if spec.node(k).has_default}
+    assert inputs == {**reported, **options}
+    assert marks(imported.properties) == secrets_of(type_name, state)
+    assert marks(imported.inputs) == secrets_of(type_name, inputs)
+
+    # The imported inputs as the program's: no change.
+    again = diff(provider, type_name, created.resource_id, imported.properties, imported.inputs)
+    assert again.changes is False, again.detailed_diff
+
+    run(provider.delete(DeleteRequest(urn(type_name), created.resource_id, imported.properties, 60)))
