@@ -367,3 +367,37 @@ def test_plugin_import(emulator: Emulator, type_name: str) -> None:
     assert again.changes is False, again.detailed_diff
 
     run(provider.delete(DeleteRequest(urn(type_name), created.resource_id, imported.properties, 60)))
+
+
+# An endpoint made without routing is answered with {"versionWeights": []}: the import keeps that
+# as an input (Fields.imported drops only top-level empty values), and the program that never set
+# routingConfiguration then previews its removal (x-on-remove "clear" counts the non-empty dict).
+IMPORT_THEN_PROGRAM_DIFFERS = {
+    "AgentRuntimeEndpoint": "an imported endpoint's empty routingConfiguration diffs as DELETE"
+}
+
+
+@pytest.mark.parametrize(
+    "type_name",
+    [
+        pytest.param(t, marks=pytest.mark.xfail(reason=IMPORT_THEN_PROGRAM_DIFFERS[t], strict=True))
+        if t in IMPORT_THEN_PROGRAM_DIFFERS
+        else t
+        for t in KINDS
+    ],
+)
+def test_the_programs_own_inputs_after_an_import(emulator: Emulator, type_name: str) -> None:
+    """After an import, the program's own inputs (what made the resource) differ from the imported
+    state only at the write-only fields the service never answers: those the import cannot know.
+    (Where such a field replaces, as Workspace's enablePresetModel does, the first `up` after the
+    import replaces the resource: see the report of this test's commit.)"""
+    provider, sample = plugin(emulator), SAMPLES[type_name]
+    given = inputs_of(provider, sample)
+    props = value_map(type_name, given, set())
+    created = run(provider.create(CreateRequest(urn(type_name), props, 60, False)))
+    imported = run(provider.read(ReadRequest(urn(type_name), created.resource_id, {}, {})))
+    remote = answer(provider, type_name, created.resource_id)
+    never = {p for p in write_only_of(type_name, given) if at_path(remote, p) is None}
+    found = diff(provider, type_name, created.resource_id, imported.properties, props)
+    unknowable = {".".join(str(part) for part in path) for path in never}
+    assert set(found.detailed_diff) <= unknowable, found.detailed_diff
