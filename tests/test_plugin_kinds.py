@@ -1,12 +1,14 @@
-"""Every AgentRun kind served by the generic life cycle with nothing but its schema entry, through
-the plugin door (``PluginProvider`` in process) against the emulator: create, a diff of no change,
-an update (or, where ``x-api.update`` is "none", a diff that replaces) with a detailed diff naming
-the changed paths, read, delete, import by id, and secrets marked exactly where schema.json says.
+"""Every AgentRun kind served by the generic life cycle (``_lifecycle.ApiService``'s create, read,
+update and delete, with or without hooks), through the plugin door (``PluginProvider`` in process)
+against the emulator: create, a diff of no change, an update (or, where ``x-api.update`` is "none",
+a diff that replaces) with a detailed diff naming the changed paths, read, delete and a read that
+finds it gone; import by id; and secrets marked exactly where schema.json says ``x-secret``.
 
 The kinds are derived from schema.json (``_schema.resource_types()``, ``_api.api()``) and the
 service classes: a new kind is covered as soon as it has a sample below (``SAMPLES``), and fails
 ``test_every_generic_kind_has_a_sample`` until then. The samples are those of the kinds' dynamic
-tests (tests/test_agentrun_kinds_a.py, tests/test_agentrun_kinds_b.py, tests/test_workspace.py).
+tests (tests/test_agentrun_kinds_a.py, tests/test_agentrun_kinds_b.py, tests/test_workspace.py,
+tests/runtimes.py), with write-only secrets added where a kind has them.
 """
 
 from __future__ import annotations
