@@ -10,6 +10,14 @@ from typing import Any
 from pulumi_agents._tree import Node, coerce, tree
 
 
+def _empty(value: Any) -> bool:
+    """Nothing set at any depth: null, "", [], {}, or an object of only such values (an endpoint
+    with no routing reports ``{"versionWeights": []}``)."""
+    if isinstance(value, Mapping):
+        return all(_empty(v) for v in value.values())
+    return value is None or value in ("", [])
+
+
 @dataclass(frozen=True, eq=False)
 class Fields:
     type_name: str
@@ -72,7 +80,7 @@ class Fields:
         found = {}
         for wire in self.inputs:
             node, value = self._props[wire], remote.get(wire)
-            if value is None or value in ("", [], {}) or (node.has_default and value == node.default):
+            if _empty(value) or (node.has_default and value == node.default):
                 continue
             found[wire] = coerce(value, node)
         options = {k: self._props[k].default for k in self.options if self._props[k].has_default}
