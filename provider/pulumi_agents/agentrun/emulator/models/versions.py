@@ -5,7 +5,9 @@ revisions and is left as it was. Published versions are a separate sequence per 
 ``"2"``, ... : each one freezes the runtime's configuration at that moment, and is what endpoints
 name in ``targetVersion`` and ``versionWeights`` and what ``GET ...?agentRuntimeVersion=N``
 returns. Versions are never deleted (there is no API for it) except with their runtime, and list
-newest first, like Function Compute's version lists (``direction`` BACKWARD by default).
+newest first, like Function Compute's version lists (``direction`` BACKWARD by default). A
+version is answered with the fields of the SDK's ``AgentRuntimeVersion`` model only: the
+``publisher`` it was published with is kept, never answered.
 
 Publishing needs a READY runtime (409 ``ERR_CONFLICT`` naming the status otherwise, the answer an
 update of a busy runtime gets).
@@ -63,7 +65,7 @@ class Versions(Base):
                 "agentRuntimeName": runtime["agentRuntimeName"],
                 "agentRuntimeVersion": number,
                 "description": description,
-                "publisher": publisher,
+                "_publisher": publisher,  # taken, never answered: the SDK's AgentRuntimeVersion has no publisher
                 "lastUpdatedAt": now_iso(self.clock()),
                 "_snapshot": public(runtime),
             }
