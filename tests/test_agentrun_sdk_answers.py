@@ -167,9 +167,7 @@ def test_every_runtime_endpoint_and_version_answer_is_known_to_the_sdk(emulator:
     client.list_agent_runtime_endpoints(runtime_id, models.ListAgentRuntimeEndpointsRequest())
     assert_page(EP, models.ListAgentRuntimeEndpointsOutput, client.data)
     change = models.UpdateAgentRuntimeEndpointInput(description="still production", delete_scaling_config=True)
-    client.update_agent_runtime_endpoint(
-        runtime_id, endpoint_id, models.UpdateAgentRuntimeEndpointRequest(body=change)
-    )
+    client.update_agent_runtime_endpoint(runtime_id, endpoint_id, models.UpdateAgentRuntimeEndpointRequest(body=change))
     assert_known(EP, client.data)
     wait(client, get_endpoint)
     client.delete_agent_runtime_endpoint(runtime_id, endpoint_id)
