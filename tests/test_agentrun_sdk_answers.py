@@ -223,3 +223,22 @@ def test_what_the_runtime_model_lacks_is_not_answered(emulator: Emulator, field:
     assert field not in client.data
     client.get_agent_runtime(made.agent_runtime_id, models.GetAgentRuntimeRequest())
     assert field not in client.data
+
+
+def test_a_version_stored_with_its_publisher_answers_without_it() -> None:
+    """A store written before the publisher was kept apart holds it as a field: not answered."""
+    from pulumi_agents.agentrun.emulator.models.common import VERSION_KIND
+    from pulumi_agents.agentrun.emulator.models.versions import version_key
+    from pulumi_agents.agentrun.emulator.state import AgentRunState
+    from pulumi_agents.emulator.store import Store
+
+    now = [1000.0]
+    state = AgentRunState(Store(None), transition_seconds=1, clock=lambda: now[0])
+    body = runtime_body("old-store").to_map()
+    runtime_id = state.create(body)["agentRuntimeId"]
+    now[0] += 2
+    published = state.publish_version(runtime_id, {"description": "old", "publisher": "ci"})
+    assert "publisher" not in published
+    key = version_key(runtime_id, published["agentRuntimeVersion"])
+    state.store.put(VERSION_KIND, key, {**state.store.get(VERSION_KIND, key), "publisher": "ci"})
+    assert_page(models.AgentRuntimeVersion, models.ListAgentRuntimeVersionsOutput, state.list_versions(runtime_id))

@@ -30,6 +30,17 @@ from pulumi_agents.agentrun.emulator.models.common import (
 )
 
 
+# What an answer shows: the fields of the official SDK's AgentRuntimeVersion model (a store
+# written before the publisher was kept apart holds it as a field: it is not answered either).
+SHOWN = frozenset(
+    ("agentRuntimeArn", "agentRuntimeId", "agentRuntimeName", "agentRuntimeVersion", "description", "lastUpdatedAt")
+)
+
+
+def _shown(version: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in public(version).items() if k in SHOWN}
+
+
 def version_key(runtime_id: str, number: int | str) -> str:
     return f"{runtime_id}/{number}"
 
@@ -70,10 +81,10 @@ class Versions(Base):
                 "_snapshot": public(runtime),
             }
             self.store.put(VERSION_KIND, version_key(runtime_id, number), version)
-        return public(version)
+        return _shown(version)
 
     def list_versions(self, runtime_id: str, *, page_number: int = 1, page_size: int = 20) -> dict[str, Any]:
         with self.store.lock:
             self._load(runtime_id)
-            found = [public(v) for v in self._versions(runtime_id)]
+            found = [_shown(v) for v in self._versions(runtime_id)]
         return page(found, page_number, page_size)
