@@ -5,7 +5,11 @@ Wire decisions where the vendor publishes nothing (the official SDK's models giv
 
 - Runtime ids are ``ar-`` + 16 hex digits, ARNs ``acs:agentrun:{region}:{uid}:runtimes/{uuid}``.
 - A runtime's own ``agentRuntimeVersion`` counts configuration revisions (``"1"`` at create, +1
-  per update); published versions are another sequence (``versions.py``).
+  per update); published versions are another sequence (``versions.py``). ``GetAgentRuntime``
+  with ``agentRuntimeVersion=N`` answers published version N as it froze the runtime, else the
+  runtime itself when N is the ``agentRuntimeVersion`` it reports (so the version a runtime
+  reports always answers, before anything is published too), else 404.
+- Answers carry the fields of the official SDK's ``AgentRuntime`` model only (``SHOWN``).
 - Deleting a runtime that still has endpoints (in any status, DELETING ones included until they
   are gone) is 400 ``ERR_BAD_REQUEST`` naming them: the reason Alibaba's high-level SDK deletes
   the endpoints, and waits for them, before the runtime. Its versions go with it.

@@ -29,7 +29,6 @@ from pulumi_agents.agentrun.emulator.models.common import (
     public,
 )
 
-
 # What an answer shows: the fields of the official SDK's AgentRuntimeVersion model (a store
 # written before the publisher was kept apart holds it as a field: it is not answered either).
 SHOWN = frozenset(
