@@ -97,6 +97,30 @@ def test_a_lost_publish_answer_adopts_the_version_instead_of_publishing_twice(
     assert version_id.endswith("/1") and outs["description"] == "once"
 
 
+def test_a_lost_publish_answer_adopts_the_version_though_the_list_has_no_publisher(
+    agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API takes a publisher and never returns it: adoption compares what a listed version has."""
+    runtime_id, _ = runtime()
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "1")
+    path = f"/2025-09-10/agents/runtimes/{runtime_id}/versions"
+    agentrun_env.fault(kind="lost", method="POST", path=path, seconds=2)
+    version_id, outs = publish(runtime_id, description="once", publisher="ci")
+    with client() as c:
+        listed = c.list_versions(runtime_id)
+    assert [v["agentRuntimeVersion"] for v in listed] == ["1"] and "publisher" not in listed[0]
+    assert version_id.endswith("/1") and (outs["description"], outs["publisher"]) == ("once", "ci")
+    # Written only: the state keeps what was sent, and a read keeps it too (no diff, no replace).
+    found = versions.read(version_id, {"agentRuntimeId": runtime_id, "description": "once", "publisher": "ci"})
+    assert found.outs["publisher"] == "ci" and found.inputs["publisher"] == "ci"
+    assert (
+        versions.diff(
+            version_id, found.outs, {"agentRuntimeId": runtime_id, "description": "once", "publisher": "ci"}
+        ).changes
+        is False
+    )
+
+
 # -- endpoints --------------------------------------------------------------------------------
 
 

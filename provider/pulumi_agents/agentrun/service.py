@@ -253,10 +253,12 @@ class RuntimeVersionService(_AgentRunService):
 
     @staticmethod
     def _published_since(client: Client, runtime_id: str, before: set[Any], body: Mapping[str, Any]) -> Doc | None:
+        """The newest version published since ``before`` that matches what was sent, on the
+        fields a listed version has: the API never returns some of what it takes (``publisher``)."""
         new = [
             v
             for v in _versions(client, runtime_id)
-            if v.get("agentRuntimeVersion") not in before and all(v.get(k) == body[k] for k in body)
+            if v.get("agentRuntimeVersion") not in before and all(v[k] == body[k] for k in body if k in v)
         ]
         return max(new, key=lambda v: int(v["agentRuntimeVersion"])) if new else None
 

@@ -45,12 +45,32 @@ ENDPOINT_DEFAULTS: dict[str, Any] = {
     "disablePublicNetworkAccess": False,
     "targetVersion": LATEST,
 }
+# What an answer shows: the fields of the official SDK's AgentRuntimeEndpoint model. The times the
+# life cycle keeps (createdAt, lastUpdatedAt) are the emulator's own, never answered: the model has
+# no place for them (tests/test_agentrun_sdk_answers.py holds the two together).
+SHOWN = frozenset(
+    (
+        "agentRuntimeEndpointArn",
+        "agentRuntimeEndpointId",
+        "agentRuntimeEndpointName",
+        "agentRuntimeId",
+        "description",
+        "disablePublicNetworkAccess",
+        "endpointPublicUrl",
+        "routingConfiguration",
+        "scalingStatus",
+        "status",
+        "statusReason",
+        "targetVersion",
+    )
+)
 WEIGHT_SLACK = 1e-9  # 0.1 + 0.2 + 0.7 is 1.0000000000000002 in floating point
 
 
 def _endpoint_view(endpoint: dict[str, Any]) -> dict[str, Any]:
-    """The endpoint as the API shows it: the kept scaling config reported as ``scalingStatus``."""
-    shown = public(endpoint)
+    """The endpoint as the API shows it: the fields of the SDK's model, the kept scaling config
+    reported as ``scalingStatus``."""
+    shown = {k: v for k, v in public(endpoint).items() if k in SHOWN}
     scaling = endpoint.get("_scalingConfig")
     if scaling is not None:
         instances = scaling["minInstances"]

@@ -5,7 +5,11 @@ Wire decisions where the vendor publishes nothing (the official SDK's models giv
 
 - Runtime ids are ``ar-`` + 16 hex digits, ARNs ``acs:agentrun:{region}:{uid}:runtimes/{uuid}``.
 - A runtime's own ``agentRuntimeVersion`` counts configuration revisions (``"1"`` at create, +1
-  per update); published versions are another sequence (``versions.py``).
+  per update); published versions are another sequence (``versions.py``). ``GetAgentRuntime``
+  with ``agentRuntimeVersion=N`` answers published version N as it froze the runtime, else the
+  runtime itself when N is the ``agentRuntimeVersion`` it reports (so the version a runtime
+  reports always answers, before anything is published too), else 404.
+- Answers carry the fields of the official SDK's ``AgentRuntime`` model only (``SHOWN``).
 - Deleting a runtime that still has endpoints (in any status, DELETING ones included until they
   are gone) is 400 ``ERR_BAD_REQUEST`` naming them: the reason Alibaba's high-level SDK deletes
   the endpoints, and waits for them, before the runtime. Its versions go with it.
@@ -74,6 +78,51 @@ HEALTH_CHECK_DEFAULTS = {
 FIXED_ON_UPDATE = ("artifactType",)
 UPDATABLE_EXTRA = ("forceEvictInstances",)
 REQUIRED = ("agentRuntimeName", "artifactType", "cpu", "memory", "port", "networkConfiguration")
+
+# What an answer shows: the fields of the official SDK's AgentRuntime model. What a create or an
+# update takes beyond them (armsConfiguration, credentialId) is kept, never answered: the SDK's
+# model has no place for it (tests/test_agentrun_sdk_answers.py holds the two together).
+SHOWN = frozenset(
+    (
+        "agentRuntimeArn",
+        "agentRuntimeId",
+        "agentRuntimeName",
+        "agentRuntimeVersion",
+        "artifactType",
+        "codeConfiguration",
+        "containerConfiguration",
+        "cpu",
+        "createdAt",
+        "credentialName",
+        "description",
+        "disableOndemand",
+        "disableSessionAffinity",
+        "diskSize",
+        "edition",
+        "enableSessionIsolation",
+        "environmentVariables",
+        "executionRoleArn",
+        "externalAgentEndpointUrl",
+        "headerFieldName",
+        "healthCheckConfiguration",
+        "lastUpdatedAt",
+        "logConfiguration",
+        "memory",
+        "nasConfig",
+        "networkConfiguration",
+        "ossMountConfig",
+        "port",
+        "protocolConfiguration",
+        "resourceGroupId",
+        "sessionAffinityType",
+        "sessionConcurrencyLimitPerInstance",
+        "sessionIdleTimeoutSeconds",
+        "status",
+        "statusReason",
+        "systemTags",
+        "workspaceId",
+    )
+)
 
 _TEXT = check_string()
 _PORT = check_integer(1, 65535)
@@ -207,8 +256,9 @@ def _normalized(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _masked(runtime: dict[str, Any]) -> dict[str, Any]:
-    """The runtime as the API shows it: private fields dropped, the registry password masked."""
-    shown = public(runtime)
+    """The runtime as the API shows it: only the fields of the SDK's model (private ones dropped),
+    the registry password masked."""
+    shown = {k: v for k, v in public(runtime).items() if k in SHOWN}
     auth = (((shown.get("containerConfiguration") or {}).get("registryConfig") or {}).get("authConfig")) or {}
     if auth.get("password"):
         auth["password"] = auth["password"][:3] + "***"
@@ -280,17 +330,20 @@ class Runtimes(Base):
         return _masked(runtime)
 
     def get(self, runtime_id: str, version: str | None = None) -> dict[str, Any]:
-        """The runtime; with ``version`` (a published number) the runtime as that version froze it."""
+        """The runtime; with ``version``, the runtime as that version froze it: a published
+        version's snapshot, else the runtime itself when ``version`` is the ``agentRuntimeVersion``
+        it reports (so a get at the version a runtime reports answers before anything is
+        published). Any other version is 404."""
         with self.store.lock:
             runtime = self._load(runtime_id)
             if not version or version == LATEST:
                 return _masked(runtime)
             found = self.store.get(VERSION_KIND, version_key(runtime_id, version))
-        if found is None:
-            raise InvalidRequest(
-                404, "ERR_NOT_FOUND", f"version {version} of agent runtime {runtime_id} does not exist"
-            )
-        return {**_masked(found["_snapshot"]), "agentRuntimeVersion": found["agentRuntimeVersion"]}
+        if found is not None:
+            return {**_masked(found["_snapshot"]), "agentRuntimeVersion": found["agentRuntimeVersion"]}
+        if version == runtime.get("agentRuntimeVersion"):
+            return _masked(runtime)
+        raise InvalidRequest(404, "ERR_NOT_FOUND", f"version {version} of agent runtime {runtime_id} does not exist")
 
     def update(self, runtime_id: str, body: dict[str, Any]) -> dict[str, Any]:
         body = present(body)

@@ -5,7 +5,9 @@ revisions and is left as it was. Published versions are a separate sequence per 
 ``"2"``, ... : each one freezes the runtime's configuration at that moment, and is what endpoints
 name in ``targetVersion`` and ``versionWeights`` and what ``GET ...?agentRuntimeVersion=N``
 returns. Versions are never deleted (there is no API for it) except with their runtime, and list
-newest first, like Function Compute's version lists (``direction`` BACKWARD by default).
+newest first, like Function Compute's version lists (``direction`` BACKWARD by default). A
+version is answered with the fields of the SDK's ``AgentRuntimeVersion`` model only: the
+``publisher`` it was published with is kept, never answered.
 
 Publishing needs a READY runtime (409 ``ERR_CONFLICT`` naming the status otherwise, the answer an
 update of a busy runtime gets).
@@ -26,6 +28,16 @@ from pulumi_agents.agentrun.emulator.models.common import (
     page,
     public,
 )
+
+# What an answer shows: the fields of the official SDK's AgentRuntimeVersion model (a store
+# written before the publisher was kept apart holds it as a field: it is not answered either).
+SHOWN = frozenset(
+    ("agentRuntimeArn", "agentRuntimeId", "agentRuntimeName", "agentRuntimeVersion", "description", "lastUpdatedAt")
+)
+
+
+def _shown(version: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in public(version).items() if k in SHOWN}
 
 
 def version_key(runtime_id: str, number: int | str) -> str:
@@ -63,15 +75,15 @@ class Versions(Base):
                 "agentRuntimeName": runtime["agentRuntimeName"],
                 "agentRuntimeVersion": number,
                 "description": description,
-                "publisher": publisher,
+                "_publisher": publisher,  # taken, never answered: the SDK's AgentRuntimeVersion has no publisher
                 "lastUpdatedAt": now_iso(self.clock()),
                 "_snapshot": public(runtime),
             }
             self.store.put(VERSION_KIND, version_key(runtime_id, number), version)
-        return public(version)
+        return _shown(version)
 
     def list_versions(self, runtime_id: str, *, page_number: int = 1, page_size: int = 20) -> dict[str, Any]:
         with self.store.lock:
             self._load(runtime_id)
-            found = [public(v) for v in self._versions(runtime_id)]
+            found = [_shown(v) for v in self._versions(runtime_id)]
         return page(found, page_number, page_size)
