@@ -123,3 +123,56 @@ def test_every_kind_served_over_an_api_has_its_facts() -> None:
             assert "delete" in facts.operations and "read" in facts.operations, type_name
         known: Any = facts.status
         assert known is None or known.ready, type_name
+
+
+# -- what the service already holds: all of an update or nothing -------------------------------------
+
+
+def _runtime_pending(olds: dict[str, Any], news: dict[str, Any], remote: dict[str, Any]) -> set[str]:
+    from pulumi_agents.agentrun.service import AgentRuntimeService
+
+    found = AgentRuntimeService({}).pending(news, remote, olds)
+    return {*found.changed, *found.removed}
+
+
+def _container(password: str) -> dict[str, Any]:
+    auth = {"userName": "robot", "password": password}
+    return {"image": "registry.example/bot:1", "registryConfig": {"authConfig": auth}}
+
+
+def test_a_rotated_password_the_service_masks_is_sent() -> None:
+    olds = code_runtime(artifactType="Container", containerConfiguration=_container("old-secret"))
+    news = code_runtime(artifactType="Container", containerConfiguration=_container("new-secret"))
+    remote = {**olds, "containerConfiguration": _container("old***")}
+    assert _runtime_pending(olds, news, remote) == {"containerConfiguration"}
+
+
+def test_a_change_partly_seen_is_sent_whole_and_one_fully_seen_not_at_all() -> None:
+    olds = code_runtime(artifactType="Container", containerConfiguration=_container("old-secret"))
+    news = code_runtime(artifactType="Container", containerConfiguration=_container("new-secret"), memory=4096)
+    # Not held: the whole change goes, the password that cannot be seen with it.
+    assert _runtime_pending(olds, news, {**olds, "containerConfiguration": _container("old***")}) == {
+        "memory",
+        "containerConfiguration",
+    }
+    # The memory it can see is held: the one request that carried both was applied.
+    held = {**olds, "memory": 4096, "containerConfiguration": _container("new***")}
+    assert _runtime_pending(olds, news, held) == set()
+
+
+def test_a_nested_key_the_service_does_not_echo_counts_as_not_held() -> None:
+    olds = code_runtime()
+    news = code_runtime()
+    news["codeConfiguration"] = {**news["codeConfiguration"], "zipFile": "UEsDBA=="}
+    remote = {**olds, "codeConfiguration": {**olds["codeConfiguration"], "checksum": "123"}}
+    assert _runtime_pending(olds, news, remote) == {"codeConfiguration"}
+
+
+def test_a_cleared_routing_reported_empty_is_held() -> None:
+    from pulumi_agents.agentrun.service import AgentRuntimeEndpointService
+
+    base = {"agentRuntimeId": "ar-1", "agentRuntimeEndpointName": "prod"}
+    olds = {**base, "routingConfiguration": {"versionWeights": [{"version": "1", "weight": 0.1}]}}
+    remote = {**base, "routingConfiguration": {"versionWeights": []}, "status": "READY"}
+    found = AgentRuntimeEndpointService({}).pending(base, remote, olds)
+    assert not found, found

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_agents._fields import fields
-from pulumi_agents._tree import Node, contains_unknown
+from pulumi_agents._tree import Node, contains_unknown, empty
 
 
 def _sort_key(value: Any) -> str:
@@ -84,7 +84,7 @@ def removal_matters(node: Node, old: Any) -> bool:
     if node.on_remove == "reset":
         return not node.has_default or differs(node, node.default, old)
     if node.on_remove == "clear":
-        return old not in (None, "", [], {})
+        return not empty(old)
     return False
 
 

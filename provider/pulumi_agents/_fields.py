@@ -7,15 +7,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
-from pulumi_agents._tree import Node, coerce, tree
-
-
-def _empty(value: Any) -> bool:
-    """Nothing set at any depth: null, "", [], {}, or an object of only such values (an endpoint
-    with no routing reports ``{"versionWeights": []}``)."""
-    if isinstance(value, Mapping):
-        return all(_empty(v) for v in value.values())
-    return value is None or value in ("", [])
+from pulumi_agents._tree import Node, coerce, empty, tree
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +72,7 @@ class Fields:
         found = {}
         for wire in self.inputs:
             node, value = self._props[wire], remote.get(wire)
-            if _empty(value) or (node.has_default and value == node.default):
+            if empty(value) or (node.has_default and value == node.default):
                 continue
             found[wire] = coerce(value, node)
         options = {k: self._props[k].default for k in self.options if self._props[k].has_default}

@@ -230,25 +230,30 @@ class ApiService(Service):
         return f"the failed {what} was deleted"
 
     def pending(self, props: Mapping[str, Any], remote: Mapping[str, Any], olds: Mapping[str, Any]) -> Changes:
-        """What of the change from ``olds`` to ``props`` the service (``remote``) does not hold
-        yet. Fields it cannot compare (not reported, or write-only as a whole) are left out; a
-        write-only leaf inside a field counts as what was sent."""
+        """What of the change from ``olds`` to ``props`` the service (``remote``) does not hold yet:
+        all of it, or nothing.
+
+        An update is one request, applied whole or not at all. So the change is held when every
+        field of it that can be seen is as the program wants it: a field set, as the service
+        reports it (keys it does not echo count as not held); a field removed, reported empty or
+        not at all. Fields that cannot be seen are left out of that comparison: those the service
+        does not report, and those with a write-only part (a password it masks). A change with
+        nothing to see is outstanding.
+        """
         spec = fields(self.type_name)
         wanted = self.changes(olds, props)
         view = self.view(remote)
-        held = self.changes(self.outputs(props, remote), props)
-        # A field set is compared where the service reports it; a field removed, wherever it can be
-        # reported at all (not reporting it is how the service shows it cleared).
-        set_ = [k for k in wanted.changed if k in view and not spec.node(k).write_only]
-        removed = [k for k in wanted.removed if not spec.node(k).write_only]
-        if not set_ and not removed:  # nothing to compare: the change cannot be seen, so it is outstanding
+        seen = [k for k in wanted.changed if k in view and not spec.node(k).has_write_only]
+        removed = [k for k in wanted.removed if not spec.node(k).has_write_only]
+        if not seen and not removed:
             return wanted
-        return Changes(
-            tuple(k for k in set_ if k in held.changed),
-            tuple(k for k in removed if k in view and removal_matters(spec.node(k), view[k])),
-            wanted.replaces,
-            wanted.delete_before_replace,
-        )
+        # The service's values as they are, not filled in from the program (as outputs() does).
+        reported = self.changes({k: view[k] for k in seen}, props)
+        if any(k in reported.changed for k in seen) or any(
+            k in view and removal_matters(spec.node(k), view[k]) for k in removed
+        ):
+            return wanted
+        return Changes((), (), wanted.replaces, wanted.delete_before_replace)
 
     def listed(self, client: Client, ids: Mapping[str, Any], name: str) -> list[Doc]:
         """The resources named ``name`` (exactly), under the same parent."""
@@ -277,6 +282,13 @@ class ApiService(Service):
                 raise ResourceFailed(f"{failed}; {self.remove_failed(client, ids, timeout, what)}") from None
             except WaitTimeout as slow:
                 raise self.still_settling(slow, resource_id, props, created) from None
+            except (ApiError, TransportError) as lost:
+                # It exists: record it, so that the next `pulumi up` reads it instead of making another.
+                raise PartialFailure(
+                    f"{lost}; {what} exists as {resource_id}: run `pulumi up` again to finish",
+                    resource_id,
+                    self.outputs(props, {**parents, **created}),
+                ) from None
         return Created(resource_id, self.outputs(props, {**parents, **current}))
 
     def create_once(
@@ -430,7 +442,10 @@ class ApiService(Service):
         answer is lost (timeout, 5xx) or meets an operation in flight (409), wait for the resource
         to settle and send again only if it still does not hold the change (as often as the retry
         policy allows)."""
-        pending = self.pending(news, current, olds)
+        status = self.api.status
+        failed = status is not None and current.get(status.field) in status.failed
+        # A failed update may show the new values without having applied them: send it again.
+        pending = self.changes(olds, news) if failed else self.pending(news, current, olds)
         if not pending:
             log.info("%s already holds the change: nothing sent", what)
             return

@@ -130,6 +130,11 @@ class Node:
         """Whether this field or anything inside it is a secret."""
         return self.secret or any(child.has_secret for child in self.children)
 
+    @cached_property
+    def has_write_only(self) -> bool:
+        """Whether this field or anything inside it is write-only (the service never reports it as sent)."""
+        return self.write_only or any(child.has_write_only for child in self.children)
+
     @property
     def children(self) -> list[Node]:
         return [*self.props.values(), *(n for n in (self.values, self.items) if n), *self.branches]
@@ -308,6 +313,14 @@ def mask_secrets(value: Any, node: Node) -> Any:
     """``value`` with every secret in it shown as ``***``; the keys of a secret map stay, so
     what is set can still be seen."""
     return mark_secrets(value, node, lambda secret: rebuild(ANY, secret, leaf=lambda _node, _value: "***"))
+
+
+def empty(value: Any) -> bool:
+    """Nothing set at any depth: null, "", [], or an object of only such values (an endpoint with
+    no routing reports ``{"versionWeights": []}``)."""
+    if isinstance(value, Mapping):
+        return all(empty(v) for v in value.values())
+    return value is None or value in ("", [])
 
 
 def contains_unknown(value: Any) -> bool:
