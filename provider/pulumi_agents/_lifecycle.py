@@ -502,7 +502,10 @@ class ApiService(Service):
                 except NotFoundError:
                     return
                 if not self.deleting(current):
-                    client.request(op, path)
+                    try:
+                        client.request(op, path)
+                    except NotFoundError:
+                        return
             except ApiError as exc:
                 raise self.refused(client, ids, exc) from None
             if operation == "delete":

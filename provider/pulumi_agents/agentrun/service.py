@@ -18,7 +18,7 @@ from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
 from pulumi_agents._service import GONE, CheckFailure, Created, Found
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
-from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, TransportError
+from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, PartialFailure, TransportError
 
 if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
     from pulumi_agents.agentrun.client import AgentRunClient
@@ -248,8 +248,15 @@ class RuntimeVersionService(_AgentRunService):
                     op, path, body=body, idempotent=False
                 )
             version = str(published["agentRuntimeVersion"])
-            remote = self._remote(client, runtime_id, version, published)
-        return Created(f"{runtime_id}/{version}", self.outputs(props, remote))
+            resource_id = f"{runtime_id}/{version}"
+            try:
+                remote = self._remote(client, runtime_id, version, published)
+            except (ApiError, TransportError) as lost:
+                # Published: record it, so that the next `pulumi up` reads it instead of publishing another.
+                known = {**published, "agentRuntimeId": runtime_id, "agentRuntimeVersion": version}
+                message = f"{lost}; version {version} of runtime {runtime_id} is published: run `pulumi up` again"
+                raise PartialFailure(message, resource_id, self.outputs(props, known)) from None
+        return Created(resource_id, self.outputs(props, remote))
 
     @staticmethod
     def _published_since(client: Client, runtime_id: str, before: set[Any], body: Mapping[str, Any]) -> Doc | None:
