@@ -231,7 +231,7 @@ class RuntimeVersionService(_AgentRunService):
     def create(self, props: dict[str, Any]) -> Created:
         body = self.create_body(props)
         runtime_id = props["agentRuntimeId"]
-        runtime = _RuntimeOf(self.config)
+        runtime = AgentRuntimeService(self.config)  # its wait: publishing needs a READY runtime
         timeout = self._timeout(props)
         op, path = self.api.operation("create"), self.api.path("create", props)
         with self._client() as client:
@@ -292,13 +292,6 @@ class RuntimeVersionService(_AgentRunService):
             except NotFoundError:  # the runtime, and so its versions, are gone
                 return GONE
         return self.found(id_, props, remote)
-
-
-class _RuntimeOf(AgentRuntimeService):
-    """The runtime a version is published from, for its wait."""
-
-    def seed(self, props: Mapping[str, Any]) -> str:
-        return ""
 
 
 # -- model services, model proxies, tools, browsers, code interpreters --------------------------
