@@ -451,12 +451,12 @@ class ApiService(Service):
             return
         from pulumi_agents._http import RetryPolicy  # httpx: loaded for writes, never for check or diff
 
-        op, path, policy = self.api.operation("update"), self.api.path("update", ids), RetryPolicy()
+        policy = RetryPolicy()
         body = self.update_body(olds, news, pending)
         query = self.update_query(ids, olds, news, body) or None  # the same on every resend
         for attempt in range(policy.attempts):
             try:
-                client.request(op, path, body=body, query=query, idempotent=False)
+                self.send_update(client, ids, olds, news, body, query)
                 return
             except (TransportError, ApiError) as exc:
                 if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, BusyError):
@@ -468,6 +468,19 @@ class ApiService(Service):
                 if attempt == policy.attempts - 1:
                     raise
             time.sleep(policy.delay(attempt, None))
+
+    def send_update(
+        self,
+        client: Client,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        body: Mapping[str, Any],
+        query: Mapping[str, str] | None,
+    ) -> None:
+        """One update request (a kind may add what its API takes: an idempotency key)."""
+        op, path = self.api.operation("update"), self.api.path("update", ids)
+        client.request(op, path, body=body, query=query, idempotent=False)
 
     # -- delete ----------------------------------------------------------------------------------
 

@@ -80,23 +80,19 @@ class AgentService(ApiService):
             body["version"] = olds.get("version")
         return body
 
-    def apply_once(
+    def send_update(
         self,
         client: Any,
         ids: Mapping[str, Any],
         olds: Mapping[str, Any],
         news: Mapping[str, Any],
-        current: dict[str, Any],
-        timeout: float,
-        what: str,
+        body: Mapping[str, Any],
+        query: Mapping[str, str] | None,
     ) -> None:
-        """The update with the Idempotency-Key the service replays a lost answer for."""
+        """With the Idempotency-Key the service replays a lost answer for; a 409 of the version
+        guard is a change made outside Pulumi."""
         from pulumi_agents.qoder.client import idempotency_key
 
-        pending = self.pending(news, current, olds)
-        if not pending:
-            return
-        body = self.update_body(olds, news, pending)
         agent_id = str(ids["id"])
         try:
             client.update_agent(agent_id, body, idempotency_key=idempotency_key(self.seed(news), agent_id, body))
