@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import Emulator, free_port
+from tests.conftest import Emulator, unclaimed_port
 from tests.e2e.conftest import agents, make_stack, runtimes
 from tests.readme import ROOT, bash, block
 
@@ -75,7 +75,7 @@ def test_the_resource_examples(tmp_path: Path, emulator: Emulator, mode: str) ->
 def test_use_it_in_your_own_project(tmp_path: Path) -> None:
     """From an empty directory: install into a new venv, write the project, point a stack at
     the emulator, up and destroy, then the config for the real clouds (short of its preview)."""
-    port = free_port()
+    port = unclaimed_port()
     own = "Use it in your own project"
     steps = [block(own, i).with_port(port) for i in range(4)]
     real_clouds = block(own, 4).commands()
@@ -108,7 +108,7 @@ def test_run_demo_destroy_stop(tmp_path: Path) -> None:
     for shared in (".venv", ".pulumi-cli"):
         if (ROOT / shared).exists():
             (clone / shared).symlink_to(ROOT / shared)
-    port = free_port()
+    port = unclaimed_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "EMULATOR_", "DEMO_"))}
     env["EMULATOR_PORT"] = str(port)
     env["COLUMNS"] = "80"  # as in a narrow terminal: ps must not cut the command line ./run knows its emulator by
