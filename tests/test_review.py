@@ -373,6 +373,20 @@ def test_the_default_meaning_reads_destroy_from_x_api() -> None:
     assert meaning_of("AgentSmokeTest").noun == "smoke test"  # its own meaning names it
 
 
+def test_deleting_a_kind_that_holds_data_says_so_in_bold() -> None:
+    """x-api ``holds``: a memory collection or knowledge base takes the team's data with it."""
+    old = {"memoryCollectionName": "m"}
+    for op in ("delete", "replace"):
+        lines = meaning_of("MemoryCollection").describe(Change("MemoryCollection", op, old, old, old))
+        assert "**the memories it holds go with it** (set `protect` or `retain_on_delete` to keep them)" in lines
+    lines = meaning_of("KnowledgeBase").describe(Change("KnowledgeBase", "delete", {}, {}, {}))
+    assert lines == [
+        "deletes the knowledge base",
+        "**the documents it holds go with it** (set `protect` or `retain_on_delete` to keep them)",
+    ]
+    assert meaning_of("Workspace").describe(Change("Workspace", "delete", {}, {}, {})) == ["deletes the workspace"]
+
+
 def test_the_review_names_no_kind() -> None:
     """Every kind is described by its x-api and its package's meaning module, never by name."""
     review_dir = Path(pulumi_agents.__file__).parent / "review"

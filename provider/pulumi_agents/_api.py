@@ -20,6 +20,8 @@
   ``owner-mark`` (the runtime carries this resource's mark), ``parent-owner-mark`` (its parent
   does), ``idempotency-key`` (the API replays the first answer), ``same-inputs`` (the one of that
   name that holds exactly what was sent) or ``published-since`` (a version published since).
+- ``holds``: what the resource stores that goes with it when it is deleted (``the memories it
+  holds``), for the review to say in bold; absent when it stores nothing of the team's.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Api:
     destroy: str | Mapping[str, Any]
     listing: Mapping[str, Any] = field(default_factory=dict)
     adopt: str | None = None
+    holds: str | None = None
 
     def operation(self, name: str) -> Operation:
         return self.operations[name]
@@ -154,4 +157,5 @@ def api(type_name: str) -> Api | None:
         destroy=spec.get("destroy", "delete"),
         listing=spec.get("list", {}),
         adopt=spec.get("adopt"),
+        holds=spec.get("holds"),
     )

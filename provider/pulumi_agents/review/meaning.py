@@ -88,8 +88,10 @@ class Meaning:
         if destroy != "delete":
             return [f"creates a new {self.noun}; the old one is {destroy}d, not deleted"]
         if change.delete_first:
-            return [f"deletes the {self.noun}, then creates it again: unavailable in between, and its id changes"]
-        return [f"creates a new {self.noun}, then deletes the old one: the {self.noun} id changes"]
+            line = f"deletes the {self.noun}, then creates it again: unavailable in between, and its id changes"
+        else:
+            line = f"creates a new {self.noun}, then deletes the old one: the {self.noun} id changes"
+        return [line, *self._loses()]
 
     def delete(self, change: Change) -> list[str]:
         destroy = self.destroy(change)
@@ -97,7 +99,12 @@ class Meaning:
             return [f"forgets the {self.noun}: the service keeps it (the API has no delete)"]
         if destroy != "delete":
             return [f"{destroy}s the {self.noun} (not deleted)"]
-        return [f"deletes the {self.noun}"]
+        return [f"deletes the {self.noun}", *self._loses()]
+
+    def _loses(self) -> list[str]:
+        """What deleting it loses with it, as x-api ``holds`` says: in bold, for a reviewer."""
+        holds = self.api.holds if self.api is not None else None
+        return [f"**{holds} go with it** (set `protect` or `retain_on_delete` to keep them)"] if holds else []
 
     def destroy(self, change: Change) -> str:
         """What destroying the old resource does: ``delete``, ``forget`` or the operation the
