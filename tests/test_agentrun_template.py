@@ -239,3 +239,76 @@ def test_the_emulator_serves_the_entry_as_the_sdk_models_do() -> None:
     assert set(collection.updatable) == wire_fields(models.UpdateTemplateInput)
     assert collection.shown <= wire_fields(models.Template)
     assert collection.api.listing["items"] in wire_fields(models.ListTemplatesOutput)
+
+
+# -- the MCP server: activate_mcp ----------------------------------------------------------------------
+
+
+def test_the_official_sdk_activates_and_stops_the_mcp_server(emulator: Emulator) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    from pulumi_agents.errors import ApiError
+    from tests.e2e.conftest import agentrun_client
+
+    client = official(emulator)
+    client.create_template(models.CreateTemplateRequest(body=models.CreateTemplateInput().from_map(INPUTS)))
+    with pytest.raises(ClientException) as busy:  # not before the template has settled
+        client.activate_template_mcp("code-sandbox", models.ActivateTemplateMCPRequest(transport="sse"))
+    assert busy.value.status_code == 409
+    settled(lambda: client.get_template("code-sandbox"), client, "READY")
+
+    request = models.ActivateTemplateMCPRequest(enabled_tools=["run_code"], transport="sse")
+    client.activate_template_mcp("code-sandbox", request)
+    assert_known(models.Template, client.data)
+    assert client.data["mcpState"]["status"] == "RUNNING" and client.data["mcpState"]["accessEndpoint"]
+    assert client.data["mcpOptions"] == {"enabledTools": ["run_code"], "transport": "sse"}
+    client.get_template("code-sandbox")
+    assert client.data["mcpState"]["status"] == "RUNNING"
+
+    client.stop_template_mcp("code-sandbox")
+    assert_known(models.Template, client.data)
+    assert client.data["mcpState"] == {"status": "STOPPED", "statusReason": ""}
+
+    spec = api("Template")
+    assert spec is not None
+    with agentrun_client(emulator) as ours, pytest.raises(ApiError) as bad:
+        path = spec.path("activateMcp", {"templateName": "code-sandbox"})
+        ours.request(spec.operation("activateMcp"), path, body={"tools": ["run_code"]})
+    assert bad.value.status == 400 and "tools is not a field of ActivateTemplateMCPRequest" in str(bad.value)
+    with pytest.raises(ClientException) as missing:
+        client.stop_template_mcp("no-such-template")
+    assert missing.value.status_code == 404
+
+
+def test_activate_mcp_runs_and_stops_the_server(
+    agentrun_env: Emulator, sent: list[tuple[str, dict[str, str] | None]]
+) -> None:
+    provider = TemplateProvider()
+    mcp = {"enabledTools": ["run_code"], "transport": "sse"}
+    props = {**INPUTS, "activateMcp": mcp}
+    assert provider.check({}, props).failures == []
+    bad = provider.check({}, {**INPUTS, "activateMcp": {"enabledTools": "run_code"}}).failures
+    assert [f.property for f in bad] == ["activate_mcp.enabled_tools [activateMcp.enabledTools]"]
+
+    created = provider.create(props)
+    outs = unmarked(created.outs)
+    assert outs["mcpState"]["status"] == "RUNNING" and outs["mcpOptions"] == mcp
+    assert provider.diff(created.id, outs, props).changes is False
+    assert [a for a, _ in sent].count("ActivateTemplateMCP") == 1
+
+    more = {**props, "activateMcp": {**mcp, "enabledTools": ["run_code", "read_file"]}}
+    diff = provider.diff(created.id, outs, more)
+    assert diff.changes and diff.replaces == []
+    sent.clear()
+    outs = unmarked(provider.update(created.id, outs, more).outs)
+    assert outs["mcpOptions"]["enabledTools"] == ["run_code", "read_file"]
+    assert [a for a, _ in sent if a != "GetTemplate"] == ["ActivateTemplateMCP"]  # the template itself unchanged
+
+    sent.clear()
+    outs = unmarked(provider.update(created.id, outs, {**more, "description": "only this"}).outs)
+    assert "ActivateTemplateMCP" not in [a for a, _ in sent]  # the server's options did not change
+
+    stopped = dict(INPUTS, description="only this")
+    outs = unmarked(provider.update(created.id, outs, stopped).outs)
+    assert outs["mcpState"]["status"] == "STOPPED" and "activateMcp" not in outs
+    provider.delete(created.id, outs)

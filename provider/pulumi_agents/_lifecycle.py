@@ -136,6 +136,18 @@ class ApiService(Service):
         resend of the same update is the same request."""
         return {}
 
+    def finish(
+        self,
+        client: Client,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any] | None,
+        news: Mapping[str, Any],
+        current: Doc,
+    ) -> Doc:
+        """What a kind does once a create (``olds`` None) or an update has settled, through an
+        operation of its own (a template's MCP server); the resource as it is then."""
+        return current
+
     def refused(self, client: Client, ids: Mapping[str, Any], exc: ApiError) -> ApiError:
         """The error for a delete the service refused (a kind may say what blocks it)."""
         return exc
@@ -278,6 +290,7 @@ class ApiService(Service):
                 current = self.settle(self._fetch(client, ids), timeout, what)
                 if adopted:  # made from the inputs of its time: bring it to today's
                     current = self.converge(client, ids, props, current, timeout, what)
+                current = self.finish(client, ids, None, props, current)
             except ResourceFailed as failed:
                 raise ResourceFailed(f"{failed}; {self.remove_failed(client, ids, timeout, what)}") from None
             except WaitTimeout as slow:
@@ -426,6 +439,7 @@ class ApiService(Service):
                 current = self.settle(fetch, timeout, what)
             except WaitTimeout as slow:
                 raise self.still_settling(slow, id_, news, {}) from None
+            current = self.finish(client, ids, olds, news, current)
         return self.outputs(news, current)
 
     def apply_once(

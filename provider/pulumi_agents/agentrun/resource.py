@@ -374,8 +374,10 @@ class Template(SchemaResource, TemplateOutputs, module="agentrun", name="Templat
     Renaming it or changing template_type or disk_size replaces it; anything else is updated in place, and each
     update carries a client token derived from the resource and what it sends, so the service applies a resent
     update once. A create or update waits for READY. arms_configuration and scaling_config are never reported as
-    sent (scaling shows in scaling_status), so a refresh keeps what was sent. The MCP server's activate and stop
-    operations are not managed: mcp_state reports it.
+    sent (scaling shows in scaling_status), so a refresh keeps what was sent. activate_mcp runs the template's
+    MCP server (ActivateTemplateMCP, sent again when its options change) and removing it stops the server
+    (StopTemplateMCP); both are sent after the template is READY, and are safe to resend. A server stopped
+    behind Pulumi's back shows in mcp_state, not as a diff.
     """
 
     _type_name = "Template"

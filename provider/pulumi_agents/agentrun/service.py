@@ -324,9 +324,43 @@ class TemplateService(_AgentRunService):
     """UpdateTemplate takes a ``clientToken`` (AgentRun's only idempotency parameter): each update
     sends one derived, as Qoder's Idempotency-Key is, from the resource, the inputs it changes from
     and the body. A resend after a lost answer (in this run or the next, whose state still holds
-    the old inputs) is the same request, applied once; going back to earlier inputs is a new one."""
+    the old inputs) is the same request, applied once; going back to earlier inputs is a new one.
+
+    ``activateMcp`` runs the template's MCP server: activated once the template is READY, again
+    when its options change, stopped when it is removed. Both set a state, so a resend is safe."""
 
     type_name = "Template"
+
+    def finish(
+        self,
+        client: Client,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any] | None,
+        news: Mapping[str, Any],
+        current: Doc,
+    ) -> Doc:
+        wanted = news.get("activateMcp")
+        if wanted == (olds or {}).get("activateMcp"):
+            return current
+        try:
+            return {**current, **self._mcp(client, ids, wanted)}
+        except (ApiError, TransportError) as failed:
+            if olds is not None:
+                raise
+            # Made, but its server not running: recorded without the option, so the next `pulumi
+            # up` sees it missing and activates it.
+            unactivated = {k: v for k, v in news.items() if k != "activateMcp"}
+            raise PartialFailure(
+                f"{failed}; {self.what(news, ids)} exists, its MCP server is not running: run `pulumi up` again",
+                self.api.resource_id(ids),
+                self.outputs(unactivated, {**ids, **current}),
+            ) from None
+
+    def _mcp(self, client: Client, ids: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> Doc:
+        if wanted is None:
+            return client.request(self.api.operation("stopMcp"), self.api.path("stopMcp", ids))
+        body = {k: v for k, v in wanted.items() if v is not None}
+        return client.request(self.api.operation("activateMcp"), self.api.path("activateMcp", ids), body=body)
 
     def update_query(
         self, ids: Mapping[str, Any], olds: Mapping[str, Any], news: Mapping[str, Any], body: Mapping[str, Any]

@@ -2201,6 +2201,19 @@ class TemplateOssConfigurationArgs(TypedDict, total=False):
     """Region of the bucket."""
 
 
+class TemplateMcpActivationArgs(TypedDict, total=False):
+    """Runs the template's MCP server with these options (ActivateTemplateMCP): its enabled tools and transport.
+    Removing it stops the server (StopTemplateMCP). The service reports the server in mcp_state and the options
+    in mcp_options.
+    """
+
+    enabled_tools: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The tools the MCP server offers."""
+
+    transport: pulumi.Input[str]
+    """The MCP server's transport protocol."""
+
+
 class TemplateArgs(TypedDict, total=False):
     """Arguments of Template."""
 
@@ -2309,6 +2322,12 @@ class TemplateArgs(TypedDict, total=False):
     900. Removing it restores the default.
     """
 
+    activate_mcp: pulumi.Input[TemplateMcpActivationArgs]
+    """Runs the template's MCP server with these options (ActivateTemplateMCP): its enabled tools and transport.
+    Removing it stops the server (StopTemplateMCP). The service reports the server in mcp_state and the options
+    in mcp_options. Removing it clears it.
+    """
+
 
 class TemplateOutputs:
     """What a Template resource reports, as attributes."""
@@ -2395,6 +2414,12 @@ class TemplateOutputs:
 
     wait_timeout_seconds: pulumi.Output[float]
     """How long create, update and delete wait for the template to settle, in seconds. Not sent to the API."""
+
+    activate_mcp: pulumi.Output[dict[str, Any]]
+    """Runs the template's MCP server with these options (ActivateTemplateMCP): its enabled tools and transport.
+    Removing it stops the server (StopTemplateMCP). The service reports the server in mcp_state and the options
+    in mcp_options.
+    """
 
     created_at: pulumi.Output[str]
     """When the template was created (ISO 8601)."""

@@ -58,7 +58,7 @@ from fastapi.responses import JSONResponse
 from pulumi_agents._api import api as kind_api
 from pulumi_agents._schema import resource_types
 from pulumi_agents.agentrun import signing
-from pulumi_agents.agentrun.emulator.models.generic import Collection
+from pulumi_agents.agentrun.emulator.models.generic import Collection, Operation
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
 
@@ -161,12 +161,16 @@ def _collection_handlers(c: Collection) -> dict[str, Handler]:
         number, size = _page_params(request)
         return c.list(p, request.query_params, number, size)
 
+    def other(operation: Operation) -> Handler:
+        return lambda p, body, r: operation(p, body)
+
     return {
         "create": lambda p, body, r: c.create(p, body),
         "read": lambda p, body, r: c.read(p),
         "update": lambda p, body, r: c.update(p, body),
         "delete": lambda p, body, r: c.delete(p),
         "list": listing,
+        **{name: other(operation) for name, operation in c.operations().items()},
     }
 
 

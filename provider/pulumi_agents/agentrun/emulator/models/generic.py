@@ -34,14 +34,15 @@ What the entry says, the model does:
   as the service ignores what it does not know.
 
 What the entry cannot say is a hook: ``Kind``'s fields, or a subclass of ``Collection`` (named by
-``Kind.collection``) that overrides ``check``/``view``/``item``/``delete``.
+``Kind.collection``) that overrides ``check``/``view``/``item``/``delete``, or answers the
+kind's other x-api operations in ``operations`` (a template's MCP activate and stop).
 """
 
 from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,9 @@ from pulumi_agents.agentrun.emulator.models.common import Docs, InvalidRequest, 
 
 if TYPE_CHECKING:
     from pulumi_agents.agentrun.emulator.models.base import Base
+
+# One of a kind's other operations: the path's parameters and the body -> the answer's data.
+Operation = Callable[[Mapping[str, str], dict[str, Any]], Any]
 
 PENDING = {"create": "CREATING", "update": "UPDATING"}  # the delete's is x-api.status.deleting
 GONE = "GONE"
@@ -160,6 +164,10 @@ class Collection:
     def item(self, doc: dict[str, Any]) -> dict[str, Any]:
         """A document as a list shows it: by default as a read does."""
         return self.view(doc)
+
+    def operations(self) -> dict[str, Operation]:
+        """The kind's x-api operations beyond create, read, update, delete and list: none."""
+        return {}
 
     def arn(self, doc: dict[str, Any]) -> str:
         collection = self.api.operation("create").path.rstrip("/").rsplit("/", 1)[-1]
