@@ -71,6 +71,7 @@ sandboxes = agentrun.Template(
     cpu=2,
     memory=4096,
     network_configuration={"network_mode": "PUBLIC"},
+    activate_mcp={"enabled_tools": ["run_code"], "transport": "sse"},  # its MCP server runs
 )
 
 runtime = agentrun.AgentRuntime(
@@ -131,4 +132,5 @@ pulumi.export("endpoint_url", prod.endpoint_public_url)
 pulumi.export("proxy_status", gateway.status)
 pulumi.export("tool_status", search.status)
 pulumi.export("template_status", sandboxes.status)
+pulumi.export("sandbox_mcp", sandboxes.mcp_state)
 pulumi.export("domain", domain.domain_name)

@@ -46,6 +46,7 @@ def test_agentrun_platform_example(tmp_path: Path, emulator: Emulator, mode: str
     [runtime] = [r for r in _runtimes(emulator) if r["agentRuntimeId"] == outputs["runtime_id"]]
     assert runtime["credentialName"] == "support-llm-key" and runtime["workspaceId"] == workspace["workspaceId"]
     assert outputs["proxy_status"] == "READY" and outputs["template_status"] == "READY"
+    assert outputs["sandbox_mcp"]["status"] == "RUNNING"  # activate_mcp ran the template's MCP server
     [domain] = remote(emulator, "CustomDomain")
     assert domain["routeConfig"]["routes"][0]["resourceName"] == "support-platform-bot"
 
