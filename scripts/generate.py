@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "provider"))
 
 from pulumi_agents import _config as config  # noqa: E402
-from pulumi_agents._api import api  # noqa: E402
+from pulumi_agents._api import api, lookups  # noqa: E402
 from pulumi_agents._schema import definition, resource_types  # noqa: E402
 from pulumi_agents._tree import Node, tree  # noqa: E402
 
@@ -265,8 +265,9 @@ def plugin_module(package: str) -> str:
     head += f" Arguments and outputs are those of ``pulumi_agents.{package}``."
     out = [*_wrap(head, ""), "", GENERATED, '"""', ""]
     out[0] = '"""' + out[0]
-    out += _imports(package, "PluginResource", names, providers=False)
-    out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in sorted(names))}]"]
+    out += _imports(package, "PluginResource, lookup" if lookups(package) else "PluginResource", names, providers=False)
+    functions = [f"get_{_snake(n)}" for n in lookups(package).values()]
+    out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in sorted(names) + sorted(functions))}]"]
     for name in names:
         first = definition(name).get("description", "").split(". ")[0].rstrip(".")
         doc = f"{first} (see ``pulumi_agents.{package}.{name}``).{_import_id(name)}"
@@ -274,7 +275,36 @@ def plugin_module(package: str) -> str:
         out += ["", f'    _type_name = "{name}"']
         out += _init(name, "")
         out += _id_property(name)
+    for token, name in lookups(package).items():
+        out += _lookup_function(token, name)
     return "\n".join(out) + "\n"
+
+
+def _lookup_function(token: str, name: str) -> list[str]:
+    """``get_<kind>(...)``: the plugin's ``get<Kind>`` function, the resource's outputs as Outputs."""
+    found, root = api(name), tree(name)
+    assert found is not None
+    params = [root.child(field) for field in found.lookup]
+    doc = (
+        f"The {found.noun} named ``{params[-1].python}`` ({token}): its ``id`` and every output, each an"
+        " Output under its Python name (nested values keep the API's names), secret where the resource's"
+        " would be. Fails when none or several have that name."
+    )
+    return [
+        "",
+        "",
+        f"def get_{_snake(name)}(",
+        "    *,",
+        *(f"    {p.python}: pulumi.Input[str]," for p in params),
+        "    opts: pulumi.InvokeOptions | None = None,",
+        ") -> dict[str, pulumi.Output[Any]]:",
+        *_docstring(doc, "    "),
+        f'    return lookup("{name}", {{{", ".join(f"{json.dumps(p.python)}: {p.python}" for p in params)}}}, opts)',
+    ]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def public_names(package: str) -> dict[str, tuple[str, ...]]:

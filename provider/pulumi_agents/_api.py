@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from pulumi_agents._schema import definition
+from pulumi_agents._schema import definition, resource_types
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -126,6 +126,14 @@ class Api:
         """The fields a create's path needs (a runtime's id, for an endpoint)."""
         return tuple(self.field_of(p) for p in self.operations["create"].params)
 
+    @property
+    def lookup(self) -> tuple[str, ...]:
+        """The fields a lookup by name takes (the parents' ids, then the name): a kind with a name
+        and a list has one, the plugin's ``get<Kind>`` function; else none."""
+        if not self.name or "list" not in self.operations:
+            return ()
+        return (*self.parents, self.name)
+
 
 @cache
 def api(type_name: str) -> Api | None:
@@ -159,3 +167,14 @@ def api(type_name: str) -> Api | None:
         adopt=spec.get("adopt"),
         holds=spec.get("holds"),
     )
+
+
+def lookups(package: str) -> dict[str, str]:
+    """The plugin functions of ``package`` (``agentrun:index:getCredential``) -> the kind each
+    looks up by name."""
+    found = {}
+    for type_name, pkg in resource_types().items():
+        spec = api(type_name) if pkg == package else None
+        if spec is not None and spec.lookup:
+            found[f"{package}:index:get{type_name}"] = type_name
+    return found

@@ -35,6 +35,7 @@ from pulumi_agents.errors import (
     ConflictError,
     NotFoundError,
     PartialFailure,
+    PulumiAgentsError,
     ResourceFailed,
     TransportError,
     WaitTimeout,
@@ -273,6 +274,32 @@ class ApiService(Service):
         query = {k: v.replace("{name}", name) for k, v in (api_.listing.get("byName") or {}).items()}
         found = pages(client, api_.operation("list"), api_.path("list", ids), api_.listing, query)
         return [d for d in found if d.get(api_.name or "") == name]
+
+    # -- lookup (a Pulumi function of the plugin) ---------------------------------------------------
+
+    def lookup(self, args: Mapping[str, Any]) -> Found:
+        """The one resource of this kind with the name ``args`` gives (under the parents it gives),
+        read as an import reads it."""
+        api_, spec = self.api, fields(self.type_name)
+        for key in api_.lookup:
+            if not isinstance(args.get(key), str) or not args[key]:
+                raise PulumiAgentsError(f"{spec.wire_to_python.get(key, key)} is required: the {key} to look up")
+        name = args[api_.name or ""]
+        parents = {p: args[p] for p in api_.parents}
+        with self._client() as client:
+            found = self.listed(client, parents, name)
+        under = f" in {', '.join(parents.values())}" if parents else ""
+        if not found:
+            raise PulumiAgentsError(f"no {api_.noun} is named {name!r}{under}")
+        if len(found) > 1:
+            ids = ", ".join(api_.resource_id({**parents, **d}) for d in found)
+            raise PulumiAgentsError(
+                f"{len(found)} {api_.noun}s are named {name!r}{under} ({ids}): import one by its id"
+            )
+        result = self.read(api_.resource_id({**parents, **found[0]}), {})
+        if not result.id:
+            raise PulumiAgentsError(f"the {api_.noun} named {name!r}{under} is being deleted")
+        return result
 
     # -- create ----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_agents import _config
+from pulumi_agents._api import api, lookups
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node, tree
 
@@ -98,6 +99,27 @@ class _Builder:
         }
         return spec
 
+    def function(self, name: str) -> dict[str, Any]:
+        """``get<Kind>``: one resource of the kind, looked up by its name, with every output."""
+        spec, root = api(name), tree(name)
+        assert spec is not None
+
+        def plain(node: Node) -> dict[str, Any]:
+            return {
+                k: v for k, v in self.property(node).items() if k not in ("replaceOnChanges", "willReplaceOnChanges")
+            }
+
+        props = {k: n for k, n in root.props.items() if not n.internal and not n.deprecated and not n.resource_id}
+        return {
+            "description": f"Looks up an existing {spec.noun} by its name, as an import reads it.",
+            "inputs": {"properties": {k: plain(root.child(k)) for k in spec.lookup}, "required": list(spec.lookup)},
+            "outputs": {
+                "properties": {"id": {"type": "string", "description": "The Pulumi id that imports it."}}
+                | {k: plain(n) for k, n in props.items()},
+                "required": ["id"],
+            },
+        }
+
     def config(self) -> dict[str, Any]:
         variables: dict[str, Any] = {}
         for name, node in _config.settings(self.package).items():
@@ -115,6 +137,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
     resources = {
         builder.token(name): builder.resource(name) for name, pkg in resource_types().items() if pkg == package
     }
+    functions = {token: builder.function(name) for token, name in lookups(package).items()}
     config = builder.config()
     required = [name for name, node in _config.settings(package).items() if node.required]
     return {
@@ -130,6 +153,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
             "inputProperties": config,
         },
         "resources": resources,
+        "functions": functions,
         "types": builder.types,
         "language": {"python": {"packageName": f"pulumi_{package}"}},
     }

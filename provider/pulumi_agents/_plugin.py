@@ -37,6 +37,8 @@ from pulumi.provider.experimental.provider import (
     DiffResponse,
     GetSchemaRequest,
     GetSchemaResponse,
+    InvokeRequest,
+    InvokeResponse,
     PropertyDiff,
     PropertyDiffKind,
     Provider,
@@ -50,6 +52,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from pulumi_agents import __version__, _config
+from pulumi_agents._api import lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
@@ -123,6 +126,7 @@ class PluginProvider(Provider):
     def __init__(self, package: str) -> None:
         self.package = package
         self.types = {f"{package}:index:{name}": name for name, pkg in resource_types().items() if pkg == package}
+        self.functions = lookups(package)
         self.config: dict[str, Any] = {}
 
     # -- plumbing ---------------------------------------------------------------------------------
@@ -208,6 +212,20 @@ class PluginProvider(Provider):
             },
         )
 
+    # -- functions: a resource of the kind, looked up by name ------------------------------------------
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        type_name = self.functions.get(request.tok)
+        if type_name is None:
+            raise PulumiAgentsError(f"the {self.package} provider has no function {request.tok!r}")
+        from pulumi_agents._lifecycle import ApiService
+
+        args = plain_map(request.args)
+        service = service_class(type_name)(self.config)
+        assert isinstance(service, ApiService)  # lookups() names only kinds with an API
+        found = await self._run(lambda: service.lookup(args))
+        return InvokeResponse(return_value=value_map(type_name, {"id": found.id, **found.outs}, set()))
+
     # -- create, read, update, delete -----------------------------------------------------------------
 
     async def create(self, request: CreateRequest) -> CreateResponse:
@@ -288,6 +306,10 @@ class _Servicer(ProviderServicer):
             await context.abort_with_status(_init_failed(failure, self.plugin._type(urn)))
         except PulumiAgentsError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+
+    async def Invoke(self, request: Any, context: Any) -> Any:
+        base: Any = super()
+        return await self._guard(lambda: base.Invoke(request, context), context)
 
     async def Check(self, request: Any, context: Any) -> Any:
         base: Any = super()

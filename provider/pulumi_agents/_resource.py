@@ -105,3 +105,24 @@ class PluginResource(_Names, pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
         token = f"{resource_types()[self._type_name]}:index:{self._type_name}"
         super().__init__(token, resource_name, props, opts)
+
+
+def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions | None) -> dict[str, pulumi.Output[Any]]:
+    """The provider plugin's ``get<Kind>`` function: the resource that ``args`` (Python names)
+    name, as its ``id`` and each output by Python name (nested values keep the API's names).
+
+    The engine marks a function's whole result secret when any part is; here only the fields
+    that hold a secret are, so an id stays readable beside a runtime's secret variables."""
+    spec = fields(type_name)
+    token = f"{resource_types()[type_name]}:index:get{type_name}"
+    found = pulumi.runtime.invoke_output(token, {spec.python.get(k, k): v for k, v in args.items()}, opts)
+    whole = pulumi.Output.unsecret(found)
+    result: dict[str, pulumi.Output[Any]] = {}
+
+    def field(wire: str) -> pulumi.Output[Any]:
+        value: pulumi.Output[Any] = whole.apply(lambda outs: outs.get(wire))
+        return pulumi.Output.secret(value) if wire in spec.secret else value
+
+    for wire in ("id", *spec.inputs, *spec.outputs):
+        result[spec.wire_to_python.get(wire, wire)] = field(wire)
+    return result

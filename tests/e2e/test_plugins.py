@@ -71,8 +71,11 @@ def test_adopt_by_id_then_preview_clean_and_review_an_update(tmp_path: Path, emu
         "--protect=false",
     )
     stack.config("agentId", agent["id"])
+    stack.config("lookup", "adopted-bot")  # get_agent_runtime, the plugin's function, finds it by name
     up = stack.pulumi("up", "--yes", "--skip-preview")
     assert "1 imported" in up.stdout and "1 created" in up.stdout  # the agent adopted, the endpoint new
+    looked_up = stack.outputs()
+    assert looked_up["looked_up"] == runtime["agentRuntimeId"] and looked_up["looked_up_status"] == "READY"
     stack.pulumi("config", "rm", "agentId")
     stack.pulumi("preview", "--expect-no-changes")  # the program matches what was adopted
     assert [r["agentRuntimeId"] for r in remote_runtimes(emulator)] == [runtime["agentRuntimeId"]]

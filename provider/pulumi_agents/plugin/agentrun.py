@@ -14,7 +14,7 @@ from typing import Any, Unpack
 
 import pulumi
 
-from pulumi_agents._resource import PluginResource
+from pulumi_agents._resource import PluginResource, lookup
 from pulumi_agents.agentrun.types import (
     AgentRuntimeArgs,
     AgentRuntimeEndpointArgs,
@@ -61,6 +61,19 @@ __all__ = [
     "Template",
     "Tool",
     "Workspace",
+    "get_agent_runtime",
+    "get_agent_runtime_endpoint",
+    "get_browser",
+    "get_code_interpreter",
+    "get_credential",
+    "get_custom_domain",
+    "get_knowledge_base",
+    "get_memory_collection",
+    "get_model_proxy",
+    "get_model_service",
+    "get_template",
+    "get_tool",
+    "get_workspace",
 ]
 
 
@@ -250,3 +263,164 @@ class Template(PluginResource, TemplateOutputs):
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[TemplateArgs]
     ) -> None:
         super().__init__(resource_name, dict[str, Any](args), opts)
+
+
+def get_agent_runtime(
+    *,
+    agent_runtime_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The runtime named ``agent_runtime_name`` (agentrun:index:getAgentRuntime): its ``id`` and every output, each
+    an Output under its Python name (nested values keep the API's names), secret where the resource's would be.
+    Fails when none or several have that name.
+    """
+    return lookup("AgentRuntime", {"agent_runtime_name": agent_runtime_name}, opts)
+
+
+def get_workspace(
+    *,
+    name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The workspace named ``name`` (agentrun:index:getWorkspace): its ``id`` and every output, each an Output
+    under its Python name (nested values keep the API's names), secret where the resource's would be. Fails when
+    none or several have that name.
+    """
+    return lookup("Workspace", {"name": name}, opts)
+
+
+def get_credential(
+    *,
+    credential_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The credential named ``credential_name`` (agentrun:index:getCredential): its ``id`` and every output, each
+    an Output under its Python name (nested values keep the API's names), secret where the resource's would be.
+    Fails when none or several have that name.
+    """
+    return lookup("Credential", {"credential_name": credential_name}, opts)
+
+
+def get_custom_domain(
+    *,
+    domain_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The custom domain named ``domain_name`` (agentrun:index:getCustomDomain): its ``id`` and every output, each
+    an Output under its Python name (nested values keep the API's names), secret where the resource's would be.
+    Fails when none or several have that name.
+    """
+    return lookup("CustomDomain", {"domain_name": domain_name}, opts)
+
+
+def get_knowledge_base(
+    *,
+    knowledge_base_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The knowledge base named ``knowledge_base_name`` (agentrun:index:getKnowledgeBase): its ``id`` and every
+    output, each an Output under its Python name (nested values keep the API's names), secret where the
+    resource's would be. Fails when none or several have that name.
+    """
+    return lookup("KnowledgeBase", {"knowledge_base_name": knowledge_base_name}, opts)
+
+
+def get_memory_collection(
+    *,
+    memory_collection_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The memory collection named ``memory_collection_name`` (agentrun:index:getMemoryCollection): its ``id`` and
+    every output, each an Output under its Python name (nested values keep the API's names), secret where the
+    resource's would be. Fails when none or several have that name.
+    """
+    return lookup("MemoryCollection", {"memory_collection_name": memory_collection_name}, opts)
+
+
+def get_agent_runtime_endpoint(
+    *,
+    agent_runtime_id: pulumi.Input[str],
+    agent_runtime_endpoint_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The endpoint named ``agent_runtime_endpoint_name`` (agentrun:index:getAgentRuntimeEndpoint): its ``id`` and
+    every output, each an Output under its Python name (nested values keep the API's names), secret where the
+    resource's would be. Fails when none or several have that name.
+    """
+    return lookup(
+        "AgentRuntimeEndpoint",
+        {"agent_runtime_id": agent_runtime_id, "agent_runtime_endpoint_name": agent_runtime_endpoint_name},
+        opts,
+    )
+
+
+def get_model_service(
+    *,
+    model_service_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The model service named ``model_service_name`` (agentrun:index:getModelService): its ``id`` and every
+    output, each an Output under its Python name (nested values keep the API's names), secret where the
+    resource's would be. Fails when none or several have that name.
+    """
+    return lookup("ModelService", {"model_service_name": model_service_name}, opts)
+
+
+def get_model_proxy(
+    *,
+    model_proxy_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The model proxy named ``model_proxy_name`` (agentrun:index:getModelProxy): its ``id`` and every output, each
+    an Output under its Python name (nested values keep the API's names), secret where the resource's would be.
+    Fails when none or several have that name.
+    """
+    return lookup("ModelProxy", {"model_proxy_name": model_proxy_name}, opts)
+
+
+def get_tool(
+    *,
+    tool_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The tool named ``tool_name`` (agentrun:index:getTool): its ``id`` and every output, each an Output under its
+    Python name (nested values keep the API's names), secret where the resource's would be. Fails when none or
+    several have that name.
+    """
+    return lookup("Tool", {"tool_name": tool_name}, opts)
+
+
+def get_browser(
+    *,
+    browser_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The browser named ``browser_name`` (agentrun:index:getBrowser): its ``id`` and every output, each an Output
+    under its Python name (nested values keep the API's names), secret where the resource's would be. Fails when
+    none or several have that name.
+    """
+    return lookup("Browser", {"browser_name": browser_name}, opts)
+
+
+def get_code_interpreter(
+    *,
+    code_interpreter_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The code interpreter named ``code_interpreter_name`` (agentrun:index:getCodeInterpreter): its ``id`` and
+    every output, each an Output under its Python name (nested values keep the API's names), secret where the
+    resource's would be. Fails when none or several have that name.
+    """
+    return lookup("CodeInterpreter", {"code_interpreter_name": code_interpreter_name}, opts)
+
+
+def get_template(
+    *,
+    template_name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The template named ``template_name`` (agentrun:index:getTemplate): its ``id`` and every output, each an
+    Output under its Python name (nested values keep the API's names), secret where the resource's would be.
+    Fails when none or several have that name.
+    """
+    return lookup("Template", {"template_name": template_name}, opts)

@@ -10,10 +10,10 @@ from typing import Any, Unpack
 
 import pulumi
 
-from pulumi_agents._resource import PluginResource
+from pulumi_agents._resource import PluginResource, lookup
 from pulumi_agents.qoder.types import AgentArgs, AgentOutputs
 
-__all__ = ["Agent"]
+__all__ = ["Agent", "get_agent"]
 
 
 class Agent(PluginResource, AgentOutputs):
@@ -30,3 +30,15 @@ class Agent(PluginResource, AgentOutputs):
     def agent_id(self) -> pulumi.Output[str]:
         """The agent's id (agent_...), which is also the resource's id."""
         return self.id
+
+
+def get_agent(
+    *,
+    name: pulumi.Input[str],
+    opts: pulumi.InvokeOptions | None = None,
+) -> dict[str, pulumi.Output[Any]]:
+    """The agent named ``name`` (qoder:index:getAgent): its ``id`` and every output, each an Output under its
+    Python name (nested values keep the API's names), secret where the resource's would be. Fails when none or
+    several have that name.
+    """
+    return lookup("Agent", {"name": name}, opts)

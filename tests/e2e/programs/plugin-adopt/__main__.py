@@ -1,5 +1,6 @@
 """Provider-plugin resources for the end-to-end tests: adoption by id (config runtimeId/agentId),
-detailed diffs, a dependent that must stay known through an update, and a wait that can time out."""
+detailed diffs, a dependent that must stay known through an update, a wait that can time out, and
+a lookup by name (config lookup: a runtime's name)."""
 
 import pulumi
 
@@ -42,3 +43,8 @@ agent = qoder.Agent(
 pulumi.export("runtime_id", runtime.agent_runtime_id)
 pulumi.export("endpoint_id", endpoint.agent_runtime_endpoint_id)
 pulumi.export("agent_id", agent.agent_id)
+
+if config.get("lookup"):  # the plugin's function: a runtime found by its name
+    found = agentrun.get_agent_runtime(agent_runtime_name=config.require("lookup"))
+    pulumi.export("looked_up", found["agent_runtime_id"])
+    pulumi.export("looked_up_status", found["status"])
