@@ -89,3 +89,17 @@ def test_the_package_schema_and_the_wrappers_declare_each_function() -> None:
     for type_name in lookups("agentrun").values():
         snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type_name).lstrip("_")
         assert callable(getattr(plugin_agentrun, f"get_{snake}")), type_name
+
+
+def test_a_qoder_agent_is_looked_up_by_name(emulator: Emulator) -> None:
+    from pulumi_agents._plugin import PluginProvider
+    from tests.conftest import QODER_TOKEN
+
+    provider = PluginProvider("qoder")
+    provider.config = {"qoder:token": QODER_TOKEN, "qoder:baseUrl": emulator.url + "/api/v1/cloud"}
+    inputs = {"name": "triage", "model": "ultimate", "instructions": "You triage tickets."}
+    urn_ = "urn:pulumi:dev::proj::qoder:index:Agent::triage"
+    created = run(provider.create(CreateRequest(urn_, value_map("Agent", inputs, set()), 60, False)))
+    request = InvokeRequest("qoder:index:getAgent", {"name": PropertyValue("triage")})
+    found = plain_map(run(provider.invoke(request)).return_value)
+    assert found["id"] == created.resource_id and found["name"] == "triage"
