@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_agents._api import api
+from pulumi_agents._api import Operation, api
+from pulumi_agents._lifecycle import pages
 from pulumi_agents._schema import resource_types
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeEndpointProvider, AgentRuntimeProvider, Settings
 from pulumi_agents.qoder import AgentProvider, QoderClient
@@ -176,3 +177,43 @@ def test_a_cleared_routing_reported_empty_is_held() -> None:
     remote = {**base, "routingConfiguration": {"versionWeights": []}, "status": "READY"}
     found = AgentRuntimeEndpointService({}).pending(base, remote, olds)
     assert not found, found
+
+
+# -- paging: what the answers give, not what was asked ---------------------------------------------
+
+
+class _Pages:
+    """A list API of ``count`` items that pages as told: ``cap`` items a page at most (whatever
+    was asked), ``total`` in the answer or not, or the first page whatever pageNumber says."""
+
+    def __init__(self, count: int, *, cap: int = 1000, total: bool = True, ignores_page: bool = False) -> None:
+        self.items = [{"n": i} for i in range(count)]
+        self.cap, self.total, self.ignores_page, self.calls = cap, total, ignores_page, 0
+
+    def request(self, op: Any, path: str, body: Any = None, query: Any = None, idempotent: Any = None) -> Any:
+        self.calls += 1
+        size = min(int(query["pageSize"]), self.cap)
+        number = 1 if self.ignores_page else int(query["pageNumber"])
+        page = {"items": self.items[(number - 1) * size : number * size]}
+        return {**page, "total": len(self.items)} if self.total else page
+
+
+@pytest.mark.parametrize(
+    ("lister", "calls"),
+    [
+        (_Pages(120), 3),  # 50 + 50 + 20, total says when to stop
+        (_Pages(120, cap=20), 6),  # the service gives 20 a page: counted in items, not pages
+        (_Pages(120, total=False), 4),  # no total: to the first empty page
+        (_Pages(100, total=False, cap=20), 6),
+        (_Pages(0), 1),
+    ],
+)
+def test_pages_follow_what_the_answers_give(lister: _Pages, calls: int) -> None:
+    op = Operation("GET", "/things", "ListThings")
+    assert pages(lister, op, "/things", {"paging": "pageNumber", "items": "items"}, {}) == lister.items
+    assert lister.calls == calls
+
+
+def test_pages_stop_when_the_service_repeats_a_page() -> None:
+    lister = _Pages(120, ignores_page=True)
+    assert pages(lister, Operation("GET", "/t", "ListT"), "/t", {"paging": "pageNumber"}, {}) == lister.items[:50]

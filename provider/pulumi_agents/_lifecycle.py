@@ -80,14 +80,19 @@ def pages(client: Client, op: Operation, path: str, listing: Mapping[str, Any], 
             if not page.get("has_more") or not page.get("last_id"):
                 return found
             after = str(page["last_id"])
-    number = 1
+    number, previous = 1, None
     while True:
         page = client.request(op, path, query={**query, "pageNumber": str(number), "pageSize": str(size)})
         batch = page.get(key) or []
-        found += batch
-        if not batch or number * size >= int(page.get("total") or 0):
+        if not batch or batch == previous:  # the end, or a service that ignores pageNumber
             return found
-        number += 1
+        found += batch
+        # Up to ``total`` items where the answer gives it, else to the first empty page: counted
+        # in items, not pages, as a service may cap the page size below what was asked.
+        total = page.get("total")
+        if (isinstance(total, int) or (isinstance(total, str) and total.isdigit())) and len(found) >= int(total):
+            return found
+        previous, number = batch, number + 1
 
 
 class ApiService(Service):
