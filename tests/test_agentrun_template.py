@@ -89,6 +89,28 @@ def test_the_official_sdk_runs_the_template(emulator: Emulator) -> None:
     assert client.data["status"] == "DELETING"
 
 
+def test_a_client_token_applies_an_update_once(emulator: Emulator) -> None:
+    """UpdateTemplate's clientToken: a resend (a lost answer) gets the first answer and changes
+    nothing, even after another update; a new token is a new update."""
+    client = official(emulator)
+    client.create_template(models.CreateTemplateRequest(body=models.CreateTemplateInput().from_map(INPUTS)))
+    settled(lambda: client.get_template("code-sandbox"), client, "READY")
+
+    def update(memory: int, token: str) -> dict[str, Any]:
+        body = models.UpdateTemplateInput().from_map({"memory": memory})
+        client.update_template("code-sandbox", models.UpdateTemplateRequest(body=body, client_token=token))
+        return dict(client.data)
+
+    first = update(8192, "tok-1")
+    settled(lambda: client.get_template("code-sandbox"), client, "READY")
+    update(2048, "tok-2")
+    settled(lambda: client.get_template("code-sandbox"), client, "READY")
+    assert update(8192, "tok-1") == first  # the first answer, replayed
+    assert client.get_template("code-sandbox").body.data.memory == 2048  # not applied again
+    update(8192, "tok-3")
+    assert settled(lambda: client.get_template("code-sandbox"), client, "READY")["memory"] == 8192
+
+
 def test_create_only_fields_are_refused_by_an_update(emulator: Emulator) -> None:
     from alibabacloud_tea_openapi.exceptions import ClientException
 

@@ -3,7 +3,9 @@
 ``x-api`` says how the vendor's API manages the kind, as the vendor's SDK writes it:
 
 - ``operations``: ``create``, ``read``, ``update``, ``delete``, ``list`` (and any other, such as
-  Qoder's ``archive``), each ``{method, path, action}``. Paths name their parameters as the SDK
+  Qoder's ``archive``), each ``{method, path, action}``, with ``idempotent`` where a write is safe
+  to resend and ``token`` where the API takes a query parameter that makes a resend the same
+  request (UpdateTemplate's ``clientToken``). Paths name their parameters as the SDK
   does (``/agents/runtimes/{agent_runtime_id}``); a parameter is the field of the same name in
   camelCase (``agentRuntimeId``) unless ``params`` maps it to another (``{"agent_id": "id"}``).
 - ``id``: the parameters whose values, joined by ``/``, are the Pulumi resource id; by default
@@ -49,6 +51,7 @@ class Operation:
     path: str
     action: str
     idempotent: bool | None = None  # None: GET and DELETE are, writes are not
+    token: str | None = None  # the query parameter that makes a resend the same request (clientToken)
 
     @property
     def safe_to_repeat(self) -> bool:

@@ -19,6 +19,8 @@ A service subclass overrides only what its API does differently, through the hoo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -64,6 +66,12 @@ class Client(Protocol):
         query: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
     ) -> Doc: ...
+
+
+def idempotency_key(*parts: Any) -> str:
+    """A stable key for the same parts (canonical JSON), e.g. a resource's seed and its inputs."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return "pulumi-agents-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
 
 
 def pages(client: Client, op: Operation, path: str, listing: Mapping[str, Any], query: Mapping[str, str]) -> list[Doc]:
@@ -137,10 +145,16 @@ class ApiService(Service):
     def update_query(
         self, ids: Mapping[str, Any], olds: Mapping[str, Any], news: Mapping[str, Any], body: Mapping[str, Any]
     ) -> dict[str, str]:
-        """The query an update from ``olds`` sends with ``body``: none by default; a kind whose API
-        takes an idempotency parameter sends one derived from the resource and the change, so a
-        resend of the same update is the same request."""
-        return {}
+        """The query an update from ``olds`` sends with ``body``. Where the update operation has a
+        ``token`` (an idempotency parameter), one derived from the resource, the inputs it changes
+        from and the body: a resend after a lost answer (in this run or the next, whose state still
+        holds the old inputs) is the same request, applied once; going back to earlier inputs is a
+        new one."""
+        token = self.api.operation("update").token
+        if token is None:
+            return {}
+        before = fields(self.type_name).wire_inputs(olds)
+        return {token: idempotency_key(self.seed(news), self.api.resource_id(ids), before, dict(body))}
 
     def finish(
         self,

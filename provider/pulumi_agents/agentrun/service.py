@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
-from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
 from pulumi_agents._service import GONE, CheckFailure, Created, Found
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
@@ -321,10 +320,8 @@ class CodeInterpreterService(_AgentRunService):
 
 
 class TemplateService(_AgentRunService):
-    """UpdateTemplate takes a ``clientToken`` (AgentRun's only idempotency parameter): each update
-    sends one derived, as Qoder's Idempotency-Key is, from the resource, the inputs it changes from
-    and the body. A resend after a lost answer (in this run or the next, whose state still holds
-    the old inputs) is the same request, applied once; going back to earlier inputs is a new one.
+    """UpdateTemplate's ``clientToken`` (AgentRun's only idempotency parameter) is x-api's update
+    ``token``: the life cycle sends it.
 
     ``activateMcp`` runs the template's MCP server: activated once the template is READY, again
     when its options change, stopped when it is removed. Both set a state, so a resend is safe."""
@@ -362,10 +359,3 @@ class TemplateService(_AgentRunService):
         body = {k: v for k, v in wanted.items() if v is not None}
         return client.request(self.api.operation("activateMcp"), self.api.path("activateMcp", ids), body=body)
 
-    def update_query(
-        self, ids: Mapping[str, Any], olds: Mapping[str, Any], news: Mapping[str, Any], body: Mapping[str, Any]
-    ) -> dict[str, str]:
-        from pulumi_agents.qoder.client import idempotency_key
-
-        before = fields(self.type_name).wire_inputs(olds)
-        return {"clientToken": idempotency_key(self.seed(news), self.api.resource_id(ids), before, dict(body))}

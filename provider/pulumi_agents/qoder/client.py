@@ -7,7 +7,6 @@ A 409 is never retried.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import httpx
 
 from pulumi_agents import _config, _http
 from pulumi_agents._api import Operation
+from pulumi_agents._lifecycle import idempotency_key as idempotency_key  # the qoder service's import
 from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
 
 EXTENDED = {"X-CAS-Include-Extended": "true"}  # skills and metadata only come back with it
@@ -36,12 +36,6 @@ class Settings:
         """Pulumi config ``qoder:*`` first, then ``QODER_PAT`` / ``QODER_BASE_URL``."""
         found = _config.read("qoder", config or {})
         return cls(token=found["token"], base_url=found["baseUrl"].rstrip("/"), timeout=float(found["httpTimeout"]))
-
-
-def idempotency_key(*parts: Any) -> str:
-    """A stable key for the same parts (canonical JSON), e.g. a resource's seed and its inputs."""
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return "pulumi-agents-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
 
 
 class QoderClient:

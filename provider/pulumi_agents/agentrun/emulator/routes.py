@@ -167,7 +167,7 @@ def _collection_handlers(c: Collection) -> dict[str, Handler]:
     return {
         "create": lambda p, body, r: c.create(p, body),
         "read": lambda p, body, r: c.read(p),
-        "update": lambda p, body, r: c.update(p, body),
+        "update": lambda p, body, r: c.update(p, body, r.query_params),
         "delete": lambda p, body, r: c.delete(p),
         "list": listing,
         **{name: other(operation) for name, operation in c.operations().items()},

@@ -27,6 +27,8 @@ What the entry says, the model does:
   and reaches the first ``ready`` status (or goes) ``transition_seconds`` later, settled lazily
   as the other families do; an update or delete of a busy document is 409 ``ERR_CONFLICT``.
   Without one, every operation takes effect at once;
+- an update whose operation has a ``token`` (UpdateTemplate's ``clientToken``) is applied once
+  per token and resource: a resend with the same token gets the first answer and changes nothing;
 - a list pages as ``x-api.list.paging`` says (``pageNumber``: ``pageNumber``, ``pageSize``,
   ``total`` and the items under ``x-api.list.items``), in creation order. The query parameter of
   ``byName`` matches the name as a substring (``searchMode=exact``: the whole name); a query
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 
 # One of a kind's other operations: the path's parameters and the body -> the answer's data.
 Operation = Callable[[Mapping[str, str], dict[str, Any]], Any]
+
+TOKENS = "agentrun.clientTokens"  # an update's token -> its first answer (x-api's update ``token``)
 
 PENDING = {"create": "CREATING", "update": "UPDATING"}  # the delete's is x-api.status.deleting
 GONE = "GONE"
@@ -276,17 +280,29 @@ class Collection:
         with self.owner.store.lock:
             return self.view(self._load(params))
 
-    def update(self, params: Mapping[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, params: Mapping[str, str], body: dict[str, Any], query: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         body = present(body)
         self._refuse_unknown(body, self.updatable, "update")
+        token_param = self.api.operation("update").token
+        token = (query or {}).get(token_param or "") or None
         with self.owner.store.lock:
             doc = self._load(params)
+            record_id = f"{self.store_kind}/{doc[self.id_field]}/{token}"
+            if token is not None:
+                first = self.owner.store.get(TOKENS, record_id)
+                if first is not None:  # a resend: the first answer, the update applied once
+                    return dict(first["answer"])
             self._busy(doc)
             after = {**doc, **copy.deepcopy(body)}
             self.check(after)
             self._unique(after, self._parents(params), after[self.id_field])
             self._begin(after, "update")
-        return self.view(after)
+            answer = self.view(after)
+            if token is not None:
+                self.owner.store.put(TOKENS, record_id, {"answer": answer})
+        return answer
 
     def delete(self, params: Mapping[str, str]) -> dict[str, Any]:
         with self.owner.store.lock:
