@@ -387,9 +387,9 @@ def test_plugin_import(emulator: Emulator, type_name: str) -> None:
 def test_the_programs_own_inputs_after_an_import(emulator: Emulator, type_name: str) -> None:
     """After an import, the program's own inputs (what made the resource) differ from the imported
     state only at the write-only fields the service never answers, or answers masked: those the
-    import cannot know (the next `up` sends the program's value once).
-    (Where such a field replaces, as Workspace's enablePresetModel does, the first `up` after the
-    import replaces the resource: see the report of this test's commit.)"""
+    import cannot know (the next `up` sends the program's value once). Where such a field would
+    replace (Workspace's enablePresetModel, MemoryCollection's type), it is adopted as the program
+    gives it: an update that records it and sends nothing, never a replacement."""
     provider, sample = plugin(emulator), SAMPLES[type_name]
     given = inputs_of(provider, sample)
     props = value_map(type_name, given, set())
@@ -400,3 +400,8 @@ def test_the_programs_own_inputs_after_an_import(emulator: Emulator, type_name: 
     found = diff(provider, type_name, created.resource_id, imported.properties, props)
     unknowable = {".".join(str(part) for part in path) for path in never}
     assert set(found.detailed_diff) <= unknowable, found.detailed_diff
+    assert found.replaces == []
+    if found.changes and api(type_name) is not None:
+        request = UpdateRequest(urn(type_name), created.resource_id, imported.properties, props, 60, [], False)
+        recorded = run(provider.update(request)).properties
+        assert diff(provider, type_name, created.resource_id, recorded, props).changes is False

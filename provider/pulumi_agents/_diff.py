@@ -107,7 +107,15 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     old, new = spec.managed(olds), spec.managed(news)
     changed = tuple(k for k, v in new.items() if _differs_from(spec.node(k), old, k, v))
     removed = tuple(k for k in old if k not in new and removal_matters(spec.node(k), old[k]))
-    replaces = tuple(sorted(k for k in (*changed, *removed) if spec.node(k).replace_reason))
+    # A write-only field never recorded (an import: the service never says it) is adopted as the
+    # program gives it, recorded by an update that sends nothing: it is no reason to replace.
+    replaces = tuple(
+        sorted(
+            k
+            for k in (*changed, *removed)
+            if spec.node(k).replace_reason and not (k not in old and spec.node(k).write_only)
+        )
+    )
     # A unique name kept by a replacement is still taken by the old resource: delete that first.
     kept_unique = any(spec.node(k).unique and k in new and k not in replaces for k in spec.inputs)
     return Changes(changed, removed, replaces, bool(replaces) and kept_unique)
@@ -118,7 +126,8 @@ def update_body(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ``x-on-remove`` says: the empty value (or ``x-clear-with``) to clear it, or its default."""
     spec = fields(type_name)
     new = spec.wire_inputs(news)
-    body = {k: new[k] for k in found.changed if k in new and k not in found.replaces}
+    # What replaces is never sent, nor an adopted write-only field (recorded, not sent).
+    body = {k: new[k] for k in found.changed if k in new and not spec.node(k).replace_reason}
     for wire in found.removed:
         node = spec.node(wire)
         if wire not in spec.inputs:
