@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -100,3 +101,16 @@ def test_environment_networking(networking: object, flagged: bool) -> None:
 def test_every_policy_has_a_rule_and_a_unique_name() -> None:
     names = [p.name for p in guardrails.POLICIES]
     assert len(names) == len(set(names)) == 7
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ruff", "check", "policies"], ["mypy", "--strict", "--ignore-missing-imports", "policies/agents/guardrails.py"]],
+)
+def test_the_pack_is_lint_clean(command: list[str]) -> None:
+    """The pack is outside the package that the README's lint line checks: checked here."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
