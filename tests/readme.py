@@ -1,9 +1,10 @@
-"""The README's code blocks, for the tests that run them.
+"""The code blocks of the README and of the pages in docs/, for the tests that run them.
 
 Every ``python`` and ``sh`` block is listed in ``RUN_BY`` (the test that runs it) or in
-``NOT_RUN`` (why it cannot run here); tests/test_readme.py fails on a block in neither, so an
-example added to the README without a test fails the suite. Blocks are named by the heading
-they stand under and their index there.
+``NOT_RUN`` (why it cannot run here), the docs pages' in ``PAGES``; tests/test_readme.py fails on
+a block in neither, so an example added to the README or a docs page without a test fails the
+suite. Blocks are named by the page, the heading they stand under and their index there (other
+languages, such as a ``yaml`` Pulumi.yaml a test writes, are counted apart: ``langs``).
 
 The port ``8765`` in a block is the emulator's default; tests run it with the port of their own
 emulator (``with_port``), and nothing else in a block is changed.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 DEFAULT_PORT = 8765
 
 _OWN = "tests/e2e/test_readme.py::test_use_it_in_your_own_project"
@@ -67,6 +69,30 @@ NOT_RUN: dict[tuple[str, int], str] = {
 }
 
 
+_YAML_PAGE = "tests/e2e/test_docs.py::test_the_yaml_page"
+_GUARDRAILS_PAGE = "tests/e2e/test_docs.py::test_the_guardrails_page"
+
+# docs/<page> -> (its RUN_BY, its NOT_RUN); the README's are the two above.
+PAGES: dict[str, tuple[dict[tuple[str, int], str], dict[tuple[str, int], str]]] = {
+    "README.md": (RUN_BY, NOT_RUN),
+    "docs/yaml.md": ({("Try it against the emulator", 0): _YAML_PAGE}, {}),
+    "docs/guardrails.md": (
+        {("Turn it on", 1): _GUARDRAILS_PAGE},
+        {
+            ("Turn it on", 0): (
+                "creates the pack's venv from PyPI; the test links the pack's venv to the suite's, which has "
+                "pulumi-policy from the dev extra, and runs the next block as written"
+            )
+        },
+    ),
+}
+
+
+def pages() -> list[str]:
+    """The README and every docs page, as paths relative to the repository."""
+    return ["README.md", *sorted(str(p.relative_to(ROOT)) for p in DOCS.glob("*.md"))]
+
+
 @dataclass(frozen=True)
 class Block:
     heading: str
@@ -85,10 +111,10 @@ class Block:
 
 
 @cache
-def blocks() -> tuple[Block, ...]:
+def blocks(page: str = "README.md", langs: tuple[str, ...] = ("python", "sh")) -> tuple[Block, ...]:
     found: list[Block] = []
     heading, counts = "", dict[str, int]()
-    lines = README.read_text().splitlines()
+    lines = (ROOT / page).read_text().splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -101,7 +127,7 @@ def blocks() -> tuple[Block, ...]:
             while not lines[i].startswith("```"):
                 body.append(lines[i])
                 i += 1
-            if lang in ("python", "sh"):
+            if lang in langs:
                 index = counts.get(heading, 0)
                 counts[heading] = index + 1
                 found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1))
@@ -109,10 +135,12 @@ def blocks() -> tuple[Block, ...]:
     return tuple(found)
 
 
-def block(heading: str, index: int = 0) -> Block:
-    """The block the calling test runs; it must be listed in RUN_BY."""
-    assert (heading, index) in RUN_BY, f"add ({heading!r}, {index}) to RUN_BY in tests/readme.py"
-    [found] = [b for b in blocks() if (b.heading, b.index) == (heading, index)]
+def block(heading: str, index: int = 0, page: str = "README.md", langs: tuple[str, ...] = ("python", "sh")) -> Block:
+    """The block the calling test runs; a python or sh block must be listed in RUN_BY (or PAGES)."""
+    if set(langs) & {"python", "sh"}:
+        run_by = PAGES.get(page, ({}, {}))[0]
+        assert (heading, index) in run_by, f"add ({heading!r}, {index}) to RUN_BY of {page} in tests/readme.py"
+    [found] = [b for b in blocks(page, langs) if (b.heading, b.index) == (heading, index)]
     return found
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import Emulator, free_port
-from tests.readme import NOT_RUN, ROOT, RUN_BY, bash, block, blocks, python
+from tests.readme import PAGES, ROOT, bash, block, blocks, pages, python
 
 
 def shell_env(**extra: str) -> dict[str, str]:
@@ -23,13 +23,19 @@ def shell_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **extra}
 
 
-def test_every_example_is_run_or_says_why_not() -> None:
-    found = {(b.heading, b.index) for b in blocks()}
-    missing = found - set(RUN_BY) - set(NOT_RUN)
-    assert not missing, f"README blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
-    stale = (set(RUN_BY) | set(NOT_RUN)) - found
-    assert not stale, f"tests/readme.py names blocks the README no longer has: {sorted(stale)}"
-    assert not set(RUN_BY) & set(NOT_RUN)
+@pytest.mark.parametrize("page", pages())
+def test_every_example_is_run_or_says_why_not(page: str) -> None:
+    run_by, not_run = PAGES.get(page, ({}, {}))
+    found = {(b.heading, b.index) for b in blocks(page)}
+    missing = found - set(run_by) - set(not_run)
+    assert not missing, f"{page} blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
+    stale = (set(run_by) | set(not_run)) - found
+    assert not stale, f"tests/readme.py names blocks {page} no longer has: {sorted(stale)}"
+    assert not set(run_by) & set(not_run)
+
+
+def test_every_listed_page_exists() -> None:
+    assert set(PAGES) <= set(pages())
 
 
 def test_the_validate_example() -> None:
@@ -74,9 +80,7 @@ def test_the_test_controls(emulator: Emulator, tmp_path: Path) -> None:
 
 
 def test_the_aiae_client_example(emulator: Emulator, tmp_path: Path) -> None:
-    env = shell_env(
-        AIAE_AGENT_URL=emulator.url + "/v1/routes/open/demo-agent/execute", AIAE_API_KEY="test-api-key"
-    )
+    env = shell_env(AIAE_AGENT_URL=emulator.url + "/v1/routes/open/demo-agent/execute", AIAE_API_KEY="test-api-key")
     out = python(block("Published agents (Huawei Cloud AIAE)", 0).code, cwd=tmp_path, env=env)
     assert "order 42" in out.stdout and "And order 43?" in out.stdout and "word_count" in out.stdout
 

@@ -166,6 +166,8 @@ def review(
     """Write a pull-request comment (Markdown, or JSON) from pulumi preview --json output.
 
     Run the preview with --show-sames, so that arguments removed from unchanged resources are seen.
+    With --policy-pack, set PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true: the streamed events carry the
+    policy violations (the comment lists them), the single JSON object does not.
     Exit status 0 whenever it rendered, whatever the preview says; 2 when the input cannot be read.
     """
     from pulumi_agents.review import PreviewError, review_text

@@ -3,7 +3,8 @@
 // pulumi-language-python-exec script (found beside this binary) in the
 // project's virtualenv (runtime option `virtualenv`), or in $PULUMI_PYTHON_CMD,
 // or python3. It does not report required plugins, install dependencies,
-// answer `pulumi about`, generate code or run Python policy packs / plugins.
+// answer `pulumi about` or generate code. RunPlugin runs Python plugins, such
+// as CrossGuard policy packs (`pulumi preview --policy-pack DIR`), the same way.
 package main
 
 import (
@@ -11,11 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -192,4 +195,84 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run %s: %v", py, err)}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin runs a Python plugin program, such as a policy pack: the engine
+// starts a pack through the language host its PulumiPolicy.yaml names. It runs
+// `python -u <program> <args>` in the plugin's `virtualenv` (relative to the
+// plugin's folder) with the request's environment added, streams its stdout and
+// stderr back as they come, and then its exit code.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	root, progDir, entry := req.GetPwd(), req.GetPwd(), req.GetProgram()
+	var opts map[string]interface{}
+	if info := req.GetInfo(); info != nil {
+		root, progDir, entry = info.GetRootDirectory(), info.GetProgramDirectory(), info.GetEntryPoint()
+		if info.GetOptions() != nil {
+			opts = info.GetOptions().AsMap()
+		}
+	}
+	if entry == "" {
+		entry = "."
+	}
+	program := entry
+	if !filepath.IsAbs(program) {
+		program = filepath.Join(progDir, entry)
+	}
+	py, env, err := python(root, opts)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(server.Context(), py, append([]string{"-u", program}, req.GetArgs()...)...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = append(env, req.GetEnv()...)
+
+	var mu sync.Mutex // a stream takes one Send at a time
+	send := func(r *pulumirpc.RunPluginResponse) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return server.Send(r)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("could not run %s: %w", py, err)
+	}
+	var wg sync.WaitGroup
+	pump := func(r io.Reader, wrap func([]byte) *pulumirpc.RunPluginResponse) {
+		defer wg.Done()
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				chunk := append([]byte(nil), buf[:n]...)
+				_ = send(wrap(chunk)) // keep draining even if the engine stopped listening
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	wg.Add(2)
+	go pump(stdout, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+	})
+	go pump(stderr, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
+	})
+	wg.Wait() // read everything before Wait closes the pipes
+	code := 0
+	if err := cmd.Wait(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return fmt.Errorf("%s: %w", py, err)
+		}
+		code = ee.ExitCode()
+	}
+	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
 }

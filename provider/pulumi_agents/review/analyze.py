@@ -11,8 +11,15 @@ from __future__ import annotations
 from pulumi_agents._schema import resource_types
 from pulumi_agents.review.changes import Diff
 from pulumi_agents.review.meaning import Change, meaning_of
-from pulumi_agents.review.model import OPERATIONS, DiagnosticReview, PropertyChange, ResourceReview, Review
-from pulumi_agents.review.preview import Diagnostic, Preview, Step, parse_urn
+from pulumi_agents.review.model import (
+    OPERATIONS,
+    DiagnosticReview,
+    PolicyReview,
+    PropertyChange,
+    ResourceReview,
+    Review,
+)
+from pulumi_agents.review.preview import Diagnostic, Preview, Step, Violation, parse_urn
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 _REPLACE_OPS = ("create-replacement", "replace", "delete-replaced")
@@ -137,6 +144,18 @@ def _diagnostics(found: list[Diagnostic]) -> list[DiagnosticReview]:
     return sorted(out.values(), key=lambda d: d.severity != "error")
 
 
+def _violations(found: list[Violation]) -> list[PolicyReview]:
+    out = []
+    for v in found:
+        urn = parse_urn(v.urn)
+        # The engine's message is the policy's description, then the violation's own words.
+        description, _, detail = v.message.partition("\n")
+        message = detail.strip() or description
+        name, kind = (urn.name, display_type(urn.type)) if urn and urn.type != "pulumi:pulumi:Stack" else ("", "")
+        out.append(PolicyReview(v.policy, v.pack, v.level, message, name, kind, v.urn))
+    return sorted(out, key=lambda r: r.level != "mandatory")
+
+
 def build(preview: Preview, stack: str | None = None) -> Review:
     """The review of ``preview``; ``stack`` overrides the stack name the URNs carry."""
     grouped: dict[str, list[Step]] = {}
@@ -162,14 +181,16 @@ def build(preview: Preview, stack: str | None = None) -> Review:
         for resource in resources:
             counts[resource.operation] = counts.get(resource.operation, 0) + 1
     diagnostics = _diagnostics(preview.diagnostics)
+    violations = _violations(preview.violations)
     seen_sames = sum(1 for r in resources if r.operation == "same")
     return Review(
         stack=stack or (first.stack if first else ""),
         project=first.project if first else "",
-        failed=any(d.severity == "error" for d in diagnostics),
+        failed=any(d.severity == "error" for d in diagnostics) or any(v.level == "mandatory" for v in violations),
         counts=counts,
         resources=reviews,
         diagnostics=diagnostics,
         unseen_sames=max(0, counts.get("same", 0) - seen_sames),
+        violations=violations,
         revealed=frozenset(s for s in revealed if len(s) >= 6),
     )

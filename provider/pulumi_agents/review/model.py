@@ -61,6 +61,19 @@ class DiagnosticReview:
 
 
 @dataclass
+class PolicyReview:
+    """A policy pack's violation (``pulumi preview --policy-pack``): mandatory ones fail the preview."""
+
+    policy: str
+    pack: str
+    level: str  # advisory, mandatory, remediate
+    message: str
+    resource: str = ""  # the name of the resource it is about; empty for the stack as a whole
+    type: str = ""
+    urn: str = ""
+
+
+@dataclass
 class Review:
     stack: str
     project: str
@@ -71,6 +84,8 @@ class Review:
     # Unchanged resources the preview did not list (it ran without --show-sames): an argument
     # removed from them that the service keeps could not be checked.
     unseen_sames: int = 0
+    # Policy packs' violations: only the streamed events carry them (see preview.py).
+    violations: list[PolicyReview] = field(default_factory=list)
     # Secret values the input revealed (signature objects with their value): scrubbed from any
     # text rendered, as a last line of defence. Never serialized.
     revealed: frozenset[str] = frozenset()

@@ -1,10 +1,16 @@
-"""Reading ``pulumi preview --json``: its steps, diagnostics and counts, and its secrets.
+"""Reading ``pulumi preview --json``: its steps, diagnostics and counts, policy violations, and its secrets.
 
 The engine writes one JSON object: ``steps`` (each with ``op``, ``urn``, ``oldState`` and
 ``newState`` holding ``inputs`` and ``outputs``, ``detailedDiff`` from provider plugins,
 ``replaceReasons``), ``diagnostics`` (``severity``, ``message``, ``urn``) and ``changeSummary``.
 A replacement is several steps of one URN (``create-replacement``, ``replace``,
 ``delete-replaced``); :func:`parse` keeps them apart and :mod:`.analyze` folds them.
+
+That object leaves out the policy packs' violations (``--policy-pack``). With
+``PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`` the same command writes the engine's events instead,
+one JSON object a line: ``resourcePreEvent`` (a step: ``old``/``new``, ``keys``, ``detailedDiff``
+with ``diffKind``), ``diagnosticEvent``, ``policyEvent`` and ``summaryEvent``. :func:`parse` reads
+both; only the events carry the violations.
 
 Secrets arrive as the string ``"[secret]"``, or as an object carrying Pulumi's signature key
 (with its value when one was revealed). :func:`opaque` turns every such object into an opaque
@@ -49,11 +55,23 @@ class Diagnostic:
 
 
 @dataclass
+class Violation:
+    """A policy pack's verdict on a resource (or on the stack: no urn)."""
+
+    policy: str
+    pack: str
+    level: str  # advisory, mandatory, remediate
+    message: str
+    urn: str
+
+
+@dataclass
 class Preview:
     steps: list[Step]
     diagnostics: list[Diagnostic]
     summary: dict[str, int] | None
     revealed: set[str] = field(default_factory=set)  # secret values seen in clear: never to be printed
+    violations: list[Violation] = field(default_factory=list)
 
 
 def is_secret(value: Any) -> bool:
@@ -116,6 +134,8 @@ def parse(text: str) -> Preview:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise PreviewError("the input is empty (expected the output of pulumi preview --json)")
+    if _is_event_stream(text):
+        return _parse_events(text)
     try:
         document = json.loads(text)
     except ValueError as exc:
@@ -125,33 +145,83 @@ def parse(text: str) -> Preview:
             "the input is JSON but not the output of pulumi preview --json (no steps, diagnostics or changeSummary)"
         )
     revealed: set[str] = set()
-    steps = []
-    for raw in document.get("steps") or []:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("urn"), str):
-            raise PreviewError("a step of the preview has no urn: not the output of pulumi preview --json")
-        detailed = raw.get("detailedDiff")
-        steps.append(
-            Step(
-                op=str(raw.get("op", "")),
-                urn=raw["urn"],
-                old=_state(raw.get("oldState"), revealed),
-                new=_state(raw.get("newState"), revealed),
-                detailed_diff=dict(detailed) if isinstance(detailed, Mapping) else None,
-                replace_reasons=[str(r) for r in raw.get("replaceReasons") or []],
+    steps = [_step(raw, "oldState", "newState", "replaceReasons", revealed) for raw in document.get("steps") or []]
+    diagnostics = [_diagnostic(d) for d in document.get("diagnostics") or [] if isinstance(d, Mapping)]
+    return Preview(steps, diagnostics, _counts(document.get("changeSummary")), revealed)
+
+
+def _step(raw: Any, old: str, new: str, reasons: str, revealed: set[str]) -> Step:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("urn"), str):
+        raise PreviewError("a step of the preview has no urn: not the output of pulumi preview --json")
+    detailed = raw.get("detailedDiff")
+    if isinstance(detailed, Mapping):  # the events say diffKind where the digest says kind
+        detailed = {
+            k: {"kind": v.get("kind", v.get("diffKind")), "inputDiff": v.get("inputDiff")}
+            if isinstance(v, Mapping)
+            else v
+            for k, v in detailed.items()
+        }
+    return Step(
+        op=str(raw.get("op", "")),
+        urn=raw["urn"],
+        old=_state(raw.get(old), revealed),
+        new=_state(raw.get(new), revealed),
+        detailed_diff=dict(detailed) if isinstance(detailed, Mapping) else None,
+        replace_reasons=[str(r) for r in raw.get(reasons) or []],
+    )
+
+
+def _diagnostic(d: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(str(d.get("severity", "")), str(d.get("message", "")), str(d.get("urn", "")))
+
+
+def _is_event_stream(text: str) -> bool:
+    first = text.lstrip().split("\n", 1)[0]
+    try:
+        event = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(event, Mapping) and "sequence" in event and "timestamp" in event
+
+
+def _parse_events(text: str) -> Preview:
+    """The streamed events of ``PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json``."""
+    revealed: set[str] = set()
+    preview = Preview([], [], None, revealed)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError as exc:
+            raise PreviewError(f"line {number} of the event stream is not JSON ({exc})") from None
+        if not isinstance(event, Mapping):
+            raise PreviewError(f"line {number} of the event stream is not an event")
+        if isinstance(pre := event.get("resourcePreEvent"), Mapping):
+            preview.steps.append(_step(pre.get("metadata"), "old", "new", "keys", revealed))
+        elif isinstance(diagnostic := event.get("diagnosticEvent"), Mapping):
+            preview.diagnostics.append(_diagnostic(diagnostic))
+        elif isinstance(policy := event.get("policyEvent"), Mapping):
+            preview.violations.append(
+                Violation(
+                    policy=str(policy.get("policyName", "")),
+                    pack=str(policy.get("policyPackName", "")),
+                    level=str(policy.get("enforcementLevel", "")),
+                    message=str(policy.get("message", "")).strip(),
+                    urn=str(policy.get("resourceUrn", "")),
+                )
             )
-        )
-    diagnostics = [
-        Diagnostic(str(d.get("severity", "")), str(d.get("message", "")), str(d.get("urn", "")))
-        for d in document.get("diagnostics") or []
-        if isinstance(d, Mapping)
-    ]
-    summary = document.get("changeSummary")
-    counts = (
+        elif isinstance(summary := event.get("summaryEvent"), Mapping):
+            preview.summary = _counts(summary.get("resourceChanges"))
+    return preview
+
+
+def _counts(summary: Any) -> dict[str, int] | None:
+    return (
         {str(k): int(v) for k, v in summary.items() if isinstance(v, int | float)}
         if isinstance(summary, Mapping)
         else None
     )
-    return Preview(steps, diagnostics, counts, revealed)
 
 
 @dataclass(frozen=True)

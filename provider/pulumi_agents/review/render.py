@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pulumi_agents.review.model import OPERATIONS, DiagnosticReview, PropertyChange, ResourceReview, Review
+from pulumi_agents.review.model import (
+    OPERATIONS,
+    DiagnosticReview,
+    PolicyReview,
+    PropertyChange,
+    ResourceReview,
+    Review,
+)
 from pulumi_agents.review.paths import show
 
 MARKER = "<!-- pulumi-agents review -->"
@@ -146,11 +153,15 @@ def _summary(review: Review) -> list[str]:
         parts.append(f"{counts['same']} unchanged")
     lines = [(", ".join(parts) if parts else "No changes") + "."]
     errors = sum(d.count for d in review.diagnostics if d.severity == "error")
+    blocking = sum(1 for v in review.violations if v.level == "mandatory")
     if review.failed:
+        why = f"{errors} error{'s' if errors != 1 else ''}"
+        if blocking:
+            why += f" and {blocking} mandatory policy violation{'s' if blocking != 1 else ''}"
         lines += [
             "",
             "> [!CAUTION]",
-            f"> **The preview failed** with {errors} error{'s' if errors != 1 else ''} (below): `pulumi up` would "
+            f"> **The preview failed** with {why} (below): `pulumi up` would "
             "stop there. The counts cover what was previewed before the failure.",
         ]
     replaced = [r for r in review.resources if r.operation == "replace" and not maybe_replaced(r)]
@@ -194,6 +205,13 @@ def _diagnostic(diagnostic: DiagnosticReview, limit: int | None) -> str:
     return f"**{diagnostic.severity}**{where}{kind}{times}\n\n{_fenced(message)}"
 
 
+def _violation(violation: PolicyReview) -> str:
+    level = f"**{violation.level}**" if violation.level == "mandatory" else plain(violation.level)
+    where = f"{code(violation.resource)} ({plain(violation.type)})" if violation.resource else "the stack"
+    policy = f"{code(violation.policy)} ({plain(violation.pack)})"
+    return f"| {level} | {policy} | {where} | {plain(violation.message)} |"
+
+
 # -- the whole comment, and its trimming ---------------------------------------------------------
 
 
@@ -220,6 +238,9 @@ def _compose(review: Review, plan: _Plan, max_chars: int) -> str:
             "run `pulumi preview --json --show-sames` to also check them for arguments removed from the program "
             "that the service keeps (the engine shows those as no change)._",
         ]
+    if review.violations:
+        out += ["", "#### Policy violations", "", "| level | policy | resource | violation |", "|---|---|---|---|"]
+        out += [_violation(v) for v in review.violations]
     errors = [d for d in review.diagnostics if d.severity == "error"]
     warnings = [d for d in review.diagnostics if d.severity != "error"]
     if errors:
