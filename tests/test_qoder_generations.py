@@ -205,3 +205,17 @@ def test_delete_of_an_agent_already_gone_is_done(qoder_env: Emulator) -> None:
     with QoderClient(Settings.from_sources()) as client:
         client.delete_agent(created.id)
     provider.delete(created.id, created.outs)
+
+
+def test_a_refresh_records_the_prompt_under_the_programs_name(qoder_env: Emulator) -> None:
+    text = doc_helper()["instructions"]
+    docs = provider.create(doc_helper())
+    assert docs.outs["system"] == docs.outs["instructions"] == text  # as every earlier state has it
+    read = provider.read(docs.id, docs.outs)
+    assert read.inputs["instructions"] == text and "system" not in read.inputs
+    sdk = provider.create({k: v for k, v in doc_helper(system=text, name="sdk").items() if k != "instructions"})
+    assert sdk.outs["system"] == text and "instructions" not in sdk.outs
+    read = provider.read(sdk.id, sdk.outs)
+    assert read.inputs["system"] == text and "instructions" not in read.inputs and "instructions" not in read.outs
+    imported = provider.read(sdk.id, {})
+    assert imported.inputs["system"] == text and "instructions" not in imported.inputs

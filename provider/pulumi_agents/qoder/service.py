@@ -89,7 +89,17 @@ class AgentService(ApiService):
         self._workspace = str(workspace) if workspace else None
 
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
-        return super().changes(_canonical(olds), _canonical(news))
+        """Compared in one spelling; a change of the prompt is named as the program (or, removed,
+        the state) names it, so that a plugin's detailed diff finds it on both sides."""
+        found = super().changes(_canonical(olds), _canonical(news))
+        given = DOCS_PROMPT if DOCS_PROMPT in news and PROMPT not in news else PROMPT
+        held = PROMPT if PROMPT in olds else DOCS_PROMPT
+        return Changes(
+            tuple(given if k == PROMPT else k for k in found.changed),
+            tuple(held if k == PROMPT else k for k in found.removed),
+            found.replaces,
+            found.delete_before_replace,
+        )
 
     def create_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return super().create_body(_wire(props))
@@ -102,18 +112,26 @@ class AgentService(ApiService):
         return {**remote, PROMPT: prompt, DOCS_PROMPT: prompt}
 
     def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+        """The prompt as ``system``, and as ``instructions`` too for a program that names it so
+        (as every state before ``system`` was an argument has it): the outputs say which name
+        the program uses, which is how a refresh, given only them, records the inputs."""
         outs = super().outputs(inputs, remote)
         shown = self.view(remote)
-        for name in (PROMPT, DOCS_PROMPT):  # both, as the docs' answers (and earlier states) have
+        for name in (PROMPT, DOCS_PROMPT) if DOCS_PROMPT in inputs else (PROMPT,):
             if name in shown:
                 outs[name] = shown[name]
+        if DOCS_PROMPT not in inputs:
+            outs.pop(DOCS_PROMPT, None)
         return outs
 
     def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
-        """As read: the prompt as an input under the name the program uses (``system`` for an import)."""
+        """As read: the prompt as an input under the name the program uses, which the outputs
+        given here tell (``instructions`` among them: that name), ``system`` for an import."""
+        docs = DOCS_PROMPT in inputs
         found = super().found(id_, inputs, remote)
-        unused = PROMPT if DOCS_PROMPT in inputs and PROMPT not in inputs else DOCS_PROMPT
-        return Found(found.id, found.outs, {k: v for k, v in found.inputs.items() if k != unused})
+        outs = found.outs if docs else {k: v for k, v in found.outs.items() if k != DOCS_PROMPT}
+        unused = PROMPT if docs else DOCS_PROMPT
+        return Found(found.id, outs, {k: v for k, v in found.inputs.items() if k != unused})
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
         self._at(props)
@@ -167,6 +185,12 @@ class AgentService(ApiService):
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
         spec = fields(TYPE)
         olds = _wire(spec.coerced(olds))
+        changes = Changes(  # in the wire's spelling, as olds and news now are
+            tuple(PROMPT if k == DOCS_PROMPT else k for k in changes.changed),
+            tuple(PROMPT if k == DOCS_PROMPT else k for k in changes.removed),
+            changes.replaces,
+            changes.delete_before_replace,
+        )
         body = super().update_body(olds, _wire(news), changes)
         for k in body:
             if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
