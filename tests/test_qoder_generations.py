@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from pulumi_agents._dynamic import ProviderError
+from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.qoder import AgentProvider, QoderClient, Settings
 from pulumi_agents.qoder.client import next_cursor
 from tests.agents import doc_helper
@@ -121,6 +122,7 @@ def test_both_prompts_with_different_text_is_an_error_naming_both() -> None:
             "system and instructions are two names of the same field, set here to different values: set only one",
         )
     ]
+    assert provider.check({}, doc_helper(system=UNKNOWN, instructions="Two.")).failures == []  # a preview
 
 
 def test_the_sdks_fields_round_trip_with_no_diff(recorder: Recorder) -> None:

@@ -137,8 +137,10 @@ def _synonyms(validator: Any, groups: Any, instance: Any, _schema: Any) -> Itera
     if not isinstance(instance, dict):
         return
     for group in groups:
-        given = [(name, instance[name]) for name in group if name in instance and instance[name] != UNKNOWN]
-        if len({json.dumps(value, sort_keys=True) for _, value in given}) > 1:
+        given = [(name, instance[name]) for name in group if name in instance]
+        if any(contains_unknown(value) for _, value in given):
+            continue  # not known yet (a preview): the update's check sees it
+        if len({json.dumps(value, sort_keys=True, default=repr) for _, value in given}) > 1:
             names = " and ".join(name for name, _ in given)
             yield ValidationError(
                 f"{names} are two names of the same field, set here to different values: set only one",
