@@ -8,6 +8,7 @@ used; lists follow whichever cursor the answer carries.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pulumi.provider.experimental.provider import CheckRequest
 
 from pulumi_agents._dynamic import ProviderError
+from pulumi_agents._plugin import PluginProvider, value_map
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.qoder import AgentProvider, QoderClient, Settings
 from pulumi_agents.qoder.client import next_cursor
@@ -221,3 +224,13 @@ def test_a_refresh_records_the_prompt_under_the_programs_name(qoder_env: Emulato
     assert read.inputs["system"] == text and "instructions" not in read.inputs and "instructions" not in read.outs
     imported = provider.read(sdk.id, {})
     assert imported.inputs["system"] == text and "instructions" not in imported.inputs
+
+
+def test_both_front_doors_refuse_two_prompts_in_the_same_words() -> None:
+    news = doc_helper(system="One.", instructions="Two.")
+    plugin = PluginProvider("qoder")
+    urn = "urn:pulumi:dev::proj::qoder:index:Agent::doc-helper"
+    checked = asyncio.run(plugin.check(CheckRequest(urn, {}, value_map("Agent", news, set()), b"")))
+    dynamic = provider.check({}, news).failures
+    assert [(f.property, f.reason) for f in checked.failures or []] == [(f.property, f.reason) for f in dynamic]
+    assert len(dynamic) == 1 and "system and instructions" in dynamic[0].reason

@@ -174,6 +174,28 @@ def test_errors_map_to_the_sdks_exception_types(managed: qca.Managed, call: Any,
     assert raised.value.type in {"invalid_request_error", "not_found_error"}
 
 
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (429, errors.RateLimitError),
+        (500, errors.InternalServerError),
+        (503, errors.InternalServerError),
+        (529, errors.OverloadedError),
+    ],
+)
+def test_gateway_answers_map_to_the_sdks_exception_types(
+    managed: qca.Managed, emulator: Emulator, status: int, error: type[Exception]
+) -> None:
+    emulator.fault(kind="status", status=status, method="GET", path="/api/v1/cloud/agents")
+    with pytest.raises(error):
+        managed.agents.list()
+
+
+def test_a_body_too_large_is_request_too_large(managed: qca.Managed) -> None:
+    with pytest.raises(errors.RequestTooLargeError):
+        managed.agents.create(model="ultimate", name="big", system="x" * (1024 * 1024 + 1))
+
+
 def test_a_wrong_token_is_an_authentication_error(emulator: Emulator) -> None:
     client = qca.Managed(access_token="wrong", base_url=emulator.url + "/api/v1/cloud/", max_retries=0)
     with client, pytest.raises(errors.AuthenticationError):

@@ -234,8 +234,9 @@ class AgentArgs(TypedDict, total=False):
 
     on_delete: pulumi.Input[Literal["archive", "delete"]]
     """What destroying the resource does: archive (the agent and its versions stay readable, no admin token needed)
-    or delete (permanent). Neither can be undone. Not sent to the API. Default "archive". Removing it restores
-    the default.
+    or delete (permanent, on a deployment that offers it: the SDK's generation has archive only, and a DELETE
+    answered 404 or 405 while the agent is still there fails the destroy). Neither can be undone. Not sent to
+    the API. Default "archive". Removing it restores the default.
     """
 
     workspace_id: pulumi.Input[str]
@@ -284,7 +285,9 @@ class AgentOutputs:
 
     on_delete: pulumi.Output[Literal["archive", "delete"]]
     """What destroying the resource does: archive (the agent and its versions stay readable, no admin token needed)
-    or delete (permanent). Neither can be undone. Not sent to the API.
+    or delete (permanent, on a deployment that offers it: the SDK's generation has archive only, and a DELETE
+    answered 404 or 405 while the agent is still there fails the destroy). Neither can be undone. Not sent to
+    the API.
     """
 
     workspace_id: pulumi.Output[str]
