@@ -20,7 +20,9 @@ import httpx
 import pytest
 from pulumi.provider.experimental.provider import CheckRequest
 
+from pulumi_agents._api import api
 from pulumi_agents._dynamic import ProviderError
+from pulumi_agents._lifecycle import pages
 from pulumi_agents._plugin import PluginProvider, value_map
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.qoder import AgentProvider, QoderClient, Settings
@@ -234,3 +236,30 @@ def test_both_front_doors_refuse_two_prompts_in_the_same_words() -> None:
     dynamic = provider.check({}, news).failures
     assert [(f.property, f.reason) for f in checked.failures or []] == [(f.property, f.reason) for f in dynamic]
     assert len(dynamic) == 1 and "system and instructions" in dynamic[0].reason
+
+
+def test_the_docs_spellings_of_an_existing_stack_are_no_change(qoder_env: Emulator) -> None:
+    """A state written before: an MCP server of type http (one doc's), a skill version as a number."""
+    older = doc_helper(
+        mcp_servers=[{"type": "http", "name": "weather", "url": "https://mcp.example.com/sse"}],
+        skills=[{"type": "qoder", "skill_id": "skill_1", "version": 3.0}],  # the engine's float
+    )
+    recorded = {**older, "system": older["instructions"], "version": 1, "archived": False}
+    assert provider.diff("agent_x", recorded, older).changes is False
+    sdk = doc_helper(
+        mcp_servers=[{"type": "url", "name": "weather", "url": "https://mcp.example.com/sse"}],
+        skills=[{"type": "qoder", "skill_id": "skill_1", "version": "3"}],
+    )
+    assert provider.diff("agent_x", recorded, sdk).changes is False
+
+
+def test_the_life_cycles_paging_follows_next_page(qoder_env: Emulator) -> None:
+    headers = {"authorization": f"Bearer {QODER_TOKEN}"}
+    for i in range(51):  # one more than a page of the life cycle's lists
+        body = {"name": f"n{i}", "model": "m"}
+        assert httpx.post(qoder_env.url + PREFIX + "/agents", json=body, headers=headers).status_code == 201
+    listing = api("Agent")
+    assert listing is not None
+    with QoderClient(Settings.from_sources()) as client:
+        found = pages(client, listing.operation("list"), "/agents", listing.listing, {})
+    assert sorted(a["name"] for a in found) == sorted(f"n{i}" for i in range(51))

@@ -273,6 +273,8 @@ class QoderState:
         ids = [a["id"] for a in agents]
         if page is not None:
             after_id = _page_token(page, "a")
+            if after_id not in ids:  # an agent archived or deleted since: a cursor cannot point nowhere
+                raise invalid("page is not a page token of this list (take next_page from the page before)", "page")
         if after_id in ids:
             agents = agents[ids.index(after_id) + 1 :]
         elif before_id in ids:
