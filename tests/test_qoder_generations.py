@@ -226,6 +226,10 @@ def test_a_refresh_records_the_prompt_under_the_programs_name(qoder_env: Emulato
     assert read.inputs["system"] == text and "instructions" not in read.inputs and "instructions" not in read.outs
     imported = provider.read(sdk.id, {})
     assert imported.inputs["system"] == text and "instructions" not in imported.inputs
+    silent = provider.create({k: v for k, v in doc_helper(name="silent").items() if k != "instructions"})
+    assert silent.outs["system"] == ""  # as before: the API's answer
+    read = provider.read(silent.id, silent.outs)
+    assert "system" not in read.inputs and "instructions" not in read.inputs and read.outs["system"] == ""
 
 
 def test_both_front_doors_refuse_two_prompts_in_the_same_words() -> None:

@@ -12,7 +12,9 @@
 The two generations of Qoder's API name some things differently; the resource takes both and
 sends what the SDK (``qca-sdk``) sends: the prompt is ``system`` (``instructions``, the docs'
 name, means the same), an MCP server's type ``url`` (one doc says ``http``), a skill's version a
-string. The outputs report the prompt under both names, as the docs' answers do.
+string. The outputs report the prompt as ``system``, and as ``instructions`` too for a program
+that names it so (as the docs' answers, and every state written before ``system`` was an
+argument, do).
 """
 
 from __future__ import annotations
@@ -131,7 +133,10 @@ class AgentService(ApiService):
         found = super().found(id_, inputs, remote)
         outs = found.outs if docs else {k: v for k, v in found.outs.items() if k != DOCS_PROMPT}
         unused = PROMPT if docs else DOCS_PROMPT
-        return Found(found.id, outs, {k: v for k, v in found.inputs.items() if k != unused})
+        inputs_ = {k: v for k, v in found.inputs.items() if k != unused}
+        if inputs_.get(PROMPT) == "":  # no prompt is an unset one (removing it clears it): as recorded before
+            del inputs_[PROMPT]
+        return Found(found.id, outs, inputs_)
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:
         self._at(props)
