@@ -599,9 +599,10 @@ def test_qoder_limits_hold_at_their_edges_and_on_update(emulator: Emulator) -> N
         "name": "n" * 256,
         "model": {"id": "ultimate", "effort": "high", "context_window": 200000},
         "metadata": {**metadata(15), "k" * 64: "v" * 512},
-        "skills": [{"type": "qoder", "skill_id": f"s{i}", "version": i} for i in range(20)],
+        # A skill's version is a string and an MCP server's type url: the SDK's types.
+        "skills": [{"type": "qoder", "skill_id": f"s{i}", "version": str(i)} for i in range(20)],
         "tools": [{"type": "agent_toolset_20260401", "enabled_tools": ["Bash", "DeliverArtifacts"]}],
-        "mcp_servers": [{"type": "http", "name": "docs", "url": "https://mcp.example.com/sse"}],
+        "mcp_servers": [{"type": "url", "name": "docs", "url": "https://mcp.example.com/sse"}],
     }
     created = qoder(emulator, "POST", AGENTS, body=body)
     assert created.status_code == 201, created.text

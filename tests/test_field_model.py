@@ -71,13 +71,16 @@ def test_the_types_modules_mirror_the_schema() -> None:
     assert set(qoder_types.AgentArgs.__annotations__) == {
         "name",
         "model",
+        "system",
         "instructions",
         "description",
         "tools",
         "mcp_servers",
         "skills",
+        "multiagent",
         "metadata",
         "on_delete",
+        "workspace_id",
     }
     mount_points = str(agentrun_types.NASConfigArgs.__annotations__["mount_points"])
     assert "Awaitable" in mount_points and "Output" in mount_points  # pulumi.Input[...] at every level

@@ -42,14 +42,23 @@ def normalize(value: Any, node: Node, shape: Any = None) -> Any:
 
 
 def _union_shape(items: Iterable[Any]) -> dict[str, Any] | None:
-    """The keys used by any item of a list of objects (None if the items are not objects)."""
+    """The keys used by any item of a list of objects (None if the items are not objects), down
+    to nested ones: items of several shapes (Qoder's tool variants) each keep the keys they set."""
     shape: dict[str, Any] = {}
     for item in items:
         if not isinstance(item, Mapping):
             return None
         for k, v in item.items():
-            shape.setdefault(k, v)
+            shape[k] = _merged(shape[k], v) if k in shape else v
     return shape
+
+
+def _merged(a: Any, b: Any) -> Any:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return {**b, **{k: _merged(v, b[k]) if k in b else v for k, v in a.items()}}
+    if isinstance(a, list) and isinstance(b, list):
+        return [*a, *b]
+    return a
 
 
 def differs(node: Node, old: Any, new: Any) -> bool:

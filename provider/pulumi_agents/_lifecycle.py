@@ -76,18 +76,26 @@ def idempotency_key(*parts: Any) -> str:
 
 def pages(client: Client, op: Operation, path: str, listing: Mapping[str, Any], query: Mapping[str, str]) -> list[Doc]:
     """Every item of a list, following its paging (``x-api.list``): page numbers up to ``total``,
-    or a cursor (``after_id`` from ``last_id`` while ``has_more``)."""
+    or a cursor: ``page`` from ``next_page`` when the answer carries one, else ``after_id`` from
+    ``last_id`` while ``has_more`` (two generations of one API)."""
     key, size = str(listing.get("items", "items")), 50
     found: list[Doc] = []
     if listing.get("paging") == "cursor":
-        after: str | None = None
+        cursor: dict[str, str] = {}
         while True:
-            cursor = {"after_id": after} if after else {}
             page = client.request(op, path, query={**query, "limit": str(size), **cursor})
             found += page.get(key) or []
-            if not page.get("has_more") or not page.get("last_id"):
+            if page.get("has_more") is False:
                 return found
-            after = str(page["last_id"])
+            if page.get("next_page"):
+                following = {"page": str(page["next_page"])}
+            elif page.get("has_more") and page.get("last_id"):
+                following = {"after_id": str(page["last_id"])}
+            else:
+                return found
+            if following == cursor:  # a cursor that does not move would loop for ever
+                return found
+            cursor = following
     number, previous = 1, None
     while True:
         page = client.request(op, path, query={**query, "pageNumber": str(number), "pageSize": str(size)})

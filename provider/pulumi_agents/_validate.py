@@ -7,6 +7,7 @@ Pulumi program writes). Values still unknown during a preview are never rejected
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -128,6 +129,26 @@ def _routing(validator: Any, rule: Any, instance: Any, schema_: Any) -> Iterator
             )
 
 
+def _synonyms(validator: Any, groups: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    """Fields that are two names of one value (Qoder's ``system`` and ``instructions``): either
+    may be set, both only to the same value."""
+    from jsonschema import ValidationError
+
+    if not isinstance(instance, dict):
+        return
+    for group in groups:
+        given = [(name, instance[name]) for name in group if name in instance]
+        if any(contains_unknown(value) for _, value in given):
+            continue  # not known yet (a preview): the update's check sees it
+        if len({json.dumps(value, sort_keys=True, default=repr) for _, value in given}) > 1:
+            names = " and ".join(name for name, _ in given)
+            yield ValidationError(
+                f"{names} are two names of the same field, set here to different values: set only one",
+                path=[given[-1][0]],
+                validator="x-synonyms",
+            )
+
+
 @cache
 def _validator(type_name: str) -> Any:
     # jsonschema (and referencing) load only when something is validated, not with every import.
@@ -141,6 +162,7 @@ def _validator(type_name: str) -> Any:
         "x-ratio": _ratio,
         "x-sum-at-most": _sum_at_most,
         "x-routing": _routing,
+        "x-synonyms": _synonyms,
     }
     registry: Registry[Any] = Registry().with_resource("urn:pulumi-agents", Resource.from_contents(schema()))
     return validators.extend(Draft202012Validator, keywords)(

@@ -35,7 +35,7 @@ def test_qoder_agent_example(tmp_path: Path, emulator: Emulator, mode: str) -> N
     # A change behind Pulumi's back: refresh takes it in, the next up puts the program's value back.
     with client(emulator) as c:
         c.update_agent(agent["id"], {"version": 2, "instructions": "changed by hand"})
-    assert "instructions" in stack.pulumi("refresh", "--yes", "--diff").stdout
+    assert "system" in stack.pulumi("refresh", "--yes", "--diff").stdout  # the program's name of the prompt
     stack.pulumi("up", "--yes", "--skip-preview")
     with client(emulator) as c:
         restored = c.get_agent(agent["id"])

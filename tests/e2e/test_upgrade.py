@@ -94,11 +94,12 @@ def recorded(stack: Stack) -> dict[str, dict[str, Any]]:
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[str]:
-    """Where ``new`` differs from ``old``, one line per path (a secret's value is not shown)."""
+    """Where ``new`` differs from ``old``, one line per path (a secret's value is not shown). An
+    output the old code did not record at all (a new output field, such as a qoder agent's
+    ``type``) is no difference: no program of that time can read it, and none reads it otherwise."""
     if isinstance(old, dict) and isinstance(new, dict) and SECRET_SIG not in old and SECRET_SIG not in new:
-        return [
-            line for k in sorted(old.keys() | new.keys()) for line in differences(old.get(k), new.get(k), f"{path}.{k}")
-        ]
+        keys = old.keys() | (new.keys() if not path.endswith(".outputs") else old.keys())
+        return [line for k in sorted(keys) for line in differences(old.get(k), new.get(k), f"{path}.{k}")]
     if old == new:
         return []
     shown = ["[secret]" if isinstance(v, dict) and SECRET_SIG in v else json.dumps(v) for v in (old, new)]

@@ -1,5 +1,10 @@
 """A small, typed client for Qoder cloud agents (``/api/v1/cloud/agents``, bearer token).
 
+It speaks both generations of Qoder's API: updates go out as POST (what the SDK ``qca-sdk`` sends
+and one doc allows), lists follow whichever cursor an answer carries (``next_page``, sent back as
+``page``, else ``last_id`` as ``after_id``), and every call carries the workspace
+(``qoder-workspace-id``) and the beta features (``x-qoder-beta``) when they are set.
+
 Writes that carry an ``Idempotency-Key`` are retried on 408/429/5xx and lost answers (the
 service replays the original answer for the same key and body); writes without one are not.
 A 409 is never retried.
@@ -30,12 +35,40 @@ class Settings:
     token: str = field(repr=False)
     base_url: str = field(default_factory=lambda: str(_config.default("qoder", "baseUrl")))
     timeout: float = field(default_factory=lambda: float(_config.default("qoder", "httpTimeout")))
+    workspace_id: str | None = None  # the qoder-workspace-id header
+    betas: str | None = None  # the x-qoder-beta header (comma-separated)
 
     @classmethod
-    def from_sources(cls, config: Mapping[str, Any] | None = None) -> Settings:
-        """Pulumi config ``qoder:*`` first, then ``QODER_PAT`` / ``QODER_BASE_URL``."""
+    def from_sources(cls, config: Mapping[str, Any] | None = None, *, workspace_id: str | None = None) -> Settings:
+        """Pulumi config ``qoder:*`` first, then the SDK's ``QODER_ACCESS_TOKEN`` (``QODER_PAT``) and
+        ``QODER_MANAGED_BASE_URL`` (``QODER_BASE_URL``); a resource's own ``workspace_id`` wins
+        over ``qoder:workspaceId``."""
         found = _config.read("qoder", config or {})
-        return cls(token=found["token"], base_url=found["baseUrl"].rstrip("/"), timeout=float(found["httpTimeout"]))
+        return cls(
+            token=found["token"],
+            base_url=found["baseUrl"].rstrip("/"),
+            timeout=float(found["httpTimeout"]),
+            workspace_id=workspace_id or found.get("workspaceId") or None,
+            betas=found.get("betas") or None,
+        )
+
+    def headers(self) -> dict[str, str]:
+        """What every call sends besides the token: the workspace and the beta features."""
+        sent = {"qoder-workspace-id": self.workspace_id, "x-qoder-beta": self.betas}
+        return {k: v for k, v in sent.items() if v}
+
+
+def next_cursor(page: Mapping[str, Any]) -> dict[str, str] | None:
+    """The query of the page after ``page``, or None after the last: the SDK's generation answers
+    ``next_page`` (sent back as ``page``), the docs' ``last_id`` while ``has_more`` (sent back
+    as ``after_id``). Either generation of the service pages right."""
+    if page.get("has_more") is False:
+        return None
+    if page.get("next_page"):
+        return {"page": str(page["next_page"])}
+    if page.get("has_more") and page.get("last_id"):
+        return {"after_id": str(page["last_id"])}
+    return None
 
 
 class QoderClient:
@@ -78,7 +111,8 @@ class QoderClient:
     def update_agent(
         self, agent_id: str, body: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        return self._call("PUT", f"/agents/{quote(agent_id, safe='')}", "update agent", body=body, key=idempotency_key)
+        # POST: the SDK's method, which the docs allow too (most of them show PUT).
+        return self._call("POST", f"/agents/{quote(agent_id, safe='')}", "update agent", body=body, key=idempotency_key)
 
     def archive_agent(self, agent_id: str) -> dict[str, Any]:
         # Archiving is idempotent by definition: safe to retry without a key.
@@ -88,19 +122,18 @@ class QoderClient:
         return self._call("DELETE", f"/agents/{quote(agent_id, safe='')}", "delete agent", idempotent=True)
 
     def list_agents(self, *, include_archived: bool = False, limit: int = 100) -> Iterator[dict[str, Any]]:
-        """Every agent, following the cursor."""
-        after: str | None = None
+        """Every agent, following whichever cursor the answers carry (``next_cursor``)."""
+        query = {"limit": str(limit)}
+        if include_archived:
+            query["include_archived"] = "true"
+        cursor: dict[str, str] = {}
         while True:
-            query = {"limit": str(limit)}
-            if include_archived:
-                query["include_archived"] = "true"
-            if after:
-                query["after_id"] = after
-            page = self._call("GET", "/agents", "list agents", query=query)
+            page = self._call("GET", "/agents", "list agents", query={**query, **cursor})
             yield from page.get("data") or []
-            if not page.get("has_more") or not page.get("last_id"):
+            found = next_cursor(page)
+            if found is None or found == cursor:
                 return
-            after = str(page["last_id"])
+            cursor = found
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -116,7 +149,12 @@ class QoderClient:
         key: str | None = None,
         idempotent: bool | None = None,
     ) -> dict[str, Any]:
-        sent = {"authorization": f"Bearer {self.settings.token}", "accept": "application/json", **(headers or {})}
+        sent = {
+            "authorization": f"Bearer {self.settings.token}",
+            "accept": "application/json",
+            **self.settings.headers(),
+            **(headers or {}),
+        }
         if key:
             sent["idempotency-key"] = key
         payload = json.dumps(body).encode() if body is not None else None
@@ -142,6 +180,6 @@ class QoderClient:
         error = error if isinstance(error, dict) else {}
         kind = str(error.get("type") or f"http_{response.status_code}")
         message = str(error.get("message") or response.text[:200] or response.reason_phrase)
-        request_id = response.headers.get("request-id")
+        request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
         cls = {401: AuthenticationError, 404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
         raise cls("Qoder", what, response.status_code, kind, message, request_id, error.get("param"))

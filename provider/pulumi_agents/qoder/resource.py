@@ -23,8 +23,10 @@ class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
         bot = qoder.Agent("doc-helper",
             name="doc-test-agent",
             model="ultimate",                      # or {"id": "ultimate", "effort": "high"}
-            instructions="You help with documentation.",
-            tools=[{"type": "agent_toolset_20260401", "enabled_tools": ["Bash", "Read", "Grep"]}],
+            system="You help with documentation.",    # instructions= is the same field
+            tools=[{"type": "agent_toolset_20260401", "enabled_tools": ["Bash", "Read", "Grep"],
+                    "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]},
+                   {"type": "mcp_toolset", "mcp_server_name": "weather"}],
             mcp_servers=[{"type": "url", "name": "weather", "url": "https://mcp.example.com/sse"}],
             metadata={"team": "docs"})
         pulumi.export("agent_id", bot.agent_id)

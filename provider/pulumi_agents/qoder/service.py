@@ -5,7 +5,16 @@
 - update sends the ``version`` from the state: a change made behind Pulumi's back makes the
   service answer 409, reported as drift (refresh first), never overwritten;
 - an agent archived behind Pulumi's back shows as drift and is replaced (it cannot be updated);
-- delete archives or deletes, per resource (``onDelete``).
+- delete archives or deletes, per resource (``onDelete``); a deployment that offers archive only
+  (the SDK's generation has no DELETE) answers a DELETE 404 or 405 while the agent is still
+  there, which is reported as such, never as a success.
+
+The two generations of Qoder's API name some things differently; the resource takes both and
+sends what the SDK (``qca-sdk``) sends: the prompt is ``system`` (``instructions``, the docs'
+name, means the same), an MCP server's type ``url`` (one doc says ``http``), a skill's version a
+string. The outputs report the prompt as ``system``, and as ``instructions`` too for a program
+that names it so (as the docs' answers, and every state written before ``system`` was an
+argument, do).
 """
 
 from __future__ import annotations
@@ -16,22 +25,52 @@ from typing import TYPE_CHECKING, Any
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
-from pulumi_agents._service import Created
-from pulumi_agents.errors import ApiError, ConflictError, NotFoundError
+from pulumi_agents._service import Created, Found
+from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, ResourceFailed
 
 if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
     from pulumi_agents.qoder.client import QoderClient
 
 TYPE = "Agent"
+PROMPT, DOCS_PROMPT = "system", "instructions"  # the SDK's name of the prompt, and the docs'
+ARCHIVE_ONLY = "this deployment offers archive only: set on_delete to archive"
+
+
+def _wire(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs in the SDK's spelling: the prompt as ``system``, an MCP server's type ``url``,
+    a skill's version a string."""
+    out = dict(props)
+    prompt = out.pop(DOCS_PROMPT, None)
+    if PROMPT not in out and prompt is not None:
+        out[PROMPT] = prompt
+    if isinstance(out.get("mcp_servers"), list):
+        out["mcp_servers"] = [
+            {**s, "type": "url"} if isinstance(s, Mapping) and s.get("type") == "http" else s
+            for s in out["mcp_servers"]
+        ]
+    if isinstance(out.get("skills"), list):
+        out["skills"] = [_skill(s) for s in out["skills"]]
+    return out
+
+
+def _skill(skill: Any) -> Any:
+    """A skill with its version as the SDK types it: a string (3 and 3.0, as the engine sends it, are "3")."""
+    version = skill.get("version") if isinstance(skill, Mapping) else None
+    if isinstance(version, int | float) and not isinstance(version, bool):
+        return {**skill, "version": str(int(version)) if float(version).is_integer() else str(version)}
+    return skill
 
 
 def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
-    """One spelling per meaning: model "x" is {"id": "x"}; `system` is the older `instructions`."""
-    out = dict(props)
+    """One spelling per meaning, for comparing: the wire's, model "x" is {"id": "x"}, and a
+    coordinator's agent "x" is {"type": "agent", "id": "x"}."""
+    out = _wire(props)
     if isinstance(out.get("model"), str):
         out["model"] = {"id": out["model"]}
-    if "instructions" not in out and "system" in out:
-        out["instructions"] = out["system"]
+    team = out.get("multiagent")
+    if isinstance(team, Mapping) and isinstance(team.get("agents"), list):  # "x" is {"type": "agent", "id": "x"}
+        agents = [{"type": "agent", "id": a} if isinstance(a, str) else a for a in team["agents"]]
+        out["multiagent"] = {**team, "agents": agents}
     return out
 
 
@@ -39,13 +78,92 @@ class AgentService(ApiService):
     type_name = TYPE
     service_name = "Qoder"
 
+    _workspace: str | None = None  # the resource's own workspace_id, for the calls it makes
+
     def _client(self) -> QoderClient:
         from pulumi_agents.qoder.client import QoderClient, Settings
 
-        return QoderClient(Settings.from_sources(self.config))
+        return QoderClient(Settings.from_sources(self.config, workspace_id=self._workspace))
+
+    def _at(self, props: Mapping[str, Any]) -> None:
+        """The calls that follow are for the resource of ``props``: in its workspace."""
+        workspace = props.get("workspace_id")
+        self._workspace = str(workspace) if workspace else None
 
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
-        return super().changes(_canonical(olds), _canonical(news))
+        """Compared in one spelling; a change of the prompt is named as the program (or, removed,
+        the state) names it, so that a plugin's detailed diff finds it on both sides."""
+        found = super().changes(_canonical(olds), _canonical(news))
+        given = DOCS_PROMPT if DOCS_PROMPT in news and PROMPT not in news else PROMPT
+        held = PROMPT if PROMPT in olds else DOCS_PROMPT
+        return Changes(
+            tuple(given if k == PROMPT else k for k in found.changed),
+            tuple(held if k == PROMPT else k for k in found.removed),
+            found.replaces,
+            found.delete_before_replace,
+        )
+
+    def create_body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        return super().create_body(_wire(props))
+
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The prompt under both names, whichever the service's generation reports."""
+        prompt = remote.get(PROMPT, remote.get(DOCS_PROMPT))
+        if prompt is None:
+            return remote
+        return {**remote, PROMPT: prompt, DOCS_PROMPT: prompt}
+
+    def outputs(self, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+        """The prompt as ``system``, and as ``instructions`` too for a program that names it so
+        (as every state before ``system`` was an argument has it): the outputs say which name
+        the program uses, which is how a refresh, given only them, records the inputs."""
+        outs = super().outputs(inputs, remote)
+        shown = self.view(remote)
+        for name in (PROMPT, DOCS_PROMPT) if DOCS_PROMPT in inputs else (PROMPT,):
+            if name in shown:
+                outs[name] = shown[name]
+        if DOCS_PROMPT not in inputs:
+            outs.pop(DOCS_PROMPT, None)
+        return outs
+
+    def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:
+        """As read: the prompt as an input under the name the program uses, which the outputs
+        given here tell (``instructions`` among them: that name), ``system`` for an import."""
+        docs = DOCS_PROMPT in inputs
+        found = super().found(id_, inputs, remote)
+        outs = found.outs if docs else {k: v for k, v in found.outs.items() if k != DOCS_PROMPT}
+        unused = PROMPT if docs else DOCS_PROMPT
+        inputs_ = {k: v for k, v in found.inputs.items() if k != unused}
+        if inputs_.get(PROMPT) == "":  # no prompt is an unset one (removing it clears it): as recorded before
+            del inputs_[PROMPT]
+        return Found(found.id, outs, inputs_)
+
+    def read(self, id_: str, props: dict[str, Any]) -> Found:
+        self._at(props)
+        return super().read(id_, props)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        self._at(news)
+        return super().update(id_, olds, news)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._at(props)
+        if self.destroy_operation(props) != "delete":
+            return super().delete(id_, props)
+        ids = self._ids(id_)
+        what = self.what(props, ids)
+        with self._client() as client:
+            try:
+                client.delete_agent(id_)
+            except ApiError as exc:
+                if exc.status not in (404, 405):
+                    raise self.refused(client, ids, exc) from None
+                if self._current(client, id_) is None:
+                    return  # gone already
+                raise ResourceFailed(
+                    f"{what} could not be deleted: {ARCHIVE_ONLY} (DELETE was answered {exc.status}: {exc.message})"
+                ) from None
+            self.gone(self._fetch(client, ids), self._timeout(props), what)
 
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
         if olds.get("archived"):
@@ -56,6 +174,7 @@ class AgentService(ApiService):
     def create(self, props: dict[str, Any]) -> Created:
         from pulumi_agents.qoder.client import idempotency_key
 
+        self._at(props)
         body = self.create_body(props)
         seed = self.seed(props)
         with self._client() as client:
@@ -70,8 +189,14 @@ class AgentService(ApiService):
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
         spec = fields(TYPE)
-        olds = spec.coerced(olds)
-        body = super().update_body(olds, news, changes)
+        olds = _wire(spec.coerced(olds))
+        changes = Changes(  # in the wire's spelling, as olds and news now are
+            tuple(PROMPT if k == DOCS_PROMPT else k for k in changes.changed),
+            tuple(PROMPT if k == DOCS_PROMPT else k for k in changes.removed),
+            changes.replaces,
+            changes.delete_before_replace,
+        )
+        body = super().update_body(olds, _wire(news), changes)
         for k in body:
             if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
                 # Maps (metadata) are patches: a key no longer set is sent as null, which deletes it.

@@ -9,31 +9,144 @@ from typing import Any, Literal, Required, TypedDict
 import pulumi
 
 
+class AgentEffortArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["low", "medium", "high", "xhigh", "max"]]]
+    """The effort level."""
+
+
 class AgentModelArgs(TypedDict, total=False):
 
     id: Required[pulumi.Input[str]]
-    """Model name, e.g. ultimate."""
+    """Model name, e.g. ultimate (any id the service offers)."""
 
-    effort: pulumi.Input[str]
-    """Reasoning effort."""
+    effort: pulumi.Input[str | AgentEffortArgs]
+    """Reasoning effort: a name, or {"type": low|medium|high|xhigh|max}."""
 
     context_window: pulumi.Input[int]
     """Context window in tokens."""
 
+    inference_geo: pulumi.Input[str]
+    """Where inference runs."""
+
+    speed: pulumi.Input[Literal["standard", "fast"]]
+    """Inference speed."""
+
+
+class AgentPermissionPolicyArgs(TypedDict, total=False):
+    """Whether the agent asks before using the tool."""
+
+    type: Required[pulumi.Input[Literal["always_allow", "always_ask"]]]
+    """always_allow or always_ask."""
+
+
+class AgentUserLocationArgs(TypedDict, total=False):
+    """web_search: the approximate location searches are made from."""
+
+    type: pulumi.Input[Literal["approximate"]]
+    """Always approximate."""
+
+    city: pulumi.Input[str]
+    """City."""
+
+    country: pulumi.Input[str]
+    """Country."""
+
+    region: pulumi.Input[str]
+    """Region."""
+
+    timezone: pulumi.Input[str]
+    """Time zone."""
+
+
+class AgentToolConfigArgs(TypedDict, total=False):
+
+    name: pulumi.Input[str]
+    """The tool: a built-in one in lower case (bash, web_fetch, ...) or an MCP server's tool."""
+
+    type: pulumi.Input[str]
+    """agent_toolset_20260401 only: the same as name (the SDK accepts either)."""
+
+    enabled: pulumi.Input[bool]
+    """Whether the tool is enabled."""
+
+    permission_policy: pulumi.Input[AgentPermissionPolicyArgs]
+    """Whether the agent asks before using the tool."""
+
+    allowed_domains: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """web_fetch, web_search: domains the tool may reach."""
+
+    blocked_domains: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """web_fetch, web_search: domains the tool may not reach."""
+
+    max_content_tokens: pulumi.Input[int]
+    """web_fetch: most tokens of a fetched page."""
+
+    user_location: pulumi.Input[AgentUserLocationArgs]
+    """web_search: the approximate location searches are made from."""
+
+
+class AgentToolDefaultConfigArgs(TypedDict, total=False):
+    """Settings of every tool no config names."""
+
+    enabled: pulumi.Input[bool]
+    """Whether tools are enabled."""
+
+    permission_policy: pulumi.Input[AgentPermissionPolicyArgs]
+    """Whether the agent asks before using a tool."""
+
+
+class AgentToolInputSchemaArgs(TypedDict, total=False):
+    """custom: the JSON schema of the tool's input."""
+
+    type: pulumi.Input[Literal["object"]]
+    """Always object."""
+
+    properties: pulumi.Input[Mapping[str, pulumi.Input[Any]]]
+    """The input's properties (JSON schema)."""
+
+    required: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The required properties."""
+
 
 class AgentToolsetArgs(TypedDict, total=False):
 
-    type: Required[pulumi.Input[Literal["agent_toolset_20260401"]]]
-    """The toolset's type."""
+    type: Required[pulumi.Input[Literal["agent_toolset_20260401", "mcp_toolset", "custom"]]]
+    """The tool's kind: agent_toolset_20260401 (built-in tools), mcp_toolset (an MCP server's tools) or custom."""
 
-    enabled_tools: pulumi.Input[Sequence[pulumi.Input[Literal["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "WebSearch", "DeliverArtifacts"]]]]
-    """Allowlist of built-in tools; omitted or empty enables them all. Order carries no meaning."""
+    enabled_tools: pulumi.Input[Sequence[pulumi.Input[Literal["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "WebSearch", "DeliverArtifacts", "bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search"]]]]
+    """agent_toolset_20260401: allowlist of built-in tools, names kept as written (Bash or bash); omitted or empty
+    enables them all. Order carries no meaning.
+    """
+
+    disallowed_tools: pulumi.Input[Sequence[pulumi.Input[Literal["Bash", "Read", "Write", "Edit", "Glob", "Grep", "WebFetch", "WebSearch", "DeliverArtifacts", "bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search"]]]]
+    """agent_toolset_20260401: built-in tools the agent may not use. Order carries no meaning."""
+
+    configs: pulumi.Input[Sequence[pulumi.Input[AgentToolConfigArgs]]]
+    """Per-tool settings: for agent_toolset_20260401 named by lower-case tool (bash, web_fetch, ...), for
+    mcp_toolset by the server's tool name.
+    """
+
+    default_config: pulumi.Input[AgentToolDefaultConfigArgs]
+    """Settings of every tool no config names."""
+
+    mcp_server_name: pulumi.Input[str]
+    """mcp_toolset: the name of one of the agent's mcp_servers."""
+
+    name: pulumi.Input[str]
+    """custom: the tool's name."""
+
+    description: pulumi.Input[str]
+    """custom: what the tool does."""
+
+    input_schema: pulumi.Input[AgentToolInputSchemaArgs]
+    """custom: the JSON schema of the tool's input."""
 
 
 class AgentMcpServerArgs(TypedDict, total=False):
 
     type: Required[pulumi.Input[Literal["url", "http"]]]
-    """One generation of the docs says http."""
+    """Always url (the SDK's type); http, which one generation of the docs shows, is sent as url."""
 
     name: Required[pulumi.Input[str]]
     """Name of the server, unique among the agent's servers."""
@@ -51,7 +164,32 @@ class AgentSkillArgs(TypedDict, total=False):
     """Id of the skill."""
 
     version: pulumi.Input[str | int]
-    """Version of the skill; the latest when unset."""
+    """Version of the skill (sent as a string); the latest when unset."""
+
+
+class AgentMultiagentEntryArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["agent", "self", "advisor"]]]
+    """agent (another agent), self or advisor."""
+
+    id: pulumi.Input[str]
+    """agent: the agent's id."""
+
+    version: pulumi.Input[int]
+    """agent: its version; the latest when unset."""
+
+    model: pulumi.Input[str]
+    """advisor: the model it runs."""
+
+
+class AgentMultiagentArgs(TypedDict, total=False):
+    """Makes the agent a coordinator of the agents it calls (multiagent)."""
+
+    type: Required[pulumi.Input[Literal["coordinator"]]]
+    """Always coordinator."""
+
+    agents: Required[pulumi.Input[Sequence[pulumi.Input[str | AgentMultiagentEntryArgs]]]]
+    """The agents it calls: an agent id, {type: agent, id, version?}, {type: self} or {type: advisor, model}."""
 
 
 class AgentArgs(TypedDict, total=False):
@@ -63,14 +201,24 @@ class AgentArgs(TypedDict, total=False):
     model: Required[pulumi.Input[str | AgentModelArgs]]
     """A model name such as "ultimate", or an object with its id. "x" and {"id": "x"} are the same model."""
 
+    system: pulumi.Input[str]
+    """The system prompt (the SDK's name, sent on the wire). `instructions` is the docs' name for the same text:
+    either may be set, and switching from one to the other with the same text is no change. Removing it clears
+    it.
+    """
+
     instructions: pulumi.Input[str]
-    """The system prompt (the API also reports it as `system`). Removing it clears it."""
+    """The docs' name of system: the same prompt. Set one of the two; both set to different text is an error.
+    Removing it clears it.
+    """
 
     description: pulumi.Input[str]
     """What the agent is for. Removing it clears it."""
 
     tools: pulumi.Input[Sequence[pulumi.Input[AgentToolsetArgs]]]
-    """Built-in toolsets the agent may use; none when unset. Order carries no meaning. Removing it clears it."""
+    """Tools the agent may use, each an agent_toolset_20260401 (built-in tools), an mcp_toolset (the tools of one
+    of mcp_servers) or a custom tool; none when unset. Order carries no meaning. Removing it clears it.
+    """
 
     mcp_servers: pulumi.Input[Sequence[pulumi.Input[AgentMcpServerArgs]]]
     """MCP servers the agent may call, each with a unique name. Order carries no meaning. Removing it clears it."""
@@ -78,13 +226,23 @@ class AgentArgs(TypedDict, total=False):
     skills: pulumi.Input[Sequence[pulumi.Input[AgentSkillArgs]]]
     """Skills of the agent. Order carries no meaning. Removing it clears it."""
 
+    multiagent: pulumi.Input[AgentMultiagentArgs]
+    """Makes the agent a coordinator of the agents it calls (multiagent). Removing it clears it."""
+
     metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
 
     on_delete: pulumi.Input[Literal["archive", "delete"]]
     """What destroying the resource does: archive (the agent and its versions stay readable, no admin token needed)
-    or delete (permanent). Neither can be undone. Not sent to the API. Default "archive". Removing it restores
-    the default.
+    or delete (permanent, on a deployment that offers it: the SDK's generation has archive only, and a DELETE
+    answered 404 or 405 while the agent is still there fails the destroy). Neither can be undone. Not sent to
+    the API. Default "archive". Removing it restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the agent lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (an agent belongs to the
+    workspace it was made in). Removing it restores the default.
     """
 
 
@@ -97,14 +255,21 @@ class AgentOutputs:
     model: pulumi.Output[Any]
     """A model name such as "ultimate", or an object with its id. "x" and {"id": "x"} are the same model."""
 
+    system: pulumi.Output[str]
+    """The system prompt (the SDK's name, sent on the wire). `instructions` is the docs' name for the same text:
+    either may be set, and switching from one to the other with the same text is no change.
+    """
+
     instructions: pulumi.Output[str]
-    """The system prompt (the API also reports it as `system`)."""
+    """The docs' name of system: the same prompt. Set one of the two; both set to different text is an error."""
 
     description: pulumi.Output[str]
     """What the agent is for."""
 
     tools: pulumi.Output[list[Any]]
-    """Built-in toolsets the agent may use; none when unset. Order carries no meaning."""
+    """Tools the agent may use, each an agent_toolset_20260401 (built-in tools), an mcp_toolset (the tools of one
+    of mcp_servers) or a custom tool; none when unset. Order carries no meaning.
+    """
 
     mcp_servers: pulumi.Output[list[Any]]
     """MCP servers the agent may call, each with a unique name. Order carries no meaning."""
@@ -112,12 +277,22 @@ class AgentOutputs:
     skills: pulumi.Output[list[Any]]
     """Skills of the agent. Order carries no meaning."""
 
+    multiagent: pulumi.Output[dict[str, Any]]
+    """Makes the agent a coordinator of the agents it calls (multiagent)."""
+
     metadata: pulumi.Output[dict[str, Any]]
     """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
 
     on_delete: pulumi.Output[Literal["archive", "delete"]]
     """What destroying the resource does: archive (the agent and its versions stay readable, no admin token needed)
-    or delete (permanent). Neither can be undone. Not sent to the API.
+    or delete (permanent, on a deployment that offers it: the SDK's generation has archive only, and a DELETE
+    answered 404 or 405 while the agent is still there fails the destroy). Neither can be undone. Not sent to
+    the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the agent lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
     """
 
     version: pulumi.Output[int]
@@ -138,5 +313,5 @@ class AgentOutputs:
     default_environment: pulumi.Output[str]
     """The agent's default environment."""
 
-    system: pulumi.Output[str]
-    """Older name of instructions, reported alongside it."""
+    type: pulumi.Output[str]
+    """The object's type: agent."""

@@ -13,7 +13,8 @@ What the service refuses before an operation runs, in this order:
 - a body that is not a JSON object, nests more than 64 levels, or carries NaN or an unpaired
   surrogate: 400 ``invalid_request_error`` (``limits.parse_json``);
 - bad query values: ``limit`` not a whole number from 1 to 100, ``include_archived`` not true or
-  false, ``version`` not a whole number: 400 ``invalid_request_error`` with ``param`` naming it;
+  false, ``version`` not a whole number, ``created_at[gte]``/``created_at[lte]`` not ISO 8601, a
+  ``page`` this service did not give: 400 ``invalid_request_error`` with ``param`` naming it;
 - field limits (``state.py``): 400 ``invalid_request_error`` with ``param`` naming the field.
 """
 
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,6 +56,32 @@ def http_error(status: int, message: str) -> JSONResponse:
     """An HTTP-level error (unknown path, wrong method, bad request, crash) in Qoder's envelope."""
     kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
     return _answer(status, QoderError(status, kind, message).body())
+
+
+def _limit(query: Mapping[str, str]) -> int:
+    given = query.get("limit")
+    if given is not None and not _WHOLE.fullmatch(given):
+        raise QoderError(400, "invalid_request_error", "limit must be a whole number", "limit")
+    limit = int(given) if given is not None else 20
+    if not 1 <= limit <= 100:
+        raise QoderError(400, "invalid_request_error", "limit must be between 1 and 100", "limit")
+    return limit
+
+
+def _moment(query: Mapping[str, str], name: str) -> datetime | None:
+    given = query.get(name)
+    if given is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(given.replace("Z", "+00:00"))
+    except ValueError:
+        raise QoderError(400, "invalid_request_error", f"{name} must be an ISO 8601 date-time", name) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def workspace(request: Request) -> str | None:
+    """The workspace a request works in (``qoder-workspace-id``); None: the default one."""
+    return request.headers.get("qoder-workspace-id") or None
 
 
 def router(state: QoderState, tokens: set[str]) -> APIRouter:
@@ -101,19 +129,16 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
     @api.post("/agents")
     async def create(request: Request) -> JSONResponse:
-        return await handle(request, lambda body: (201, state.view(state.create(body), extended=True)), keyed=True)
+        return await handle(
+            request, lambda body: (201, state.view(state.create(body, workspace(request)), extended=True)), keyed=True
+        )
 
     @api.get("/agents")
     async def list_agents(request: Request) -> JSONResponse:
         q = request.query_params
 
         def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            given = q.get("limit")
-            if given is not None and not _WHOLE.fullmatch(given):
-                raise QoderError(400, "invalid_request_error", "limit must be a whole number", "limit")
-            limit = int(given) if given is not None else 20
-            if not 1 <= limit <= 100:
-                raise QoderError(400, "invalid_request_error", "limit must be between 1 and 100", "limit")
+            limit = _limit(q)
             archived = (q.get("include_archived") or "false").lower()
             if archived not in ("true", "false"):
                 raise QoderError(
@@ -124,6 +149,9 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
                 limit=limit,
                 after_id=q.get("after_id"),
                 before_id=q.get("before_id"),
+                page=q.get("page"),
+                created=(_moment(q, "created_at[gte]"), _moment(q, "created_at[lte]")),
+                workspace=workspace(request),
             )
             page["data"] = [state.view(a, extended=extended(request)) for a in page["data"]]
             return 200, page
@@ -137,14 +165,16 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
         def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             if version is not None and not _WHOLE.fullmatch(version):
                 raise QoderError(400, "invalid_request_error", "version must be a whole number", "version")
-            agent = state.get(agent_id, int(version) if version else None)
+            agent = state.get(agent_id, int(version) if version else None, workspace(request))
             return 200, state.view(agent, extended=extended(request))
 
         return await handle(request, run, keyed=False)
 
     async def update(agent_id: str, request: Request) -> JSONResponse:
         return await handle(
-            request, lambda body: (200, state.view(state.update(agent_id, body), extended=True)), keyed=True
+            request,
+            lambda body: (200, state.view(state.update(agent_id, body, workspace(request)), extended=True)),
+            keyed=True,
         )
 
     # Most docs update with PUT; the SDK and one doc use POST.
@@ -152,17 +182,23 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
     @api.post("/agents/{agent_id}/archive")
     async def archive(agent_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _b: (200, state.view(state.archive(agent_id), extended=True)), keyed=True)
+        return await handle(
+            request,
+            lambda _b: (200, state.view(state.archive(agent_id, workspace(request)), extended=True)),
+            keyed=True,
+        )
 
     @api.delete("/agents/{agent_id}")
     async def delete(agent_id: str, request: Request) -> JSONResponse:
-        return await handle(request, lambda _b: (200, state.delete(agent_id)), keyed=True)
+        return await handle(request, lambda _b: (200, state.delete(agent_id, workspace(request))), keyed=True)
 
     @api.get("/agents/{agent_id}/versions")
     async def versions(agent_id: str, request: Request) -> JSONResponse:
         def run(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            found = [state.view(v, extended=extended(request)) for v in state.versions(agent_id)]
-            return 200, {"data": found, "first_id": None, "last_id": None, "has_more": False}
+            q = request.query_params
+            page = state.versions(agent_id, limit=_limit(q), page=q.get("page"), workspace=workspace(request))
+            page["data"] = [state.view(v, extended=extended(request)) for v in page["data"]]
+            return 200, page
 
         return await handle(request, run, keyed=False)
 
