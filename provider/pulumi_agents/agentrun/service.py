@@ -233,20 +233,11 @@ class RuntimeVersionService(_AgentRunService):
         runtime_id = props["agentRuntimeId"]
         runtime = AgentRuntimeService(self.config)  # its wait: publishing needs a READY runtime
         timeout = self._timeout(props)
-        op, path = self.api.operation("create"), self.api.path("create", props)
         with self._client() as client:
             # Publishing is what a pipeline does once the runtime has settled.
             runtime.settle(runtime._fetch(client, props), timeout, f"runtime {runtime_id}")
-            before = {v.get("agentRuntimeVersion") for v in _versions(client, runtime_id)}
-            try:
-                published = client.request(op, path, body=body, idempotent=False)
-            except (TransportError, ApiError) as exc:
-                if isinstance(exc, ApiError) and exc.status < 500:
-                    raise
-                # A lost answer: a version may have been published. Adopt the new one that matches.
-                published = self._published_since(client, runtime_id, before, body) or client.request(
-                    op, path, body=body, idempotent=False
-                )
+            # A lost answer adopts the version published since, if it matches (x-api adopt).
+            published, _ = self.create_once(client, {"agentRuntimeId": runtime_id}, body, props, timeout)
             version = str(published["agentRuntimeVersion"])
             resource_id = f"{runtime_id}/{version}"
             try:
@@ -257,17 +248,6 @@ class RuntimeVersionService(_AgentRunService):
                 message = f"{lost}; version {version} of runtime {runtime_id} is published: run `pulumi up` again"
                 raise PartialFailure(message, resource_id, self.outputs(props, known)) from None
         return Created(resource_id, self.outputs(props, remote))
-
-    @staticmethod
-    def _published_since(client: Client, runtime_id: str, before: set[Any], body: Mapping[str, Any]) -> Doc | None:
-        """The newest version published since ``before`` that matches what was sent, on the
-        fields a listed version has: the API never returns some of what it takes (``publisher``)."""
-        new = [
-            v
-            for v in _versions(client, runtime_id)
-            if v.get("agentRuntimeVersion") not in before and all(v[k] == body[k] for k in body if k in v)
-        ]
-        return max(new, key=lambda v: int(v["agentRuntimeVersion"])) if new else None
 
     @staticmethod
     def _remote(client: Client, runtime_id: str, version: str, published: Mapping[str, Any]) -> Doc:
