@@ -37,6 +37,7 @@ from pulumi_agents._plugin import PluginProvider, plain_map, value_map
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import service_class
 from pulumi_agents._tree import Node, tree
+from tests import test_agentrun_flows as flows
 from tests import test_agentrun_kinds_a as kinds_a
 from tests import test_agentrun_kinds_b as kinds_b
 from tests import test_agentrun_template as template
@@ -74,6 +75,20 @@ def a_runtime(provider: PluginProvider) -> dict[str, Any]:
     return {"agentRuntimeId": made.resource_id}
 
 
+def a_flow(provider: PluginProvider) -> dict[str, Any]:
+    inputs = value_map("Flow", {"flowName": flows.FLOW["flowName"]}, set())
+    made = run(provider.create(CreateRequest(urn("Flow"), inputs, 60, False)))
+    return {"flowName": made.resource_id}
+
+
+def a_flow_with_versions(provider: PluginProvider) -> dict[str, Any]:
+    parent = a_flow(provider)
+    for _ in range(2):  # versions 1 and 2, which the endpoint sample names
+        inputs = value_map("FlowVersion", parent, set())
+        run(provider.create(CreateRequest(urn("FlowVersion"), inputs, 60, False)))
+    return parent
+
+
 SAMPLES: dict[str, Sample] = {
     "Workspace": Sample({"name": "platform", "description": "one", "enablePresetModel": True}, {"description": "two"}),
     "AgentRuntime": Sample(code_runtime(), {"memory": 4096, "description": "bigger"}),
@@ -83,6 +98,9 @@ SAMPLES: dict[str, Sample] = {
     **{k.type_name: Sample(dict(k.body), dict(k.update)) for k in kinds_a.KINDS},
     **{k.type_name: Sample(dict(k.inputs), dict(k.change)) for k in kinds_b.KINDS},
     "Template": Sample(dict(template.INPUTS), dict(template.CHANGE)),
+    "Flow": Sample(dict(flows.FLOW), dict(flows.FLOW_CHANGE)),
+    "FlowVersion": Sample({"description": "first"}, {"description": "second"}, a_flow),
+    "FlowEndpoint": Sample(dict(flows.ENDPOINT), dict(flows.ENDPOINT_CHANGE), a_flow_with_versions),
 }
 # Secrets the service never returns (write-only), added to the samples of the dynamic tests: an
 # import must not find them, and before it the state keeps (and marks) what was sent.
@@ -105,6 +123,7 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
     "Tool": {("environmentVariables",), ("containerConfiguration", "registryConfig", "authConfig", "password")},
     "ModelProxy": {("armsConfiguration", "armsLicenseKey")},
     "Workspace": set(),
+    "Flow": {("environmentConfiguration", "variables", 0, "value")},
     "Browser": set(),
     "AgentRuntime": {("environmentVariables",)},
     "Template": {

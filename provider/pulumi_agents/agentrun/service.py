@@ -274,6 +274,22 @@ class RuntimeVersionService(_AgentRunService):
         return self.found(id_, props, remote)
 
 
+# -- flows: a flow, its published versions (adopted after a lost answer as runtime versions are:
+# x-api adopt "published-since") and its endpoints; IM bots --------------------------------------
+
+
+class FlowService(_AgentRunService):
+    type_name = "Flow"
+
+
+class FlowVersionService(_AgentRunService):
+    type_name = "FlowVersion"
+
+
+class FlowEndpointService(_AgentRunService):
+    type_name = "FlowEndpoint"
+
+
 # -- model services, model proxies, tools, browsers, code interpreters --------------------------
 
 

@@ -29,6 +29,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
     InvalidRequest,
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
+from pulumi_agents.agentrun.emulator.models.flows import FLOW, FLOW_ENDPOINT, FLOW_VERSION
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
 from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
@@ -64,6 +65,9 @@ KINDS: tuple[Kind, ...] = (
     BROWSER,
     CODE_INTERPRETER,
     TEMPLATE,
+    FLOW,
+    FLOW_VERSION,
+    FLOW_ENDPOINT,
 )
 
 
