@@ -38,6 +38,7 @@ from pulumi_agents._schema import resource_types
 from pulumi_agents._service import service_class
 from pulumi_agents._tree import Node, tree
 from tests import test_agentrun_flows as flows
+from tests import test_agentrun_im_bot as im_bot
 from tests import test_agentrun_kinds_a as kinds_a
 from tests import test_agentrun_kinds_b as kinds_b
 from tests import test_agentrun_template as template
@@ -101,6 +102,7 @@ SAMPLES: dict[str, Sample] = {
     "Flow": Sample(dict(flows.FLOW), dict(flows.FLOW_CHANGE)),
     "FlowVersion": Sample({"description": "first"}, {"description": "second"}, a_flow),
     "FlowEndpoint": Sample(dict(flows.ENDPOINT), dict(flows.ENDPOINT_CHANGE), a_flow_with_versions),
+    "IMBot": Sample(dict(im_bot.INPUTS), dict(im_bot.CHANGE)),
 }
 # Secrets the service never returns (write-only), added to the samples of the dynamic tests: an
 # import must not find them, and before it the state keeps (and marks) what was sent.
@@ -124,6 +126,7 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
     "ModelProxy": {("armsConfiguration", "armsLicenseKey")},
     "Workspace": set(),
     "Flow": {("environmentConfiguration", "variables", 0, "value")},
+    "IMBot": {("botBizSecret",)},
     "Browser": set(),
     "AgentRuntime": {("environmentVariables",)},
     "Template": {
@@ -138,8 +141,9 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
 # emulator answers Tool's nested registry password in clear (the generic model hides write-only
 # fields at the top level only, though schema.json says the API masks it), so the import holds it.
 IMPORTED_SECRETS: dict[str, set[Path]] = {
-    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template")},
+    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template", "IMBot")},
     "ModelProxy": set(),
+    "IMBot": set(),  # the bot's secret is write-only: never answered, so never imported
     "Template": KNOWN_SECRETS["Template"] - {("armsConfiguration", "armsLicenseKey")},
 }
 

@@ -73,3 +73,7 @@ class FlowVersionProvider(DynamicProvider):
 
 class FlowEndpointProvider(DynamicProvider):
     type_name = "FlowEndpoint"
+
+
+class IMBotProvider(DynamicProvider):
+    type_name = "IMBot"

@@ -19,6 +19,7 @@ from pulumi_agents.agentrun.provider import (
     FlowEndpointProvider,
     FlowProvider,
     FlowVersionProvider,
+    IMBotProvider,
     KnowledgeBaseProvider,
     MemoryCollectionProvider,
     ModelProxyProvider,
@@ -47,6 +48,8 @@ from pulumi_agents.agentrun.types import (
     FlowOutputs,
     FlowVersionArgs,
     FlowVersionOutputs,
+    IMBotArgs,
+    IMBotOutputs,
     KnowledgeBaseArgs,
     KnowledgeBaseOutputs,
     MemoryCollectionArgs,
@@ -465,3 +468,28 @@ class FlowEndpoint(SchemaResource, FlowEndpointOutputs, module="agentrun", name=
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FlowEndpointArgs]
     ) -> None:
         super().__init__(FlowEndpointProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class IMBot(SchemaResource, IMBotOutputs, module="agentrun", name="IMBot"):
+    """An AgentRun IM bot (CreateIMBotInput): a DingTalk, WeCom, Feishu or custom chat bot that passes its
+    conversations to an agent runtime. The service addresses it by the id it makes.
+
+    Example::
+
+        bot = agentrun.IMBot("helpdesk", bot_name="helpdesk", bot_biz_type="dingtalk", bot_biz_id="ding-app-key",
+            bot_biz_secret=config.require_secret("dingtalkSecret"), bot_mode="standard",
+            metadata={"agent_runtime_id": rt.agent_runtime_id, "agent_runtime_endpoint_url": prod.endpoint_public_url,
+                      "protocol_type": "HTTP"})
+
+    Everything is updated in place, the name and platform included. bot_biz_secret, min_instances and
+    metadata.role are never reported by the service, so a refresh keeps what was sent; bot_biz_secret is kept as
+    a secret in the Pulumi state. UpdateIMBotInput's status (its values undocumented in the SDK) is not an
+    argument: delete the bot to stop it.
+    """
+
+    _type_name = "IMBot"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[IMBotArgs]
+    ) -> None:
+        super().__init__(IMBotProvider(), resource_name, dict[str, Any](args), opts)

@@ -275,7 +275,7 @@ class RuntimeVersionService(_AgentRunService):
 
 
 # -- flows: a flow, its published versions (adopted after a lost answer as runtime versions are:
-# x-api adopt "published-since") and its endpoints; IM bots --------------------------------------
+# x-api adopt "published-since") and its endpoints; IM bots (by the id the service makes) ----------
 
 
 class FlowService(_AgentRunService):
@@ -288,6 +288,10 @@ class FlowVersionService(_AgentRunService):
 
 class FlowEndpointService(_AgentRunService):
     type_name = "FlowEndpoint"
+
+
+class IMBotService(_AgentRunService):
+    type_name = "IMBot"
 
 
 # -- model services, model proxies, tools, browsers, code interpreters --------------------------

@@ -2743,3 +2743,133 @@ class FlowEndpointOutputs:
 
     last_updated_at: pulumi.Output[str]
     """When the endpoint was last updated (ISO 8601)."""
+
+
+class IMBotMetadataArgs(TypedDict, total=False):
+    """The agent runtime the bot talks to (required in standard mode)."""
+
+    agent_runtime_id: pulumi.Input[str]
+    """Id of the agent runtime (agentrun.AgentRuntime)."""
+
+    agent_runtime_endpoint_id: pulumi.Input[str]
+    """Id of the runtime's endpoint (agentrun.AgentRuntimeEndpoint)."""
+
+    agent_runtime_endpoint_url: pulumi.Input[str]
+    """The URL the bot calls the agent at (required in standard mode)."""
+
+    protocol_type: pulumi.Input[str]
+    """The runtime's protocol, as its protocolConfiguration names it, case-sensitive (required in standard mode)."""
+
+    custom_function_meta: pulumi.Input[str]
+    """Metadata of a custom function (custom mode)."""
+
+    role: pulumi.Input[str]
+    """ARN of the RAM role the account's bots run as (an account-wide setting); the service never reports it back."""
+
+
+class IMBotArgs(TypedDict, total=False):
+    """Arguments of IMBot."""
+
+    bot_name: Required[pulumi.Input[str]]
+    """Name of the bot."""
+
+    bot_biz_type: Required[pulumi.Input[str]]
+    """The IM platform: dingtalk, wecom, feishu or custom."""
+
+    bot_biz_id: Required[pulumi.Input[str]]
+    """The bot's id on its IM platform (its app key or robot code)."""
+
+    bot_biz_secret: Required[pulumi.Input[str]]
+    """The bot's secret on its IM platform. The service never reports it back; stored as a secret in the Pulumi
+    state.
+    """
+
+    bot_mode: pulumi.Input[str]
+    """standard (bound to an agent runtime through metadata) or custom; when not set, the mode the account already
+    has. Removing it stops managing it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the bot is for. Removing it clears it."""
+
+    metadata: pulumi.Input[IMBotMetadataArgs]
+    """The agent runtime the bot talks to (required in standard mode). Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    min_instances: pulumi.Input[int]
+    """Instances kept warm (at least 1); an account-wide setting. The service reports the current number as
+    currentInstances, never this one. Removing it stops managing it; the service keeps the value.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the bot to settle, in seconds. Not sent to the API. Default 900.
+    Removing it restores the default.
+    """
+
+
+class IMBotOutputs:
+    """What a IMBot resource reports, as attributes."""
+
+    bot_name: pulumi.Output[str]
+    """Name of the bot."""
+
+    bot_biz_type: pulumi.Output[str]
+    """The IM platform: dingtalk, wecom, feishu or custom."""
+
+    bot_biz_id: pulumi.Output[str]
+    """The bot's id on its IM platform (its app key or robot code)."""
+
+    bot_biz_secret: pulumi.Output[str]
+    """The bot's secret on its IM platform. The service never reports it back; stored as a secret in the Pulumi
+    state.
+    """
+
+    bot_mode: pulumi.Output[str]
+    """standard (bound to an agent runtime through metadata) or custom; when not set, the mode the account already
+    has.
+    """
+
+    description: pulumi.Output[str]
+    """What the bot is for."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """The agent runtime the bot talks to (required in standard mode)."""
+
+    min_instances: pulumi.Output[int]
+    """Instances kept warm (at least 1); an account-wide setting. The service reports the current number as
+    currentInstances, never this one.
+    """
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the bot to settle, in seconds. Not sent to the API."""
+
+    im_bot_id: pulumi.Output[str]
+    """Id of the bot, made by the service."""
+
+    agent_runtime_id: pulumi.Output[str]
+    """Id of the agent runtime the bot is bound to, as the service reports it."""
+
+    created_at: pulumi.Output[str]
+    """When the bot was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the bot was last updated (ISO 8601)."""
+
+    current_instances: pulumi.Output[int]
+    """Instances running now (an account-wide figure)."""
+
+    im_channel_server_resource_name: pulumi.Output[str]
+    """The service's resource that receives the IM platform's messages."""
+
+    last_message_time: pulumi.Output[str]
+    """When the bot last received a message (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+    DELETING, DELETE_FAILED); READY once the bot relays messages. UpdateIMBotInput also takes a status, whose
+    values the SDK does not document: it is not an argument.
+    """
+
+    tenant_id: pulumi.Output[str]
+    """The account the bot belongs to."""

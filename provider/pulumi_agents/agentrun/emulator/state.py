@@ -31,6 +31,7 @@ from pulumi_agents.agentrun.emulator.models.common import (
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
 from pulumi_agents.agentrun.emulator.models.flows import FLOW, FLOW_ENDPOINT, FLOW_VERSION
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.im_bots import IM_BOT
 from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
@@ -68,6 +69,7 @@ KINDS: tuple[Kind, ...] = (
     FLOW,
     FLOW_VERSION,
     FLOW_ENDPOINT,
+    IM_BOT,
 )
 
 
