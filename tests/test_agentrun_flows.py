@@ -19,6 +19,7 @@ from pulumi_agents._schema import definition
 from pulumi_agents._validate import validate
 from pulumi_agents.agentrun import FlowEndpointProvider, FlowProvider, FlowVersionProvider
 from pulumi_agents.agentrun.client import AgentRunClient, Settings
+from pulumi_agents.review.meaning import Change, meaning_of
 from tests.conftest import Emulator
 from tests.provider_host import unmarked
 from tests.test_agentrun_kinds_b import _nested, assert_known, wire_fields
@@ -269,3 +270,29 @@ def test_nested_definitions_hold_the_sdks_fields() -> None:
     for ref, model in pairs.items():
         _nested(model, ref)
     assert definition("FlowEnvironmentVariable")["properties"]["value"].get("x-secret") is True
+
+
+# -- the review ---------------------------------------------------------------------------------------
+
+
+def test_the_review_reads_weights_as_percentages_and_versions_as_published() -> None:
+    endpoint = meaning_of("FlowEndpoint")
+    old = {"flowName": "triage", **ENDPOINT}
+    new = {**old, **ENDPOINT_CHANGE}
+    assert endpoint.describe(Change("FlowEndpoint", "create", {}, old, {})) == [
+        "serves traffic: version 1 90% / version 2 10%"
+    ]
+    assert endpoint.describe(Change("FlowEndpoint", "update", old, new, old)) == [
+        "traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"
+    ]
+    version = meaning_of("FlowVersion")
+    published = {"flowName": "triage", "flowVersion": "1"}
+    assert version.describe(Change("FlowVersion", "create", {}, published, {})) == [
+        "publishes a new version of the flow"
+    ]
+    assert version.describe(Change("FlowVersion", "replace", published, published, published)) == [
+        "publishes a new version of the flow, then deletes version 1"
+    ]
+    assert version.describe(Change("FlowVersion", "delete", published, {}, published)) == [
+        "deletes version 1 of the flow"
+    ]
