@@ -201,6 +201,17 @@ def test_versions_publish_once_and_endpoints_route_by_percent(
     assert versions.read(two.id, {}).id == ""
 
 
+def test_a_preview_names_the_versions_not_published(agentrun_env: Emulator) -> None:
+    FlowProvider().create({"flowName": "triage"})
+    FlowVersionProvider().create({"flowName": "triage"})
+    props = {"flowName": "triage", **ENDPOINT, "routingConfiguration": [{"version": "7", "weight": 10}]}
+    assert [(f.property, f.reason) for f in FlowEndpointProvider().check({}, props).failures] == [
+        ("routing_configuration[0].version", "version 7 is not published for flow triage (published: 1)")
+    ]
+    # A flow not made yet (in the same update) has nothing to check against: the API says so later.
+    assert FlowEndpointProvider().check({}, {**props, "flowName": "nowhere"}).failures == []
+
+
 @pytest.mark.parametrize(
     ("routing", "reason"),
     [

@@ -16,8 +16,9 @@ from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
-from pulumi_agents._service import GONE, CheckFailure, Created, Found
-from pulumi_agents._tree import contains_unknown, mask_secrets, tree
+from pulumi_agents._schema import definition, resource_types
+from pulumi_agents._service import GONE, CheckFailure, Created, Found, service_class
+from pulumi_agents._tree import contains_unknown, mask_secrets, to_snake, tree
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, PartialFailure, TransportError
 
 if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
@@ -64,6 +65,57 @@ class _AgentRunService(ApiService):
         from pulumi_agents.agentrun.client import AgentRunClient, Settings
 
         return AgentRunClient(Settings.from_sources(self.config))
+
+    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        return super().failures(inputs) or self._unpublished(inputs)
+
+    def _unpublished(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """An endpoint's versions (its entry's ``x-routing``: the target and the weighted items)
+        that the kind publishing them (``x-routing.versions``) has not published under the parent
+        they name; checked when everything is known, so a preview never fails on it."""
+        routing = definition(self.type_name).get("x-routing") or {}
+        if "versions" not in routing:
+            return []
+        publisher = service_class(routing["versions"])(self.config)
+        assert isinstance(publisher, ApiService)
+        [parent] = publisher.api.parents
+        parent_id = inputs.get(parent)
+        items: Any = inputs  # any part may still be unknown in a preview (Unknown, or the UNKNOWN string)
+        for step in routing["items"]:
+            items = items.get(step) if isinstance(items, Mapping) else None
+        at = ".".join(to_snake(step) for step in routing["items"])
+        key = routing["key"]
+        named = [(to_snake(routing["target"]), inputs.get(routing["target"]))]
+        named += [
+            (f"{at}[{i}].{to_snake(key)}", item.get(key))
+            for i, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
+        ]
+        named = [(path, v) for path, v in named if isinstance(v, str) and v.isdigit()]
+        if not isinstance(parent_id, str) or not named or contains_unknown(parent_id):
+            return []
+        try:
+            with self._client() as client:
+                published = publisher.published(client, {parent: parent_id})
+        except Exception as exc:  # the API rejects it later anyway; a preview must not fail on this
+            log.info("cannot list the versions of %s at check: %s", parent_id, exc)
+            return []
+        known = ", ".join(sorted(published, key=int)) or "none yet"
+        noun = _owner_noun(parent)
+        return [
+            CheckFailure(path, f"version {v} is not published for {noun} {parent_id} (published: {known})")
+            for path, v in named
+            if v not in published
+        ]
+
+
+def _owner_noun(field: str) -> str:
+    """The noun of the kind whose id is ``field`` (``agentRuntimeId``: runtime; ``flowName``: flow)."""
+    for type_name, package in resource_types().items():
+        spec = api(type_name) if package == "agentrun" else None
+        if spec is not None and len(spec.id_params) == 1 and spec.field_of(spec.id_params[0]) == field:
+            return spec.noun
+    return field
 
 
 class WorkspaceService(_AgentRunService):
@@ -145,40 +197,10 @@ class AgentRuntimeService(_AgentRunService):
 
 class AgentRuntimeEndpointService(_AgentRunService):
     """An endpoint is this stack's when its runtime carries this stack's owner mark; preview checks
-    that the versions it names are published; its scaling is read back from ``scalingStatus``."""
+    that the versions it names are published (x-routing, as every endpoint's); its scaling is read
+    back from ``scalingStatus``."""
 
     type_name = "AgentRuntimeEndpoint"
-
-    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        return super().failures(inputs) or self._unpublished(inputs)
-
-    def _unpublished(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        """Versions named that the runtime has not published (checked when everything is known)."""
-        runtime_id = inputs.get("agentRuntimeId")
-        # Any part may still be unknown in a preview (pulumi's Unknown, or the UNKNOWN string).
-        routing = inputs.get("routingConfiguration")
-        weights = routing.get("versionWeights") if isinstance(routing, Mapping) else None
-        named = [("target_version", inputs.get("targetVersion"))]
-        named += [
-            (f"routing_configuration.version_weights[{i}].version", w.get("version"))
-            for i, w in enumerate(weights if isinstance(weights, list) else [])
-            if isinstance(w, Mapping)
-        ]
-        named = [(path, v) for path, v in named if isinstance(v, str) and v.isdigit()]
-        if not isinstance(runtime_id, str) or not named or contains_unknown(runtime_id):
-            return []
-        try:
-            with self._client() as client:
-                published = {str(v.get("agentRuntimeVersion")) for v in _versions(client, runtime_id)}
-        except Exception as exc:  # the API rejects it later anyway; a preview must not fail on this
-            log.info("cannot list the versions of %s at check: %s", runtime_id, exc)
-            return []
-        known = ", ".join(sorted(published, key=int)) or "none yet"
-        return [
-            CheckFailure(path, f"version {v} is not published for runtime {runtime_id} (published: {known})")
-            for path, v in named
-            if v not in published
-        ]
 
     def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
         """The endpoint with ``scalingConfig`` as the API reports it (inside ``scalingStatus``), so
