@@ -493,3 +493,8 @@ class IMBot(SchemaResource, IMBotOutputs, module="agentrun", name="IMBot"):
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[IMBotArgs]
     ) -> None:
         super().__init__(IMBotProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def im_bot_id(self) -> pulumi.Output[str]:
+        """Id of the bot, made by the service: the resource's id."""
+        return self.id

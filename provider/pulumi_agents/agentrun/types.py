@@ -2844,9 +2844,6 @@ class IMBotOutputs:
     wait_timeout_seconds: pulumi.Output[float]
     """How long create, update and delete wait for the bot to settle, in seconds. Not sent to the API."""
 
-    im_bot_id: pulumi.Output[str]
-    """Id of the bot, made by the service."""
-
     agent_runtime_id: pulumi.Output[str]
     """Id of the agent runtime the bot is bound to, as the service reports it."""
 

@@ -83,7 +83,7 @@ __all__ = [
     "get_custom_domain",
     "get_flow",
     "get_flow_endpoint",
-    "get_imbot",
+    "get_im_bot",
     "get_knowledge_base",
     "get_memory_collection",
     "get_model_proxy",
@@ -336,6 +336,11 @@ class IMBot(PluginResource, IMBotOutputs):
     ) -> None:
         super().__init__(resource_name, dict[str, Any](args), opts)
 
+    @property
+    def im_bot_id(self) -> pulumi.Output[str]:
+        """Id of the bot, made by the service: the resource's id."""
+        return self.id
+
 
 def get_agent_runtime(
     *,
@@ -523,7 +528,7 @@ def get_flow_endpoint(
     return lookup("FlowEndpoint", {"flow_name": flow_name, "flow_endpoint_name": flow_endpoint_name}, opts)
 
 
-def get_imbot(
+def get_im_bot(
     *,
     bot_name: pulumi.Input[str],
     opts: pulumi.InvokeOptions | None = None,
