@@ -201,6 +201,21 @@ def test_versions_publish_once_and_endpoints_route_by_percent(
     assert versions.read(two.id, {}).id == ""
 
 
+def test_an_endpoint_adopts_what_a_lost_answer_made_and_refuses_another_one(
+    agentrun_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FlowProvider().create({"flowName": "triage"})
+    for _ in range(2):
+        FlowVersionProvider().create({"flowName": "triage"})
+    props = {"flowName": "triage", "flowEndpointName": "prod", "targetVersion": "1"}
+    monkeypatch.setenv("AGENTRUN_HTTP_TIMEOUT", "1")
+    agentrun_env.fault(kind="lost", method="POST", path="/2025-09-10/flows/triage/endpoints", seconds=2)
+    assert FlowEndpointProvider().create(props).id == "triage/prod"  # adopted: it holds what was sent
+    monkeypatch.delenv("AGENTRUN_HTTP_TIMEOUT")
+    with pytest.raises(Exception, match=r"pulumi import agentrun:index:FlowEndpoint .* triage/prod"):
+        FlowEndpointProvider().create({**props, "targetVersion": "2"})  # not what the one there holds
+
+
 def test_a_preview_names_the_versions_not_published(agentrun_env: Emulator) -> None:
     FlowProvider().create({"flowName": "triage"})
     FlowVersionProvider().create({"flowName": "triage"})

@@ -60,6 +60,10 @@ def test_the_official_sdk_runs_the_im_bot(emulator: Emulator) -> None:
     got = settled(lambda: client.get_imbot(made["id"], models.GetIMBotRequest()), client, "READY")
     assert {k: got[k] for k in CHANGE} == CHANGE
 
+    with pytest.raises(ClientException) as caught:
+        client.update_imbot(made["id"], models.UpdateIMBotRequest(body=models.UpdateIMBotInput(status="STOPPED")))
+    assert caught.value.status_code == 400 and "status" in str(caught.value)
+
     listed = client.list_imbots(models.ListIMBotsRequest(bot_name="helpdesk")).body.data
     assert isinstance(listed, models.ListIMBotsOutput) and [b.id for b in listed.items] == [made["id"]]
     for item in client.data["items"]:
