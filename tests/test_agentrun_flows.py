@@ -23,7 +23,7 @@ from pulumi_agents.review.meaning import Change, meaning_of
 from tests.conftest import Emulator
 from tests.provider_host import unmarked
 from tests.test_agentrun_kinds_b import _nested, assert_known, wire_fields
-from tests.test_agentrun_workspaces import official
+from tests.test_agentrun_workspaces import Raw, official
 
 FLOW: dict[str, Any] = {
     "flowName": "triage",
@@ -62,6 +62,17 @@ def test_the_official_sdk_runs_a_flow_its_versions_and_its_endpoints(emulator: E
     client.update_flow("triage", models.UpdateFlowRequest(body=models.UpdateFlowInput().from_map(FLOW_CHANGE)))
     assert_known(models.Flow, client.data)
     assert {k: client.data[k] for k in FLOW_CHANGE} == FLOW_CHANGE
+    # The draft (the emulator's reading: the flow as it is) takes UpdateFlowDraftInput's fields only.
+    client.update_flow_draft(
+        "triage", models.UpdateFlowDraftRequest(body=models.UpdateFlowDraftInput(description="drafted"))
+    )
+    client.get_flow_draft("triage", models.GetFlowDraftRequest())
+    assert_known(models.Flow, client.data)
+    assert client.data["description"] == "drafted"
+    with pytest.raises(ClientException) as caught:
+        client.update_flow_draft("triage", models.UpdateFlowDraftRequest(body=Raw({"workspaceId": "ws-2"})))
+    assert caught.value.status_code == 400 and "UpdateFlowDraftInput" in str(caught.value)
+    client.update_flow("triage", models.UpdateFlowRequest(body=models.UpdateFlowInput(description="routes faster")))
     listed = client.list_flows(models.ListFlowsRequest(flow_name="tri")).body.data
     assert isinstance(listed, models.ListFlowsOutput) and [f.flow_name for f in listed.items] == ["triage"]
     for item in client.data["items"]:

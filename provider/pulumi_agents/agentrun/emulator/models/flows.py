@@ -2,6 +2,9 @@
 and their endpoints (CreateFlowEndpoint ... ListFlowEndpoints), served by the generic model from
 schema.json's Flow, FlowVersion and FlowEndpoint entries (``generic.py``). What the entries cannot say:
 
+- a flow's draft is the flow as it is (the emulator's reading; the vendor documents no more, and
+  the provider uses neither operation): GetFlowDraft answers the flow, UpdateFlowDraft changes the
+  fields UpdateFlowDraftInput has (definition, description, environment, role, storage);
 - a version or an endpoint lives under a flow that exists (404 otherwise), and goes with it: deleting
   a flow deletes its versions and endpoints (the emulator's choice: the vendor does not say);
 - a version's id is the flow's next version number ("1", "2", ...; never reused), and it freezes
@@ -17,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_agents.agentrun.emulator.models.common import InvalidRequest, invalid
-from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.common import InvalidRequest, invalid, present
+from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind, Operation
 
 FLOWS, VERSIONS, ENDPOINTS = "agentrun.flow", "agentrun.flow version", "agentrun.flow endpoint"
+DRAFT = ("definition", "description", "environmentConfiguration", "executionRoleArn", "externalStorageLocation")
 _ID = {VERSIONS: "flowVersion", ENDPOINTS: "flowEndpointName"}
 SNAPSHOT = (
     "definition",
@@ -32,6 +36,15 @@ SNAPSHOT = (
 
 
 class Flows(Collection):
+    def operations(self) -> dict[str, Operation]:
+        return {"getDraft": lambda params, body: self.read(params), "updateDraft": self.update_draft}
+
+    def update_draft(self, params: Mapping[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(present(body)) - set(DRAFT))
+        if unknown:
+            raise invalid(f"{unknown[0]} is not a field of UpdateFlowDraftInput (it takes {', '.join(DRAFT)})")
+        return self.update(params, body)
+
     def delete(self, params: Mapping[str, str]) -> dict[str, Any]:
         with self.owner.store.lock:
             answer = super().delete(params)
