@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "provider"))
 from pulumi_agents import _config as config  # noqa: E402
 from pulumi_agents._api import api, lookups  # noqa: E402
 from pulumi_agents._schema import definition, resource_types  # noqa: E402
-from pulumi_agents._tree import Node, tree  # noqa: E402
+from pulumi_agents._tree import Node, to_snake, tree  # noqa: E402
 
 PACKAGE_DIR = ROOT / "provider" / "pulumi_agents"
 README = ROOT / "README.md"
@@ -304,7 +304,8 @@ def _lookup_function(token: str, name: str) -> list[str]:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """A kind's name as a function's (``IMBot``: ``im_bot``, as a field's ``imBotId`` is ``im_bot_id``)."""
+    return to_snake(name)
 
 
 def public_names(package: str) -> dict[str, tuple[str, ...]]:

@@ -16,6 +16,7 @@ from pulumi_agents import __version__
 from pulumi_agents._api import api, lookups
 from pulumi_agents._package import package_schema
 from pulumi_agents._plugin import plain_map, value_map
+from pulumi_agents._tree import to_snake
 from pulumi_agents.errors import PulumiAgentsError
 from pulumi_agents.plugin import agentrun as plugin_agentrun
 from tests.conftest import Emulator
@@ -87,8 +88,7 @@ def test_the_package_schema_and_the_wrappers_declare_each_function() -> None:
     assert endpoint["inputs"]["required"] == ["agentRuntimeId", "agentRuntimeEndpointName"]
     assert {"id", "endpointPublicUrl", "targetVersion"} <= set(endpoint["outputs"]["properties"])
     for type_name in lookups("agentrun").values():
-        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type_name).lstrip("_")
-        assert callable(getattr(plugin_agentrun, f"get_{snake}")), type_name
+        assert callable(getattr(plugin_agentrun, f"get_{to_snake(type_name)}")), type_name  # IMBot: get_im_bot
 
 
 def test_a_qoder_agent_is_looked_up_by_name(emulator: Emulator) -> None:

@@ -373,6 +373,8 @@ class ApiService(Service):
         from pulumi_agents._http import RetryPolicy  # httpx: loaded for writes, never for check or diff
 
         op, policy = self.api.operation("create"), RetryPolicy()
+        # A version has no name to find it by: what is new since this create began is what it made.
+        before = self.published(client, parents) if self.api.adopt == "published-since" else None
 
         def send() -> Doc:
             return client.request(op, self.api.path("create", parents), body=body, idempotent=False)
@@ -386,14 +388,35 @@ class ApiService(Service):
             except (TransportError, ApiError) as exc:
                 if isinstance(exc, ApiError) and exc.status < 500 and not isinstance(exc, ConflictError):
                     raise
-                log.warning("create of %s: %s; looking it up by name", self.what(props), exc)
-                claimed = self.claim(client, parents, props, timeout, taken=isinstance(exc, ConflictError))
+                log.warning("create of %s: %s; looking for what it made", self.what(props), exc)
+                if before is not None:
+                    claimed = self.published_since(client, parents, before, body)
+                else:
+                    claimed = self.claim(client, parents, props, timeout, taken=isinstance(exc, ConflictError))
                 if claimed is not None:
                     return claimed, True
                 if attempt == policy.attempts - 1:
                     raise
             time.sleep(policy.delay(attempt, None))
         raise AssertionError("unreachable")
+
+    def published(self, client: Client, parents: Mapping[str, Any]) -> set[str]:
+        """The versions published under ``parents`` so far (``adopt: published-since``): the values
+        of the last id field (a runtime's ``agentRuntimeVersion``, a flow's ``flowVersion``)."""
+        field = self.api.field_of(self.api.id_params[-1])
+        listed = pages(client, self.api.operation("list"), self.api.path("list", parents), self.api.listing, {})
+        return {str(v.get(field)) for v in listed}
+
+    def published_since(
+        self, client: Client, parents: Mapping[str, Any], before: set[str], body: Mapping[str, Any]
+    ) -> Doc | None:
+        """The newest version published since ``before`` that matches what was sent, on the
+        fields a listed version has: the API never returns some of what it takes (a runtime
+        version's ``publisher``)."""
+        field = self.api.field_of(self.api.id_params[-1])
+        listed = pages(client, self.api.operation("list"), self.api.path("list", parents), self.api.listing, {})
+        new = [v for v in listed if str(v.get(field)) not in before and all(v[k] == body[k] for k in body if k in v)]
+        return max(new, key=lambda v: int(v[field])) if new else None
 
     def claim(
         self, client: Client, parents: Mapping[str, Any], props: Mapping[str, Any], timeout: float, *, taken: bool

@@ -18,9 +18,11 @@ class AgentRuntime(Meaning):
 class AgentRuntimeEndpoint(Meaning):
     """Who serves its traffic, before and after."""
 
+    whole = 1.0  # what a weight of all the traffic is: a runtime endpoint's weights are ratios
+
     def describe(self, change: Change) -> list[str]:
         op = change.operation
-        old, new = traffic(change.old_inputs), traffic(change.new_inputs)
+        old, new = traffic(change.old_inputs, self.whole), traffic(change.new_inputs, self.whole)
         if op == "create":
             return [f"serves traffic: {new}"]
         if op == "delete":
@@ -33,6 +35,30 @@ class AgentRuntimeEndpoint(Meaning):
         return lines
 
 
+class FlowEndpoint(AgentRuntimeEndpoint):
+    """As a runtime's endpoint, with the vendor's percentages (0-100) for weights."""
+
+    whole = 100.0
+
+
+class FlowVersion(Meaning):
+    """Published, and deleted when the resource goes."""
+
+    def create(self, change: Change) -> list[str]:
+        return ["publishes a new version of the flow"]
+
+    def replace(self, change: Change) -> list[str]:
+        return [f"publishes a new version of the flow, then deletes {_old_version(change)}"]
+
+    def delete(self, change: Change) -> list[str]:
+        return [f"deletes {_old_version(change)} of the flow"]
+
+
+def _old_version(change: Change) -> str:
+    number = change.old_output("version")
+    return f"version {number}" if isinstance(number, str | int) and plain(number) else "the old version"
+
+
 class RuntimeVersion(Meaning):
     """Published, never deleted: a version stays in its runtime's history."""
 
@@ -41,16 +67,14 @@ class RuntimeVersion(Meaning):
 
     def replace(self, change: Change) -> list[str]:
         return [
-            f"publishes a new version of the runtime; {self._old(change)} stays in its history "
+            f"publishes a new version of the runtime; {_old_version(change)} stays in its history "
             "(versions cannot be deleted)"
         ]
 
     def delete(self, change: Change) -> list[str]:
-        return [f"forgets {self._old(change)}: it stays in the runtime's history (the API has no delete for versions)"]
-
-    def _old(self, change: Change) -> str:
-        number = change.old_output("version")
-        return f"version {number}" if isinstance(number, str | int) and plain(number) else "the old version"
+        return [
+            f"forgets {_old_version(change)}: it stays in the runtime's history (the API has no delete for versions)"
+        ]
 
 
 # -- traffic of an endpoint ----------------------------------------------------------------------
@@ -68,9 +92,10 @@ def _version_name(version: Any) -> str:
     return str(version) if version == LATEST else f"version {version}"
 
 
-def traffic(inputs: Mapping[str, Any]) -> str:
+def traffic(inputs: Mapping[str, Any], whole: float = 1.0) -> str:
     """Who serves an endpoint's traffic: ``version 1 90% / version 2 10%``; the target version
-    gets what the weights leave. ``(known after apply)`` while a version or weight is unknown."""
+    gets what the weights leave, ``whole`` being all of it (1.0 for ratios, 100 for percentages).
+    ``(known after apply)`` while a version or weight is unknown."""
     if not inputs:
         return "none"
     target = inputs.get("targetVersion")
@@ -84,7 +109,7 @@ def traffic(inputs: Mapping[str, Any]) -> str:
     for item in weights or []:
         if isinstance(item, Mapping) and isinstance(item.get("weight"), int | float):
             version = str(item.get("version"))
-            shares[version] = shares.get(version, 0.0) + float(item["weight"])
+            shares[version] = shares.get(version, 0.0) + float(item["weight"]) / whole
     target = str(target)
     shares[target] = shares.get(target, 0.0) + max(0.0, 1.0 - sum(shares.values()))
 

@@ -61,3 +61,19 @@ class CodeInterpreterProvider(DynamicProvider):
 
 class TemplateProvider(DynamicProvider):
     type_name = "Template"
+
+
+class FlowProvider(DynamicProvider):
+    type_name = "Flow"
+
+
+class FlowVersionProvider(DynamicProvider):
+    type_name = "FlowVersion"
+
+
+class FlowEndpointProvider(DynamicProvider):
+    type_name = "FlowEndpoint"
+
+
+class IMBotProvider(DynamicProvider):
+    type_name = "IMBot"

@@ -16,6 +16,10 @@ from pulumi_agents.agentrun.provider import (
     CodeInterpreterProvider,
     CredentialProvider,
     CustomDomainProvider,
+    FlowEndpointProvider,
+    FlowProvider,
+    FlowVersionProvider,
+    IMBotProvider,
     KnowledgeBaseProvider,
     MemoryCollectionProvider,
     ModelProxyProvider,
@@ -38,6 +42,14 @@ from pulumi_agents.agentrun.types import (
     CredentialOutputs,
     CustomDomainArgs,
     CustomDomainOutputs,
+    FlowArgs,
+    FlowEndpointArgs,
+    FlowEndpointOutputs,
+    FlowOutputs,
+    FlowVersionArgs,
+    FlowVersionOutputs,
+    IMBotArgs,
+    IMBotOutputs,
     KnowledgeBaseArgs,
     KnowledgeBaseOutputs,
     MemoryCollectionArgs,
@@ -386,3 +398,103 @@ class Template(SchemaResource, TemplateOutputs, module="agentrun", name="Templat
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[TemplateArgs]
     ) -> None:
         super().__init__(TemplateProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Flow(SchemaResource, FlowOutputs, module="agentrun", name="Flow"):
+    """An AgentRun flow (CreateFlowInput): a workflow of agents, tools and models defined in JSON or YAML, served
+    through its endpoints (agentrun.FlowEndpoint) at its published versions (agentrun.FlowVersion). The API
+    addresses it by name, so the name is its id.
+
+    Example::
+
+        flow = agentrun.Flow("triage", flow_name="support-triage", definition=Path("triage.yaml").read_text(),
+            environment_configuration={"variables": [{"name": "API_KEY", "value": config.require_secret("apiKey")}]})
+
+    The name is the flow's id: renaming it replaces it (the old one is deleted first, since the name must stay
+    unique); anything else is updated in place. The values of environment_configuration.variables are kept as
+    secrets in the Pulumi state. A flow serves traffic through an agentrun.FlowEndpoint, at a version published
+    by agentrun.FlowVersion.
+    """
+
+    _type_name = "Flow"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FlowArgs]
+    ) -> None:
+        super().__init__(FlowProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class FlowVersion(SchemaResource, FlowVersionOutputs, module="agentrun", name="FlowVersion"):
+    """A published, immutable version of an AgentRun flow (PublishFlowVersion): it freezes the flow's definition
+    and configuration under the next version number, which a FlowEndpoint's targetVersion and
+    routingConfiguration name.
+
+    Example::
+
+        v1 = agentrun.FlowVersion("v1", flow_name=flow.flow_name, description="first cut",
+                                  triggers=[flow.last_updated_at])
+        pulumi.export("v1", v1.version)
+
+    Any change (a triggers value included) publishes a new version; destroying the resource deletes the version
+    (DeleteFlowVersion). environment_configuration holds the frozen variables, their values kept as secrets in
+    the Pulumi state.
+    """
+
+    _type_name = "FlowVersion"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FlowVersionArgs]
+    ) -> None:
+        super().__init__(FlowVersionProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class FlowEndpoint(SchemaResource, FlowEndpointOutputs, module="agentrun", name="FlowEndpoint"):
+    """A named endpoint of an AgentRun flow (CreateFlowEndpointInput): what serves the flow's traffic, on one
+    published version or split across versions by weight. The API addresses it by its name within the flow.
+
+    Example::
+
+        prod = agentrun.FlowEndpoint("prod", flow_name=flow.flow_name, flow_endpoint_name="prod",
+            target_version=v1.version, routing_configuration=[{"version": v2.version, "weight": 10}])
+
+    Weights are percentages from 0 to 100, as the vendor's API takes them (a runtime endpoint's are ratios from
+    0.0 to 1.0); target_version gets the rest. The SDK's ListFlowEndpoints names its path parameter flow_id
+    where the others say flow_name: the provider fills it with the flow's name, as the paths are the same.
+    """
+
+    _type_name = "FlowEndpoint"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FlowEndpointArgs]
+    ) -> None:
+        super().__init__(FlowEndpointProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class IMBot(SchemaResource, IMBotOutputs, module="agentrun", name="IMBot"):
+    """An AgentRun IM bot (CreateIMBotInput): a DingTalk, WeCom, Feishu or custom chat bot that passes its
+    conversations to an agent runtime. The service addresses it by the id it makes.
+
+    Example::
+
+        bot = agentrun.IMBot("helpdesk", bot_name="helpdesk", bot_biz_type="dingtalk", bot_biz_id="ding-app-key",
+            bot_biz_secret=config.require_secret("dingtalkSecret"), bot_mode="standard",
+            metadata={"agent_runtime_id": rt.agent_runtime_id, "agent_runtime_endpoint_url": prod.endpoint_public_url,
+                      "protocol_type": "HTTP"})
+
+    Everything is updated in place, the name and platform included. bot_biz_secret, min_instances and
+    metadata.role are never reported by the service, so a refresh keeps what was sent; bot_biz_secret is kept as
+    a secret in the Pulumi state. UpdateIMBotInput's status (its values undocumented in the SDK) is not an
+    argument: delete the bot to stop it.
+    """
+
+    _type_name = "IMBot"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[IMBotArgs]
+    ) -> None:
+        super().__init__(IMBotProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def im_bot_id(self) -> pulumi.Output[str]:
+        """Id of the bot, made by the service: the resource's id."""
+        return self.id

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
 from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
-from pulumi_agents._service import GONE, CheckFailure, Created, Found
-from pulumi_agents._tree import contains_unknown, mask_secrets, tree
+from pulumi_agents._schema import definition, resource_types
+from pulumi_agents._service import GONE, CheckFailure, Created, Found, service_class
+from pulumi_agents._tree import contains_unknown, mask_secrets, to_snake, tree
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, PartialFailure, TransportError
 
 if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to the API, not for check or diff
@@ -63,6 +64,57 @@ class _AgentRunService(ApiService):
         from pulumi_agents.agentrun.client import AgentRunClient, Settings
 
         return AgentRunClient(Settings.from_sources(self.config))
+
+    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        return super().failures(inputs) or self._unpublished(inputs)
+
+    def _unpublished(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """An endpoint's versions (its entry's ``x-routing``: the target and the weighted items)
+        that the kind publishing them (``x-routing.versions``) has not published under the parent
+        they name; checked when everything is known, so a preview never fails on it."""
+        routing = definition(self.type_name).get("x-routing") or {}
+        if "versions" not in routing:
+            return []
+        publisher = service_class(routing["versions"])(self.config)
+        assert isinstance(publisher, ApiService)
+        [parent] = publisher.api.parents
+        parent_id = inputs.get(parent)
+        items: Any = inputs  # any part may still be unknown in a preview (Unknown, or the UNKNOWN string)
+        for step in routing["items"]:
+            items = items.get(step) if isinstance(items, Mapping) else None
+        at = ".".join(to_snake(step) for step in routing["items"])
+        key = routing["key"]
+        named = [(to_snake(routing["target"]), inputs.get(routing["target"]))]
+        named += [
+            (f"{at}[{i}].{to_snake(key)}", item.get(key))
+            for i, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
+        ]
+        named = [(path, v) for path, v in named if isinstance(v, str) and v.isdigit()]
+        if not isinstance(parent_id, str) or not named or contains_unknown(parent_id):
+            return []
+        try:
+            with self._client() as client:
+                published = publisher.published(client, {parent: parent_id})
+        except Exception as exc:  # the API rejects it later anyway; a preview must not fail on this
+            log.info("cannot list the versions of %s at check: %s", parent_id, exc)
+            return []
+        known = ", ".join(sorted(published, key=int)) or "none yet"
+        noun = _owner_noun(parent)
+        return [
+            CheckFailure(path, f"version {v} is not published for {noun} {parent_id} (published: {known})")
+            for path, v in named
+            if v not in published
+        ]
+
+
+def _owner_noun(field: str) -> str:
+    """The noun of the kind whose id is ``field`` (``agentRuntimeId``: runtime; ``flowName``: flow)."""
+    for type_name, package in resource_types().items():
+        spec = api(type_name) if package == "agentrun" else None
+        if spec is not None and len(spec.id_params) == 1 and spec.field_of(spec.id_params[0]) == field:
+            return spec.noun
+    return field
 
 
 class WorkspaceService(_AgentRunService):
@@ -144,40 +196,10 @@ class AgentRuntimeService(_AgentRunService):
 
 class AgentRuntimeEndpointService(_AgentRunService):
     """An endpoint is this stack's when its runtime carries this stack's owner mark; preview checks
-    that the versions it names are published; its scaling is read back from ``scalingStatus``."""
+    that the versions it names are published (x-routing, as every endpoint's); its scaling is read
+    back from ``scalingStatus``."""
 
     type_name = "AgentRuntimeEndpoint"
-
-    def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        return super().failures(inputs) or self._unpublished(inputs)
-
-    def _unpublished(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
-        """Versions named that the runtime has not published (checked when everything is known)."""
-        runtime_id = inputs.get("agentRuntimeId")
-        # Any part may still be unknown in a preview (pulumi's Unknown, or the UNKNOWN string).
-        routing = inputs.get("routingConfiguration")
-        weights = routing.get("versionWeights") if isinstance(routing, Mapping) else None
-        named = [("target_version", inputs.get("targetVersion"))]
-        named += [
-            (f"routing_configuration.version_weights[{i}].version", w.get("version"))
-            for i, w in enumerate(weights if isinstance(weights, list) else [])
-            if isinstance(w, Mapping)
-        ]
-        named = [(path, v) for path, v in named if isinstance(v, str) and v.isdigit()]
-        if not isinstance(runtime_id, str) or not named or contains_unknown(runtime_id):
-            return []
-        try:
-            with self._client() as client:
-                published = {str(v.get("agentRuntimeVersion")) for v in _versions(client, runtime_id)}
-        except Exception as exc:  # the API rejects it later anyway; a preview must not fail on this
-            log.info("cannot list the versions of %s at check: %s", runtime_id, exc)
-            return []
-        known = ", ".join(sorted(published, key=int)) or "none yet"
-        return [
-            CheckFailure(path, f"version {v} is not published for runtime {runtime_id} (published: {known})")
-            for path, v in named
-            if v not in published
-        ]
 
     def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
         """The endpoint with ``scalingConfig`` as the API reports it (inside ``scalingStatus``), so
@@ -232,20 +254,11 @@ class RuntimeVersionService(_AgentRunService):
         runtime_id = props["agentRuntimeId"]
         runtime = AgentRuntimeService(self.config)  # its wait: publishing needs a READY runtime
         timeout = self._timeout(props)
-        op, path = self.api.operation("create"), self.api.path("create", props)
         with self._client() as client:
             # Publishing is what a pipeline does once the runtime has settled.
             runtime.settle(runtime._fetch(client, props), timeout, f"runtime {runtime_id}")
-            before = {v.get("agentRuntimeVersion") for v in _versions(client, runtime_id)}
-            try:
-                published = client.request(op, path, body=body, idempotent=False)
-            except (TransportError, ApiError) as exc:
-                if isinstance(exc, ApiError) and exc.status < 500:
-                    raise
-                # A lost answer: a version may have been published. Adopt the new one that matches.
-                published = self._published_since(client, runtime_id, before, body) or client.request(
-                    op, path, body=body, idempotent=False
-                )
+            # A lost answer adopts the version published since, if it matches (x-api adopt).
+            published, _ = self.create_once(client, {"agentRuntimeId": runtime_id}, body, props, timeout)
             version = str(published["agentRuntimeVersion"])
             resource_id = f"{runtime_id}/{version}"
             try:
@@ -256,17 +269,6 @@ class RuntimeVersionService(_AgentRunService):
                 message = f"{lost}; version {version} of runtime {runtime_id} is published: run `pulumi up` again"
                 raise PartialFailure(message, resource_id, self.outputs(props, known)) from None
         return Created(resource_id, self.outputs(props, remote))
-
-    @staticmethod
-    def _published_since(client: Client, runtime_id: str, before: set[Any], body: Mapping[str, Any]) -> Doc | None:
-        """The newest version published since ``before`` that matches what was sent, on the
-        fields a listed version has: the API never returns some of what it takes (``publisher``)."""
-        new = [
-            v
-            for v in _versions(client, runtime_id)
-            if v.get("agentRuntimeVersion") not in before and all(v[k] == body[k] for k in body if k in v)
-        ]
-        return max(new, key=lambda v: int(v["agentRuntimeVersion"])) if new else None
 
     @staticmethod
     def _remote(client: Client, runtime_id: str, version: str, published: Mapping[str, Any]) -> Doc:
@@ -291,6 +293,26 @@ class RuntimeVersionService(_AgentRunService):
             except NotFoundError:  # the runtime, and so its versions, are gone
                 return GONE
         return self.found(id_, props, remote)
+
+
+# -- flows: a flow, its published versions (adopted after a lost answer as runtime versions are:
+# x-api adopt "published-since") and its endpoints; IM bots (by the id the service makes) ----------
+
+
+class FlowService(_AgentRunService):
+    type_name = "Flow"
+
+
+class FlowVersionService(_AgentRunService):
+    type_name = "FlowVersion"
+
+
+class FlowEndpointService(_AgentRunService):
+    type_name = "FlowEndpoint"
+
+
+class IMBotService(_AgentRunService):
+    type_name = "IMBot"
 
 
 # -- model services, model proxies, tools, browsers, code interpreters --------------------------

@@ -2455,3 +2455,418 @@ class TemplateOutputs:
 
     template_version: pulumi.Output[str]
     """Version of the template, as the service reports it."""
+
+
+class FlowEnvironmentVariableArgs(TypedDict, total=False):
+    """One variable of a flow's environment."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the variable."""
+
+    value: Required[pulumi.Input[str]]
+    """Value of the variable. Stored as a secret in the Pulumi state."""
+
+    description: pulumi.Input[str]
+    """What the variable is for."""
+
+
+class FlowEnvironmentConfigurationArgs(TypedDict, total=False):
+    """Named variables the flow reads when it runs (their values are secrets)."""
+
+    variables: Required[pulumi.Input[Sequence[pulumi.Input[FlowEnvironmentVariableArgs]]]]
+    """The variables, each a name, a value and a description."""
+
+
+class FlowSlsLogDestinationArgs(TypedDict, total=False):
+    """A Log Service (SLS) logstore."""
+
+    project: pulumi.Input[str]
+    """SLS project."""
+
+    log_store: pulumi.Input[str]
+    """SLS logstore in the project."""
+
+
+class FlowLogDestinationArgs(TypedDict, total=False):
+    """One destination of a flow's logs."""
+
+    sls_log_destination: pulumi.Input[FlowSlsLogDestinationArgs]
+    """A Log Service (SLS) logstore."""
+
+
+class FlowLoggingConfigurationArgs(TypedDict, total=False):
+    """Where the flow's logs go."""
+
+    destinations: pulumi.Input[Sequence[pulumi.Input[FlowLogDestinationArgs]]]
+    """The log destinations."""
+
+
+class FlowTracingConfigurationArgs(TypedDict, total=False):
+    """Whether the flow's runs are traced (Tracing Analysis)."""
+
+    enabled: pulumi.Input[bool]
+    """Whether the flow's runs are traced."""
+
+
+class FlowArgs(TypedDict, total=False):
+    """Arguments of Flow."""
+
+    flow_name: Required[pulumi.Input[str]]
+    """Name of the flow: the API addresses it by this name, which is its id. Changing it replaces the resource (the
+    name is the flow's id (the API addresses it by name): a new name is another flow).
+    """
+
+    definition: pulumi.Input[str]
+    """The flow's definition, in JSON or YAML. Removing it stops managing it; the service keeps the value."""
+
+    description: pulumi.Input[str]
+    """What the flow is for. Removing it clears it."""
+
+    disable_public_network_access: pulumi.Input[bool]
+    """Whether public network access is disabled: the default of the flow's endpoints that do not set it. Removing
+    it stops managing it; the service keeps the value.
+    """
+
+    environment_configuration: pulumi.Input[FlowEnvironmentConfigurationArgs]
+    """Named variables the flow reads when it runs (their values are secrets). Removing it clears it."""
+
+    execution_role_arn: pulumi.Input[str]
+    """RAM role the flow runs as, to reach cloud services. Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    external_storage_location: pulumi.Input[str]
+    """Where the flow's execution history is stored outside the service (an OSS path). Removing it stops managing
+    it; the service keeps the value.
+    """
+
+    logging_configuration: pulumi.Input[FlowLoggingConfigurationArgs]
+    """Where the flow's logs go. Removing it stops managing it; the service keeps the value."""
+
+    resource_group_id: pulumi.Input[str]
+    """Resource group of the flow. Removing it stops managing it; the service keeps the value."""
+
+    tracing_configuration: pulumi.Input[FlowTracingConfigurationArgs]
+    """Whether the flow's runs are traced (Tracing Analysis). Removing it stops managing it; the service keeps the
+    value.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """Workspace of the flow. Removing it stops managing it; the service keeps the value."""
+
+
+class FlowOutputs:
+    """What a Flow resource reports, as attributes."""
+
+    flow_name: pulumi.Output[str]
+    """Name of the flow: the API addresses it by this name, which is its id."""
+
+    definition: pulumi.Output[str]
+    """The flow's definition, in JSON or YAML."""
+
+    description: pulumi.Output[str]
+    """What the flow is for."""
+
+    disable_public_network_access: pulumi.Output[bool]
+    """Whether public network access is disabled: the default of the flow's endpoints that do not set it."""
+
+    environment_configuration: pulumi.Output[dict[str, Any]]
+    """Named variables the flow reads when it runs (their values are secrets)."""
+
+    execution_role_arn: pulumi.Output[str]
+    """RAM role the flow runs as, to reach cloud services."""
+
+    external_storage_location: pulumi.Output[str]
+    """Where the flow's execution history is stored outside the service (an OSS path)."""
+
+    logging_configuration: pulumi.Output[dict[str, Any]]
+    """Where the flow's logs go."""
+
+    resource_group_id: pulumi.Output[str]
+    """Resource group of the flow."""
+
+    tracing_configuration: pulumi.Output[dict[str, Any]]
+    """Whether the flow's runs are traced (Tracing Analysis)."""
+
+    workspace_id: pulumi.Output[str]
+    """Workspace of the flow."""
+
+    flow_id: pulumi.Output[str]
+    """The service's own id of the flow (the API addresses it by name)."""
+
+    flow_arn: pulumi.Output[str]
+    """ARN of the flow."""
+
+    created_at: pulumi.Output[str]
+    """When the flow was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the flow was last updated (ISO 8601): a FlowVersion's triggers can name it, to publish every change."""
+
+
+class FlowVersionArgs(TypedDict, total=False):
+    """Arguments of FlowVersion."""
+
+    flow_name: Required[pulumi.Input[str]]
+    """Name of the flow to publish. Changing it replaces the resource (a version belongs to one flow)."""
+
+    description: pulumi.Input[str]
+    """What this version is. Changing it replaces the resource (a published version is immutable: anything new
+    publishes another). Removing it restores the default.
+    """
+
+    triggers: pulumi.Input[Sequence[Any]]
+    """Any values; when one changes, a new version is published (e.g. the flow's lastUpdatedAt, so that every flow
+    update is published). Not sent to the API. Changing it replaces the resource (a published version is
+    immutable: anything new publishes another). Removing it restores the default.
+    """
+
+
+class FlowVersionOutputs:
+    """What a FlowVersion resource reports, as attributes."""
+
+    flow_name: pulumi.Output[str]
+    """Name of the flow to publish."""
+
+    description: pulumi.Output[str]
+    """What this version is."""
+
+    triggers: pulumi.Output[list[Any]]
+    """Any values; when one changes, a new version is published (e.g. the flow's lastUpdatedAt, so that every flow
+    update is published). Not sent to the API.
+    """
+
+    version: pulumi.Output[str]
+    """The version number, as a string: what an endpoint's targetVersion and routing name."""
+
+    flow_id: pulumi.Output[str]
+    """The service's own id of the flow."""
+
+    created_at: pulumi.Output[str]
+    """When the version was published (ISO 8601)."""
+
+    definition: pulumi.Output[str]
+    """The flow's definition as this version froze it."""
+
+    environment_configuration: pulumi.Output[dict[str, Any]]
+    """The flow's environment variables as this version froze them (their values are secrets)."""
+
+    external_storage_location: pulumi.Output[str]
+    """The flow's external storage location as this version froze it."""
+
+    logging_configuration: pulumi.Output[dict[str, Any]]
+    """The flow's logging as this version froze it."""
+
+    tracing_configuration: pulumi.Output[dict[str, Any]]
+    """The flow's tracing as this version froze it."""
+
+
+class FlowEndpointRouteArgs(TypedDict, total=False):
+    """One version's share of a flow endpoint's traffic."""
+
+    version: Required[pulumi.Input[str]]
+    """A published version number of the flow."""
+
+    weight: Required[pulumi.Input[int]]
+    """Its share of the traffic, a percentage from 0 to 100 (10 is 10%), as the official SDK documents it."""
+
+
+class FlowEndpointArgs(TypedDict, total=False):
+    """Arguments of FlowEndpoint."""
+
+    flow_name: Required[pulumi.Input[str]]
+    """Name of the flow the endpoint serves: part of the endpoint's id (the service's answers name the flow by its
+    flowId). Changing it replaces the resource (an endpoint belongs to one flow).
+    """
+
+    flow_endpoint_name: Required[pulumi.Input[str]]
+    """Name of the endpoint: the API addresses it by this name within its flow. Changing it replaces the resource
+    (the name is the endpoint's id within its flow (the API addresses it by name): a new name is another
+    endpoint).
+    """
+
+    description: pulumi.Input[str]
+    """What the endpoint is for. Removing it clears it."""
+
+    disable_public_network_access: pulumi.Input[bool]
+    """Whether public network access is disabled; when not set, the flow's setting applies. Removing it stops
+    managing it; the service keeps the value.
+    """
+
+    target_version: pulumi.Input[str]
+    """The published version that serves the traffic the weights leave. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    routing_configuration: pulumi.Input[Sequence[pulumi.Input[FlowEndpointRouteArgs]]]
+    """Traffic sent to other versions than targetVersion, by weight (0-100, the vendor's units); each version once,
+    the weights summing to at most 100. Removing it clears it.
+    """
+
+
+class FlowEndpointOutputs:
+    """What a FlowEndpoint resource reports, as attributes."""
+
+    flow_name: pulumi.Output[str]
+    """Name of the flow the endpoint serves: part of the endpoint's id (the service's answers name the flow by its
+    flowId).
+    """
+
+    flow_endpoint_name: pulumi.Output[str]
+    """Name of the endpoint: the API addresses it by this name within its flow."""
+
+    description: pulumi.Output[str]
+    """What the endpoint is for."""
+
+    disable_public_network_access: pulumi.Output[bool]
+    """Whether public network access is disabled; when not set, the flow's setting applies."""
+
+    target_version: pulumi.Output[str]
+    """The published version that serves the traffic the weights leave."""
+
+    routing_configuration: pulumi.Output[list[Any]]
+    """Traffic sent to other versions than targetVersion, by weight (0-100, the vendor's units); each version once,
+    the weights summing to at most 100.
+    """
+
+    flow_endpoint_id: pulumi.Output[str]
+    """The service's own id of the endpoint (the API addresses it by name)."""
+
+    flow_endpoint_arn: pulumi.Output[str]
+    """ARN of the endpoint."""
+
+    flow_id: pulumi.Output[str]
+    """The service's own id of the flow the endpoint serves."""
+
+    created_at: pulumi.Output[str]
+    """When the endpoint was created (ISO 8601)."""
+
+    last_updated_at: pulumi.Output[str]
+    """When the endpoint was last updated (ISO 8601)."""
+
+
+class IMBotMetadataArgs(TypedDict, total=False):
+    """The agent runtime the bot talks to (required in standard mode)."""
+
+    agent_runtime_id: pulumi.Input[str]
+    """Id of the agent runtime (agentrun.AgentRuntime)."""
+
+    agent_runtime_endpoint_id: pulumi.Input[str]
+    """Id of the runtime's endpoint (agentrun.AgentRuntimeEndpoint)."""
+
+    agent_runtime_endpoint_url: pulumi.Input[str]
+    """The URL the bot calls the agent at (required in standard mode)."""
+
+    protocol_type: pulumi.Input[str]
+    """The runtime's protocol, as its protocolConfiguration names it, case-sensitive (required in standard mode)."""
+
+    custom_function_meta: pulumi.Input[str]
+    """Metadata of a custom function (custom mode)."""
+
+    role: pulumi.Input[str]
+    """ARN of the RAM role the account's bots run as (an account-wide setting); the service never reports it back."""
+
+
+class IMBotArgs(TypedDict, total=False):
+    """Arguments of IMBot."""
+
+    bot_name: Required[pulumi.Input[str]]
+    """Name of the bot."""
+
+    bot_biz_type: Required[pulumi.Input[str]]
+    """The IM platform: dingtalk, wecom, feishu or custom."""
+
+    bot_biz_id: Required[pulumi.Input[str]]
+    """The bot's id on its IM platform (its app key or robot code)."""
+
+    bot_biz_secret: Required[pulumi.Input[str]]
+    """The bot's secret on its IM platform. The service never reports it back; stored as a secret in the Pulumi
+    state.
+    """
+
+    bot_mode: pulumi.Input[str]
+    """standard (bound to an agent runtime through metadata) or custom; when not set, the mode the account already
+    has. Removing it stops managing it; the service keeps the value.
+    """
+
+    description: pulumi.Input[str]
+    """What the bot is for. Removing it clears it."""
+
+    metadata: pulumi.Input[IMBotMetadataArgs]
+    """The agent runtime the bot talks to (required in standard mode). Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    min_instances: pulumi.Input[int]
+    """Instances kept warm (at least 1); an account-wide setting. The service reports the current number as
+    currentInstances, never this one. Removing it stops managing it; the service keeps the value.
+    """
+
+    wait_timeout_seconds: pulumi.Input[float]
+    """How long create, update and delete wait for the bot to settle, in seconds. Not sent to the API. Default 900.
+    Removing it restores the default.
+    """
+
+
+class IMBotOutputs:
+    """What a IMBot resource reports, as attributes."""
+
+    bot_name: pulumi.Output[str]
+    """Name of the bot."""
+
+    bot_biz_type: pulumi.Output[str]
+    """The IM platform: dingtalk, wecom, feishu or custom."""
+
+    bot_biz_id: pulumi.Output[str]
+    """The bot's id on its IM platform (its app key or robot code)."""
+
+    bot_biz_secret: pulumi.Output[str]
+    """The bot's secret on its IM platform. The service never reports it back; stored as a secret in the Pulumi
+    state.
+    """
+
+    bot_mode: pulumi.Output[str]
+    """standard (bound to an agent runtime through metadata) or custom; when not set, the mode the account already
+    has.
+    """
+
+    description: pulumi.Output[str]
+    """What the bot is for."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """The agent runtime the bot talks to (required in standard mode)."""
+
+    min_instances: pulumi.Output[int]
+    """Instances kept warm (at least 1); an account-wide setting. The service reports the current number as
+    currentInstances, never this one.
+    """
+
+    wait_timeout_seconds: pulumi.Output[float]
+    """How long create, update and delete wait for the bot to settle, in seconds. Not sent to the API."""
+
+    agent_runtime_id: pulumi.Output[str]
+    """Id of the agent runtime the bot is bound to, as the service reports it."""
+
+    created_at: pulumi.Output[str]
+    """When the bot was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the bot was last updated (ISO 8601)."""
+
+    current_instances: pulumi.Output[int]
+    """Instances running now (an account-wide figure)."""
+
+    im_channel_server_resource_name: pulumi.Output[str]
+    """The service's resource that receives the IM platform's messages."""
+
+    last_message_time: pulumi.Output[str]
+    """When the bot last received a message (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """Lifecycle status (the agentrun-sdk's Status: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+    DELETING, DELETE_FAILED); READY once the bot relays messages. UpdateIMBotInput also takes a status, whose
+    values the SDK does not document: it is not an argument.
+    """
+
+    tenant_id: pulumi.Output[str]
+    """The account the bot belongs to."""

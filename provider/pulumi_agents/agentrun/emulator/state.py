@@ -29,7 +29,9 @@ from pulumi_agents.agentrun.emulator.models.common import (
     InvalidRequest,
 )
 from pulumi_agents.agentrun.emulator.models.endpoints import Endpoints
+from pulumi_agents.agentrun.emulator.models.flows import FLOW, FLOW_ENDPOINT, FLOW_VERSION
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
+from pulumi_agents.agentrun.emulator.models.im_bots import IM_BOT
 from pulumi_agents.agentrun.emulator.models.model_services import MODEL_PROXY, MODEL_SERVICE
 from pulumi_agents.agentrun.emulator.models.named import CREDENTIAL, CUSTOM_DOMAIN, KNOWLEDGE_BASE, MEMORY_COLLECTION
 from pulumi_agents.agentrun.emulator.models.runtimes import Runtimes
@@ -64,6 +66,10 @@ KINDS: tuple[Kind, ...] = (
     BROWSER,
     CODE_INTERPRETER,
     TEMPLATE,
+    FLOW,
+    FLOW_VERSION,
+    FLOW_ENDPOINT,
+    IM_BOT,
 )
 
 

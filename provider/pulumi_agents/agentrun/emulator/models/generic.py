@@ -138,7 +138,7 @@ class Collection:
 
     @cached_property
     def arn_field(self) -> str | None:
-        return self._has(self.id_field.removesuffix("Id") + "Arn")
+        return self._has((self.server_id_field or self.id_field).removesuffix("Id") + "Arn")
 
     @cached_property
     def updated_field(self) -> str | None:
@@ -190,7 +190,7 @@ class Collection:
         if not pending or self.owner.clock() < pending["at"]:
             return doc
         if pending["status"] == GONE:
-            self.owner.store.delete(self.store_kind, doc[self.id_field])
+            self.owner.store.delete(self.store_kind, self.key(doc))
             return None
         status = self.api.status
         assert status is not None
@@ -198,7 +198,7 @@ class Collection:
         doc[status.field], doc[status.reason] = pending["status"], ""
         if self.updated_field:
             doc[self.updated_field] = now_iso(pending["at"])
-        self.owner.store.put(self.store_kind, doc[self.id_field], doc)
+        self.owner.store.put(self.store_kind, self.key(doc), doc)
         return doc
 
     def _begin(self, doc: dict[str, Any], operation: str) -> None:
@@ -215,9 +215,9 @@ class Collection:
             outcome = GONE if operation == "delete" else ready
             doc["_pending"] = {"status": outcome, "at": now + self.owner.transition_seconds}
         elif operation == "delete":
-            self.owner.store.delete(self.store_kind, doc[self.id_field])
+            self.owner.store.delete(self.store_kind, self.key(doc))
             return
-        self.owner.store.put(self.store_kind, doc[self.id_field], doc)
+        self.owner.store.put(self.store_kind, self.key(doc), doc)
 
     def _busy(self, doc: dict[str, Any]) -> None:
         if "_pending" in doc and self.api.status is not None:
@@ -225,7 +225,19 @@ class Collection:
             raise InvalidRequest(409, "ERR_CONFLICT", f"{self.api.noun} {doc[self.id_field]} is {state}")
 
     def _parents(self, params: Mapping[str, str]) -> dict[str, str]:
-        return {self.api.field_of(p): params[p] for p in self.api.operation("create").params}
+        """The parents' ids a path gives, by field: a list path may name a parameter otherwise
+        (ListFlowEndpoints' ``{flow_id}`` is the flow's name, ``x-api.params``)."""
+        given = {self.api.field_of(p): v for p, v in params.items()}
+        return {field: given[field] for field in self.parents}
+
+    def key(self, doc: Mapping[str, Any]) -> str:
+        """Where a document is stored: its id, under its parents' (two flows may each have a "prod")."""
+        return "/".join([*(str(doc[p]) for p in self.parents), str(doc[self.id_field])])
+
+    def new_id(self, doc: dict[str, Any]) -> str:
+        """The id the service gives a new document that its name does not address: the kind's
+        prefix and 16 hex digits."""
+        return f"{self.kind.id_prefix}{secrets.token_hex(8)}"
 
     def documents(self, parents: Mapping[str, str]) -> Docs:
         """The kind's documents under ``parents``, settled, in creation order."""
@@ -235,8 +247,8 @@ class Collection:
 
     def _load(self, params: Mapping[str, str]) -> dict[str, Any]:
         doc_id = params[self.api.operation("read").params[-1]]
-        found = self.owner.store.get(self.store_kind, doc_id)
         parents = self._parents(params)
+        found = self.owner.store.get(self.store_kind, self.key({**parents, self.id_field: doc_id}))
         mine = found is not None and all(found.get(k) == v for k, v in parents.items())
         doc = self._settle(found) if found is not None and mine else None
         if doc is None:
@@ -267,7 +279,7 @@ class Collection:
             if self.server_id_field:
                 doc[self.server_id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
             if not self.by_name:
-                doc[self.id_field] = f"{self.kind.id_prefix}{secrets.token_hex(8)}"
+                doc[self.id_field] = self.new_id(doc)
             if self.arn_field:
                 doc[self.arn_field] = self.arn(doc)
             if "createdAt" in self.properties:
