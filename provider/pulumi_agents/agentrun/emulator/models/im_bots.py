@@ -17,10 +17,12 @@ from pulumi_agents.agentrun.emulator.models.generic import Collection, Kind
 
 
 class IMBots(Collection):
-    def update(self, params: Mapping[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, params: Mapping[str, str], body: dict[str, Any], query: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         if "status" in body:  # in UpdateIMBotInput, with values the SDK does not document
             raise invalid("the emulator does not serve UpdateIMBotInput's status: its values are not documented")
-        return super().update(params, body)
+        return super().update(params, body, query)
 
     def view(self, doc: dict[str, Any]) -> dict[str, Any]:
         shown = super().view(doc)
