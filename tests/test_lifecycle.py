@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pulumi_agents._api import Operation, api
-from pulumi_agents._lifecycle import pages
+from pulumi_agents._requests import pages
 from pulumi_agents._schema import resource_types
 from pulumi_agents.agentrun import AgentRunClient, AgentRuntimeEndpointProvider, AgentRuntimeProvider, Settings
 from pulumi_agents.qoder import AgentProvider, QoderClient

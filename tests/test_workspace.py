@@ -18,7 +18,7 @@ PATH = "/2025-09-10/workspaces"
 
 def listed() -> list[dict[str, Any]]:
     from pulumi_agents._api import Operation
-    from pulumi_agents._lifecycle import pages
+    from pulumi_agents._requests import pages
 
     with AgentRunClient(Settings.from_sources()) as client:
         op = Operation("GET", PATH, "ListWorkspaces")

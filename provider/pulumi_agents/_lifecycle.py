@@ -19,16 +19,15 @@ A service subclass overrides only what its API does differently, through the hoo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from pulumi_agents._api import Api, Operation, api
+from pulumi_agents._api import Api, api
 from pulumi_agents._diff import Changes, removal_matters, update_body
 from pulumi_agents._fields import fields
+from pulumi_agents._requests import Client, Doc, idempotency_key, pages
 from pulumi_agents._service import GONE, Created, Found, Service
 from pulumi_agents._wait import wait_for
 from pulumi_agents.errors import (
@@ -45,70 +44,8 @@ from pulumi_agents.errors import (
 
 log = logging.getLogger("pulumi_agents")
 
-Doc = dict[str, Any]
 Fetch = Callable[[], Doc]
 DEFAULT_TIMEOUT = 900.0
-
-
-class Client(Protocol):
-    """What the life cycle needs of a package's client."""
-
-    def __enter__(self) -> Client: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def request(
-        self,
-        op: Operation,
-        path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-    ) -> Doc: ...
-
-
-def idempotency_key(*parts: Any) -> str:
-    """A stable key for the same parts (canonical JSON), e.g. a resource's seed and its inputs."""
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return "pulumi-agents-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
-
-
-def pages(client: Client, op: Operation, path: str, listing: Mapping[str, Any], query: Mapping[str, str]) -> list[Doc]:
-    """Every item of a list, following its paging (``x-api.list``): page numbers up to ``total``,
-    or a cursor: ``page`` from ``next_page`` when the answer carries one, else ``after_id`` from
-    ``last_id`` while ``has_more`` (two generations of one API)."""
-    key, size = str(listing.get("items", "items")), 50
-    found: list[Doc] = []
-    if listing.get("paging") == "cursor":
-        cursor: dict[str, str] = {}
-        while True:
-            page = client.request(op, path, query={**query, "limit": str(size), **cursor})
-            found += page.get(key) or []
-            if page.get("has_more") is False:
-                return found
-            if page.get("next_page"):
-                following = {"page": str(page["next_page"])}
-            elif page.get("has_more") and page.get("last_id"):
-                following = {"after_id": str(page["last_id"])}
-            else:
-                return found
-            if following == cursor:  # a cursor that does not move would loop for ever
-                return found
-            cursor = following
-    number, previous = 1, None
-    while True:
-        page = client.request(op, path, query={**query, "pageNumber": str(number), "pageSize": str(size)})
-        batch = page.get(key) or []
-        if not batch or batch == previous:  # the end, or a service that ignores pageNumber
-            return found
-        found += batch
-        # Up to ``total`` items where the answer gives it, else to the first empty page: counted
-        # in items, not pages, as a service may cap the page size below what was asked.
-        total = page.get("total")
-        if (isinstance(total, int) or (isinstance(total, str) and total.isdigit())) and len(found) >= int(total):
-            return found
-        previous, number = batch, number + 1
 
 
 class ApiService(Service):

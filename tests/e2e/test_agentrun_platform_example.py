@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_agents._api import api
-from pulumi_agents._lifecycle import pages
+from pulumi_agents._requests import pages
 from tests.conftest import ACCESS_KEY_SECRET, Emulator
 from tests.e2e.conftest import agentrun_client, make_stack
 

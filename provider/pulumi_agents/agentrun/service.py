@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
-from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
+from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._requests import Client, Doc, pages
 from pulumi_agents._schema import definition, resource_types
 from pulumi_agents._service import GONE, CheckFailure, Created, Found, service_class
 from pulumi_agents._tree import contains_unknown, mask_secrets, to_snake, tree

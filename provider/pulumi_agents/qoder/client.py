@@ -22,7 +22,6 @@ import httpx
 
 from pulumi_agents import _config, _http
 from pulumi_agents._api import Operation
-from pulumi_agents._lifecycle import idempotency_key as idempotency_key  # the qoder service's import
 from pulumi_agents.errors import ApiError, AuthenticationError, ConflictError, NotFoundError
 
 EXTENDED = {"X-CAS-Include-Extended": "true"}  # skills and metadata only come back with it

@@ -172,7 +172,7 @@ class AgentService(ApiService):
         return super().diff(id_, olds, news)
 
     def create(self, props: dict[str, Any]) -> Created:
-        from pulumi_agents.qoder.client import idempotency_key
+        from pulumi_agents._requests import idempotency_key
 
         self._at(props)
         body = self.create_body(props)
@@ -216,7 +216,7 @@ class AgentService(ApiService):
     ) -> None:
         """With the Idempotency-Key the service replays a lost answer for; a 409 of the version
         guard is a change made outside Pulumi."""
-        from pulumi_agents.qoder.client import idempotency_key
+        from pulumi_agents._requests import idempotency_key
 
         agent_id = str(ids["id"])
         try:
