@@ -53,8 +53,8 @@ RUN_BY: dict[tuple[str, int], str] = {
 
 NOT_RUN: dict[tuple[str, int], str] = {
     ("Install", 0): (
-        "installs by name from PyPI, where the package is not published; ./run installs '.[dev]' from the clone "
-        "on every run, and test_use_it_in_your_own_project installs '[emulator]' from a path into a new venv"
+        "its ./run build and the wheel install are what test_use_it_in_your_own_project runs (into a new venv, not "
+        "editable); the other lines install extras of the same wheel, and the git URL is the team's to fill in"
     ),
     ("Performance", 0): (
         "the benchmark runs for many minutes and means something only on a quiet machine; it is run by hand and "
