@@ -284,6 +284,23 @@ def test_a_revealed_secret_is_scrubbed_from_diagnostics_too() -> None:
     assert REVEALED not in comment and "the service refused [secret]" in comment
 
 
+def test_engine_warnings_about_the_machine_are_not_the_reviewers_business() -> None:
+    # Issue 22, finding 6: the engine's plugin-from-PATH warning (twice per command) was copied
+    # into every comment. Warnings about the change stay.
+    urn = "urn:pulumi:prod::agents::agentrun:index:AgentRuntime::support-bot"
+    preview = {
+        "steps": [_step("update", _runtime(), _runtime(memory=4096))],
+        "diagnostics": [
+            {"severity": "warning", "message": "warning: using pulumi-resource-agentrun from $PATH\n"},
+            {"severity": "warning", "message": "using pulumi-resource-qoder from $PATH\n"},
+            {"severity": "warning", "message": "warning: the runtime keeps its old image\n", "urn": urn},
+        ],
+    }
+    comment = review_text(json.dumps(preview))
+    assert "from $PATH" not in comment and "from \\$PATH" not in comment
+    assert "the runtime keeps its old image" in comment and "1 warning" in comment
+
+
 def test_a_kept_secret_is_not_shown() -> None:
     old = _runtime(environmentVariables="[secret]", description="kept")
     text = json.dumps({"steps": [_step("same", old, _runtime())], "changeSummary": {"same": 1}})

@@ -8,6 +8,8 @@ change means, the kind says (:mod:`.meaning`): nothing here names a kind.
 
 from __future__ import annotations
 
+import re
+
 from pulumi_agents._schema import resource_types
 from pulumi_agents.review.changes import Diff
 from pulumi_agents.review.meaning import Change, meaning_of
@@ -116,6 +118,10 @@ class _Resource:
 
 _IMPORTANCE = {"replace": 0, "delete": 1, "update": 2, "create": 3}
 
+# Engine warnings about the machine the preview ran on, not about the change: a plugin found on
+# PATH ("using pulumi-resource-agentrun from $PATH"). A reviewer can do nothing with them.
+_NOT_ABOUT_THE_CHANGE = re.compile(r"^using pulumi-resource-[\w-]+ from \$PATH")
+
 
 def _diagnostics(found: list[Diagnostic]) -> list[DiagnosticReview]:
     out: dict[tuple[str, str, str], DiagnosticReview] = {}
@@ -126,6 +132,8 @@ def _diagnostics(found: list[Diagnostic]) -> list[DiagnosticReview]:
         message = diagnostic.message.strip()
         for prefix in ("error: ", "warning: "):
             message = message.removeprefix(prefix)
+        if severity == "warning" and _NOT_ABOUT_THE_CHANGE.match(message):
+            continue
         key = (severity, message, diagnostic.urn)
         if key in out:
             out[key].count += 1
