@@ -94,7 +94,7 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         inputs, failures = self._service().check(news, olds)
-        return pulumi.dynamic.CheckResult(inputs, [pulumi.dynamic.CheckFailure(f.property, f.reason) for f in failures])
+        return pulumi.dynamic.CheckResult(inputs, [pulumi.dynamic.CheckFailure("", f.message()) for f in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         found = self._service().diff(id_, olds, news)

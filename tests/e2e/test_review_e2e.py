@@ -127,7 +127,8 @@ def test_runtime_update_secret_replace_and_failure(tmp_path: Path, emulator: Emu
     stack.config("nasMountDir", "mnt/relative")
     comment = capture(f"validation-failure-{mode}", preview(stack, fails=True))
     assert "**The preview failed** with 1 error" in comment
-    assert "nasConfig.mountPoints[0].mountDir] value {<nil>} has a problem: must be an absolute path" in comment
+    said = "nasConfig.mountPoints[0].mountDir]: must be an absolute path (the value: 'mnt/relative')"
+    assert said in comment and "<nil>" not in comment
 
 
 def test_rollout_publish_and_traffic_shift(tmp_path: Path, emulator: Emulator, mode: str) -> None:
