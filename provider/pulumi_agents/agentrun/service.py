@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
-from pulumi_agents._lifecycle import ApiService, Client, Doc, pages
+from pulumi_agents._lifecycle import ApiService, Client, Doc, import_command, pages
 from pulumi_agents._service import GONE, CheckFailure, Created, Found
 from pulumi_agents._tree import contains_unknown, mask_secrets, tree
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, PartialFailure, TransportError
@@ -205,8 +205,8 @@ class AgentRuntimeEndpointService(_AgentRunService):
             "AlreadyExists",
             f"runtime {runtime_id} has an endpoint named {props.get('agentRuntimeEndpointName')!r} ({endpoint_id}) "
             f"that this stack did not create: pick another name, or adopt it with the provider plugin "
-            f"(pulumi_agents.plugin): `pulumi import agentrun:index:AgentRuntimeEndpoint {resource} "
-            f"{runtime_id}/{endpoint_id}`",
+            f"(pulumi_agents.plugin): "
+            f"`{import_command('agentrun:index:AgentRuntimeEndpoint', resource, f'{runtime_id}/{endpoint_id}')}`",
         )
 
 
