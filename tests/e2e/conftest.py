@@ -98,8 +98,14 @@ def use_plugins(program: Path) -> None:
     """Move a program to the provider plugins: the one-import change the README describes."""
     text = program.read_text()
     moved = re.sub(r"^from pulumi_agents import ", "from pulumi_agents.plugin import ", text, flags=re.M)
-    assert moved != text, f"{program} imports no pulumi_agents resources"
+    assert moved != text or "from pulumi_agents.plugin import " in text, f"{program} imports no pulumi_agents resources"
     program.write_text(moved)
+
+
+def use_dynamic(program: Path) -> None:
+    """Move a program written for the provider plugins (examples/gitops) to the dynamic resources."""
+    text = program.read_text()
+    program.write_text(re.sub(r"^from pulumi_agents\.plugin import ", "from pulumi_agents import ", text, flags=re.M))
 
 
 def make_stack(
@@ -116,9 +122,14 @@ def make_stack(
     shutil.copytree(source / name, workdir)
     # Use this interpreter's environment, where pulumi-agents is installed.
     project = (workdir / "Pulumi.yaml").read_text()
-    (workdir / "Pulumi.yaml").write_text(re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project))
+    project = re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project)
+    # ... and its bin, for a project that lists the plugins' folder (`plugins: providers:`).
+    project = re.sub(r"^(\s+path: )\S+", rf"\g<1>{Path(sys.executable).parent}", project, flags=re.M)
+    (workdir / "Pulumi.yaml").write_text(project)
     if mode == "plugin":
         use_plugins(workdir / "__main__.py")
+    else:
+        use_dynamic(workdir / "__main__.py")
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
     stack.config_all(
