@@ -119,7 +119,7 @@ class _Resource:
 _IMPORTANCE = {"replace": 0, "delete": 1, "update": 2, "create": 3}
 
 # Engine warnings about the machine the preview ran on, not about the change: a plugin found on
-# PATH ("using pulumi-resource-agentrun from $PATH"). A reviewer can do nothing with them.
+# PATH ("using pulumi-resource-<package> from $PATH"). A reviewer can do nothing with them.
 _NOT_ABOUT_THE_CHANGE = re.compile(r"^using pulumi-resource-[\w-]+ from \$PATH")
 
 
