@@ -97,3 +97,16 @@ def test_lint(command: list[str]) -> None:
         [str(Path(sys.executable).parent / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_versions_are_published_from_a_release_name_never_the_runtimes_version_output() -> None:
+    """Issue 22, finding 2: `triggers=[rt.agent_runtime_version]` on a RuntimeVersion republished
+    it on a cpu change, and the canary weight sent traffic to it unreviewed. What the README and
+    the examples show publishes from a release name the program chooses."""
+    import re
+
+    texts = {"README.md": (ROOT / "README.md").read_text()}
+    texts |= {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "examples").glob("*/__main__.py")}
+    for name, text in texts.items():
+        for call in re.findall(r"RuntimeVersion\((?:[^()]|\([^()]*\))*\)", text):
+            assert "agent_runtime_version" not in call, f"{name}: {call}"
