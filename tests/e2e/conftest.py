@@ -109,10 +109,11 @@ def use_dynamic(program: Path) -> None:
 
 
 def make_stack(
-    name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES, mode: str = "dynamic"
+    name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES, mode: str | None = None
 ) -> Stack:
     """A stack of the project ``source/name`` (an example, or a test program under programs/),
-    with the dynamic resources or, in ``plugin`` mode, the provider plugins."""
+    with the dynamic resources (``dynamic`` mode), the provider plugins (``plugin`` mode), or the
+    front door the program imports (no mode)."""
     if shutil.which("pulumi") is None:
         message = "the Pulumi CLI is not on PATH: run the tests with ./run test, which builds it"
         if os.environ.get("PULUMI_AGENTS_E2E") == "1":
@@ -128,7 +129,7 @@ def make_stack(
     (workdir / "Pulumi.yaml").write_text(project)
     if mode == "plugin":
         use_plugins(workdir / "__main__.py")
-    else:
+    elif mode == "dynamic":
         use_dynamic(workdir / "__main__.py")
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
