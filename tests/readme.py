@@ -1,9 +1,10 @@
-"""The README's code blocks, for the tests that run them.
+"""The code blocks of the README and of the pages under docs/, for the tests that run them.
 
 Every ``python`` and ``sh`` block is listed in ``RUN_BY`` (the test that runs it) or in
 ``NOT_RUN`` (why it cannot run here); tests/test_readme.py fails on a block in neither, so an
 example added to the README without a test fails the suite. Blocks are named by the heading
-they stand under and their index there.
+they stand under and their index there; a heading is unique across the pages, so a section
+moves between the README and docs/ without renaming its blocks.
 
 The port ``8765`` in a block is the emulator's default; tests run it with the port of their own
 emulator (``with_port``), and nothing else in a block is changed.
@@ -74,6 +75,7 @@ class Block:
     lang: str
     code: str
     line: int
+    page: str = "README.md"  # README.md, or the page's name under docs/
 
     def with_port(self, port: int) -> str:
         return self.code.replace(str(DEFAULT_PORT), str(port))
@@ -84,11 +86,24 @@ class Block:
         return [line for line in lines if line and not line.startswith("#")]
 
 
+def pages() -> list[Path]:
+    """The README and every page under docs/: their blocks are all run (or say why not)."""
+    return [README, *sorted((ROOT / "docs").glob("*.md"))]
+
+
 @cache
 def blocks() -> tuple[Block, ...]:
+    """Every block of every page, named by its heading (unique across the pages) and index."""
+    found: list[Block] = []
+    for page in pages():
+        found += _blocks(page)
+    return tuple(found)
+
+
+def _blocks(page: Path) -> list[Block]:
     found: list[Block] = []
     heading, counts = "", dict[str, int]()
-    lines = README.read_text().splitlines()
+    lines = page.read_text().splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -104,9 +119,9 @@ def blocks() -> tuple[Block, ...]:
             if lang in ("python", "sh"):
                 index = counts.get(heading, 0)
                 counts[heading] = index + 1
-                found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1))
+                found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1, page.name))
         i += 1
-    return tuple(found)
+    return found
 
 
 def block(heading: str, index: int = 0) -> Block:

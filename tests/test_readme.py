@@ -1,4 +1,4 @@
-"""The README's examples that need only the emulator, run as written (with the test emulator's
+"""The examples of the README and docs/ that need only the emulator, run as written (with the test emulator's
 port); the Pulumi ones are in tests/e2e/test_readme.py. tests/readme.py lists which test runs
 each block."""
 
@@ -24,11 +24,15 @@ def shell_env(**extra: str) -> dict[str, str]:
 
 
 def test_every_example_is_run_or_says_why_not() -> None:
+    assert {b.page for b in blocks()} >= {"README.md", "resources.md", "plugins.md", "review.md", "emulator.md"}
+    headings = [(b.page, b.heading) for b in blocks()]
+    clashes = {h for _, h in headings if len({p for p, h2 in headings if h2 == h}) > 1}
+    assert not clashes, f"a heading with blocks must be unique across README.md and docs/: {clashes}"
     found = {(b.heading, b.index) for b in blocks()}
     missing = found - set(RUN_BY) - set(NOT_RUN)
-    assert not missing, f"README blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
+    assert not missing, f"README/docs blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
     stale = (set(RUN_BY) | set(NOT_RUN)) - found
-    assert not stale, f"tests/readme.py names blocks the README no longer has: {sorted(stale)}"
+    assert not stale, f"tests/readme.py names blocks README/docs no longer have: {sorted(stale)}"
     assert not set(RUN_BY) & set(NOT_RUN)
 
 
@@ -105,7 +109,7 @@ def test_versions_are_published_from_a_release_name_never_the_runtimes_version_o
     the examples show publishes from a release name the program chooses."""
     import re
 
-    texts = {"README.md": (ROOT / "README.md").read_text()}
+    texts = {p.name: p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]}
     texts |= {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "examples").glob("*/__main__.py")}
     for name, text in texts.items():
         for call in re.findall(r"RuntimeVersion\((?:[^()]|\([^()]*\))*\)", text):

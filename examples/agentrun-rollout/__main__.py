@@ -9,7 +9,7 @@ Stack config:
   stableVersion  the version that serves the traffic the canary leaves (default: the newest)
   canaryWeight   the candidate's share of the traffic, a ratio from 0.0 to 1.0 (default 0)
 `./run demo` with DEMO_EXAMPLE=agentrun-rollout sets the credentials against the local emulator;
-the README walks through a rollout and a rollback.
+docs/resources.md walks through a rollout and a rollback.
 """
 
 import pulumi
