@@ -170,7 +170,7 @@ def shown(value: Any, limit: int = SHOWN) -> str:
 # count name what is wrong already).
 _VALUE_RULES = frozenset(
     {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern", "format",
-     "minLength", "maxLength", "x-ratio"}
+     "minLength", "maxLength"}
 )
 
 
