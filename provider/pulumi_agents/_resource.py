@@ -146,6 +146,11 @@ class SchemaResource(_Names, pulumi.dynamic.Resource):
         seed = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         seeds = {spec.wire_to_python[w]: seed for w in spec.options if spec.node(w).schema.get("x-seed")}
         props, secret = _props(type(self), spec, {**args, **seeds}, plugin=False)
+        # Internal options go to the engine as "__<wire name>", a key it never shows in a diff
+        # (the provider gives the service their wire names back: _dynamic.py).
+        for python, wire in spec.python.items():
+            if python in props and wire in spec.options and spec.node(wire).internal:
+                props[f"__{wire}"] = props.pop(python)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
         super().__init__(provider, resource_name, props, opts)
 
