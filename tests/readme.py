@@ -1,10 +1,10 @@
-"""The code blocks of the README and of the pages in docs/, for the tests that run them.
+"""The code blocks of the README and of the pages under docs/, for the tests that run them.
 
 Every ``python`` and ``sh`` block is listed in ``RUN_BY`` (the test that runs it) or in
-``NOT_RUN`` (why it cannot run here), the docs pages' in ``PAGES``; tests/test_readme.py fails on
-a block in neither, so an example added to the README or a docs page without a test fails the
-suite. Blocks are named by the page, the heading they stand under and their index there (other
-languages, such as a ``yaml`` Pulumi.yaml a test writes, are counted apart: ``langs``).
+``NOT_RUN`` (why it cannot run here); tests/test_readme.py fails on a block in neither, so an
+example added to the README without a test fails the suite. Blocks are named by the heading
+they stand under and their index there; a heading is unique across the pages, so a section
+moves between the README and docs/ without renaming its blocks.
 
 The port ``8765`` in a block is the emulator's default; tests run it with the port of their own
 emulator (``with_port``), and nothing else in a block is changed.
@@ -21,7 +21,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-DOCS = ROOT / "docs"
 DEFAULT_PORT = 8765
 
 _OWN = "tests/e2e/test_readme.py::test_use_it_in_your_own_project"
@@ -51,12 +50,14 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("The emulator", 0): "tests/test_readme.py::test_the_emulator_command",
     ("The emulator", 1): "tests/test_readme.py::test_the_official_sdk_example",
     ("The emulator", 2): "tests/test_readme.py::test_the_test_controls",
+    ("Try it against the emulator", 0): "tests/e2e/test_docs.py::test_the_yaml_page",
+    ("Turn it on", 1): "tests/e2e/test_docs.py::test_the_guardrails_page",
 }
 
 NOT_RUN: dict[tuple[str, int], str] = {
     ("Install", 0): (
-        "installs by name from PyPI, where the package is not published; ./run installs '.[dev]' from the clone "
-        "on every run, and test_use_it_in_your_own_project installs '[emulator]' from a path into a new venv"
+        "its ./run build and the wheel install are what test_use_it_in_your_own_project runs (into a new venv, not "
+        "editable); the other lines install extras of the same wheel, and the git URL is the team's to fill in"
     ),
     ("Performance", 0): (
         "the benchmark runs for many minutes and means something only on a quiet machine; it is run by hand and "
@@ -66,31 +67,11 @@ NOT_RUN: dict[tuple[str, int], str] = {
         "./run test is this suite itself; its other lines are lint (tests/test_readme.py::test_lint runs ruff "
         "and mypy) and scripts/generate.py, whose output tests/test_field_model.py keeps current"
     ),
-}
-
-
-_YAML_PAGE = "tests/e2e/test_docs.py::test_the_yaml_page"
-_GUARDRAILS_PAGE = "tests/e2e/test_docs.py::test_the_guardrails_page"
-
-# docs/<page> -> (its RUN_BY, its NOT_RUN); the README's are the two above.
-PAGES: dict[str, tuple[dict[tuple[str, int], str], dict[tuple[str, int], str]]] = {
-    "README.md": (RUN_BY, NOT_RUN),
-    "docs/yaml.md": ({("Try it against the emulator", 0): _YAML_PAGE}, {}),
-    "docs/guardrails.md": (
-        {("Turn it on", 1): _GUARDRAILS_PAGE},
-        {
-            ("Turn it on", 0): (
-                "creates the pack's venv from PyPI; the test links the pack's venv to the suite's, which has "
-                "pulumi-policy from the dev extra, and runs the next block as written"
-            )
-        },
+    ("Turn it on", 0): (
+        "creates the pack's venv from PyPI; the test links the pack's venv to the suite's, which has "
+        "pulumi-policy from the dev extra, and runs the next block as written"
     ),
 }
-
-
-def pages() -> list[str]:
-    """The README and every docs page, as paths relative to the repository."""
-    return ["README.md", *sorted(str(p.relative_to(ROOT)) for p in DOCS.glob("*.md"))]
 
 
 @dataclass(frozen=True)
@@ -100,6 +81,7 @@ class Block:
     lang: str
     code: str
     line: int
+    page: str = "README.md"  # README.md, or the page's name under docs/
 
     def with_port(self, port: int) -> str:
         return self.code.replace(str(DEFAULT_PORT), str(port))
@@ -110,11 +92,24 @@ class Block:
         return [line for line in lines if line and not line.startswith("#")]
 
 
+def pages() -> list[Path]:
+    """The README and every page under docs/: their blocks are all run (or say why not)."""
+    return [README, *sorted((ROOT / "docs").glob("*.md"))]
+
+
 @cache
-def blocks(page: str = "README.md", langs: tuple[str, ...] = ("python", "sh")) -> tuple[Block, ...]:
+def blocks() -> tuple[Block, ...]:
+    """Every block of every page, named by its heading (unique across the pages) and index."""
+    found: list[Block] = []
+    for page in pages():
+        found += _blocks(page)
+    return tuple(found)
+
+
+def _blocks(page: Path, langs: tuple[str, ...] = ("python", "sh")) -> list[Block]:
     found: list[Block] = []
     heading, counts = "", dict[str, int]()
-    lines = (ROOT / page).read_text().splitlines()
+    lines = page.read_text().splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -130,17 +125,22 @@ def blocks(page: str = "README.md", langs: tuple[str, ...] = ("python", "sh")) -
             if lang in langs:
                 index = counts.get(heading, 0)
                 counts[heading] = index + 1
-                found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1))
+                found.append(Block(heading, index, lang, "\n".join(body) + "\n", start + 1, page.name))
         i += 1
-    return tuple(found)
+    return found
 
 
-def block(heading: str, index: int = 0, page: str = "README.md", langs: tuple[str, ...] = ("python", "sh")) -> Block:
-    """The block the calling test runs; a python or sh block must be listed in RUN_BY (or PAGES)."""
-    if set(langs) & {"python", "sh"}:
-        run_by = PAGES.get(page, ({}, {}))[0]
-        assert (heading, index) in run_by, f"add ({heading!r}, {index}) to RUN_BY of {page} in tests/readme.py"
-    [found] = [b for b in blocks(page, langs) if (b.heading, b.index) == (heading, index)]
+def block(heading: str, index: int = 0, page: str = "", langs: tuple[str, ...] = ("python", "sh")) -> Block:
+    """The block the calling test runs: a python or sh block must be listed in RUN_BY. Another
+    language (a ``yaml`` Pulumi.yaml a test writes) is counted apart, on its ``page`` (under docs/,
+    or README.md)."""
+    if langs == ("python", "sh"):
+        assert (heading, index) in RUN_BY, f"add ({heading!r}, {index}) to RUN_BY in tests/readme.py"
+        candidates = list(blocks())
+    else:
+        candidates = _blocks(ROOT / page if page == "README.md" else ROOT / "docs" / page.removeprefix("docs/"), langs)
+    [found] = [b for b in candidates if (b.heading, b.index) == (heading, index)]
+    assert not page or found.page == page.removeprefix("docs/"), f"{heading!r} is on {found.page}, not {page}"
     return found
 
 

@@ -221,7 +221,8 @@ def test_weights_are_ratios_and_the_message_shows_the_conversion() -> None:
     failures = endpoints.check({}, endpoint("ar-1", targetVersion="1", routingConfiguration=weights(("2", 10))))
     assert [(f.property, f.reason) for f in failures.failures] == [
         (
-            "routing_configuration.version_weights[0].weight [routingConfiguration.versionWeights[0].weight]",
+            "",
+            "routing_configuration.version_weights[0].weight [routingConfiguration.versionWeights[0].weight]: "
             "is a percentage: weights are ratios from 0.0 to 1.0, so write 0.1 for 10%",
         )
     ]
@@ -237,7 +238,8 @@ def test_weights_are_ratios_and_the_message_shows_the_conversion() -> None:
 )
 def test_routing_rules(routing: dict[str, Any], reason: str) -> None:
     failures = endpoints.check({}, endpoint("ar-1", targetVersion="1", routingConfiguration=routing)).failures
-    assert [f.reason for f in failures] == [reason]
+    [failure] = failures
+    assert failure.reason.endswith(f": {reason}"), failure.reason
 
 
 def test_versions_named_must_be_published(agentrun_env: Emulator) -> None:
@@ -246,7 +248,8 @@ def test_versions_named_must_be_published(agentrun_env: Emulator) -> None:
     failures = endpoints.check({}, endpoint(runtime_id, targetVersion="1", routingConfiguration=weights(("7", 0.2))))
     assert [(f.property, f.reason) for f in failures.failures] == [
         (
-            "routing_configuration.version_weights[0].version",
+            "",
+            "routing_configuration.version_weights[0].version: "
             f"version 7 is not published for runtime {runtime_id} (published: 1)",
         )
     ]
@@ -259,7 +262,7 @@ def test_an_unchanged_endpoint_is_not_checked_against_the_api_again(agentrun_env
     runtime_id, _ = runtime()
     kept = endpoint(runtime_id, targetVersion="7")
     assert [f.reason for f in endpoints.check({}, kept).failures] == [
-        f"version 7 is not published for runtime {runtime_id} (published: none yet)"
+        f"target_version: version 7 is not published for runtime {runtime_id} (published: none yet)"
     ]
     # Inputs in the state passed the check that put them there (versions are never deleted), so a
     # preview of an unchanged endpoint asks the API nothing; any change checks it all again.

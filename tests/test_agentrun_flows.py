@@ -232,7 +232,7 @@ def test_a_preview_names_the_versions_not_published(agentrun_env: Emulator) -> N
     FlowVersionProvider().create({"flowName": "triage"})
     props = {"flowName": "triage", **ENDPOINT, "routingConfiguration": [{"version": "7", "weight": 10}]}
     assert [(f.property, f.reason) for f in FlowEndpointProvider().check({}, props).failures] == [
-        ("routing_configuration[0].version", "version 7 is not published for flow triage (published: 1)")
+        ("", "routing_configuration[0].version: version 7 is not published for flow triage (published: 1)")
     ]
     # A flow not made yet (in the same update) has nothing to check against: the API says so later.
     assert FlowEndpointProvider().check({}, {**props, "flowName": "nowhere"}).failures == []
@@ -320,7 +320,7 @@ def test_the_review_reads_weights_as_percentages_and_versions_as_published() -> 
         "serves traffic: version 1 90% / version 2 10%"
     ]
     assert endpoint.describe(Change("FlowEndpoint", "update", old, new, old)) == [
-        "traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"
+        "**traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%**"
     ]
     version = meaning_of("FlowVersion")
     published = {"flowName": "triage", "flowVersion": "1"}

@@ -103,11 +103,14 @@ def test_check_reports_paths_and_skips_unknowns() -> None:
     bad = code_runtime(status="READY")
     bad["nasConfig"]["mountPoints"][0]["mountDir"] = "relative"
     result = provider.check({}, bad)
-    found = {(f.property, f.reason) for f in result.failures}
-    # The path as a Python program writes it, the wire name after it.
+    # One line each, property left empty: the engine's own form looks up only top-level keys (a
+    # nested path showed `value {<nil>}`) and prints a top-level value whole, however long.
+    assert {f.property for f in result.failures} == {""}
+    found = {f.reason for f in result.failures}
+    # The path as a Python program writes it, the wire name after it, and the value.
     path = "nas_config.mount_points[0].mount_dir [nasConfig.mountPoints[0].mountDir]"
-    assert (path, "must be an absolute path") in found
-    assert ("status", "is an output and cannot be set") in found
+    assert f"{path}: must be an absolute path (the value: 'relative')" in found
+    assert "status: is an output and cannot be set" in found
     assert provider.check({}, code_runtime(port=UNKNOWN, nasConfig=UNKNOWN)).failures == []
 
 
@@ -116,11 +119,11 @@ def test_inputs_unchanged_since_the_last_check_are_not_checked_again() -> None:
     # stricter (or the service took a value the schema does not allow): an unchanged resource
     # still previews clean, and a change of any field checks them all again.
     kept = code_runtime(port=0)
-    assert [f.property for f in provider.check({}, kept).failures] == ["port"]
+    assert [f.reason for f in provider.check({}, kept).failures] == ["port: must be at least 1 (the value: 0)"]
     unchanged = provider.check(kept, {**kept, "cpu": float(kept["cpu"])})  # as the engine sends numbers
     assert unchanged.failures == [] and unchanged.inputs == kept
     changed = provider.check(kept, {**kept, "memory": 4096})
-    assert [f.property for f in changed.failures] == ["port"]
+    assert [f.reason.split(":")[0] for f in changed.failures] == ["port"]
     # The same means the same type too (but for int and float): True is not 1, at any depth.
     flags = code_runtime(enableSessionIsolation=True)
     assert provider.check({}, flags).failures == []
@@ -183,7 +186,9 @@ def test_a_runtime_someone_else_owns_is_never_taken_over(agentrun_env: Emulator)
     for name, runtime_id in (("support-bot", theirs["agentRuntimeId"]), ("other-bot", other_stack)):
         with pytest.raises(ProviderError, match="this stack did not create it") as refused:
             provider.create(code_runtime(agentRuntimeName=name, ownerSeed=MINE))
-        assert f"pulumi import agentrun:index:AgentRuntime support-bot {runtime_id}" in str(refused.value)
+        # The command as it runs when copied (tests/e2e/test_plugins.py runs it so).
+        command = f"pulumi import agentrun:index:AgentRuntime support-bot {runtime_id} --yes --generate-code=false"
+        assert f"`{command} --protect=false`" in str(refused.value)
     assert len(client().list_runtimes()) == 2
 
 
@@ -257,11 +262,12 @@ def test_wait_timeout_is_clear(agentrun_env: Emulator) -> None:
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
 def test_non_finite_numbers_fail_the_check(bad: float) -> None:
     failures = {(f.property, f.reason) for f in provider.check({}, code_runtime(cpu=bad)).failures}
-    assert failures == {("cpu", "must be a finite number")}
+    assert failures == {("", "cpu: must be a finite number")}
     nested = code_runtime()
     nested["healthCheckConfiguration"]["periodSeconds"] = bad
-    found = {f.property for f in provider.check({}, nested).failures}
-    assert found == {"health_check_configuration.period_seconds [healthCheckConfiguration.periodSeconds]"}
+    found = {f.reason for f in provider.check({}, nested).failures}
+    path = "health_check_configuration.period_seconds [healthCheckConfiguration.periodSeconds]"
+    assert found == {f"{path}: must be a finite number"}
 
 
 def test_missing_credentials_say_what_is_missing_and_where_it_is_read(

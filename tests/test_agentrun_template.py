@@ -310,7 +310,7 @@ def test_activate_mcp_runs_and_stops_the_server(
     props = {**INPUTS, "activateMcp": mcp}
     assert provider.check({}, props).failures == []
     bad = provider.check({}, {**INPUTS, "activateMcp": {"enabledTools": "run_code"}}).failures
-    assert [f.property for f in bad] == ["activate_mcp.enabled_tools [activateMcp.enabledTools]"]
+    assert [f.reason.split(": ")[0] for f in bad] == ["activate_mcp.enabled_tools [activateMcp.enabledTools]"]
 
     created = provider.create(props)
     outs = unmarked(created.outs)

@@ -123,8 +123,9 @@ def test_both_prompts_with_different_text_is_an_error_naming_both() -> None:
     failures = provider.check({}, doc_helper(system="One.", instructions="Two.")).failures
     assert [(f.property, f.reason) for f in failures] == [
         (
-            "instructions",
-            "system and instructions are two names of the same field, set here to different values: set only one",
+            "",
+            "instructions: system and instructions are two names of the same field, set here to different values: "
+            "set only one",
         )
     ]
     assert provider.check({}, doc_helper(system=UNKNOWN, instructions="Two.")).failures == []  # a preview

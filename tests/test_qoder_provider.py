@@ -135,11 +135,11 @@ def test_check_reports_paths() -> None:
     bad = doc_helper(metadata={f"k{i}": "v" for i in range(17)}, skills=[{"type": "custom", "skill_id": "s"}] * 2)
     bad["mcp_servers"].append({"type": "url", "name": "weather", "url": "http://other"})
     found = {(f.property, f.reason) for f in provider.check({}, bad).failures}
-    assert ("metadata", "must have at most 16 entries") in found
-    assert ("skills", "must not contain duplicates") in found
-    assert ("mcp_servers[1].name", "'weather' is already used by mcp_servers[0]") in found
+    assert ("", "metadata: must have at most 16 entries") in found
+    assert ("", "skills: must not contain duplicates") in found
+    assert ("", "mcp_servers[1].name: 'weather' is already used by mcp_servers[0]") in found
     assert [(f.property, f.reason) for f in provider.check({}, doc_helper(version=3)).failures] == [
-        ("version", "is an output and cannot be set")
+        ("", "version: is an output and cannot be set")
     ]
 
 

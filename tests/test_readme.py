@@ -1,4 +1,4 @@
-"""The README's examples that need only the emulator, run as written (with the test emulator's
+"""The examples of the README and docs/ that need only the emulator, run as written (with the test emulator's
 port); the Pulumi ones are in tests/e2e/test_readme.py. tests/readme.py lists which test runs
 each block."""
 
@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import Emulator, free_port
-from tests.readme import PAGES, ROOT, bash, block, blocks, pages, python
+from tests.readme import NOT_RUN, ROOT, RUN_BY, bash, block, blocks, python
 
 
 def shell_env(**extra: str) -> dict[str, str]:
@@ -23,19 +23,25 @@ def shell_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **extra}
 
 
-@pytest.mark.parametrize("page", pages())
-def test_every_example_is_run_or_says_why_not(page: str) -> None:
-    run_by, not_run = PAGES.get(page, ({}, {}))
-    found = {(b.heading, b.index) for b in blocks(page)}
-    missing = found - set(run_by) - set(not_run)
-    assert not missing, f"{page} blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
-    stale = (set(run_by) | set(not_run)) - found
-    assert not stale, f"tests/readme.py names blocks {page} no longer has: {sorted(stale)}"
-    assert not set(run_by) & set(not_run)
-
-
-def test_every_listed_page_exists() -> None:
-    assert set(PAGES) <= set(pages())
+def test_every_example_is_run_or_says_why_not() -> None:
+    assert {b.page for b in blocks()} >= {
+        "README.md",
+        "resources.md",
+        "plugins.md",
+        "review.md",
+        "emulator.md",
+        "yaml.md",
+        "guardrails.md",
+    }
+    headings = [(b.page, b.heading) for b in blocks()]
+    clashes = {h for _, h in headings if len({p for p, h2 in headings if h2 == h}) > 1}
+    assert not clashes, f"a heading with blocks must be unique across README.md and docs/: {clashes}"
+    found = {(b.heading, b.index) for b in blocks()}
+    missing = found - set(RUN_BY) - set(NOT_RUN)
+    assert not missing, f"README/docs blocks no test runs (add them to tests/readme.py): {sorted(missing)}"
+    stale = (set(RUN_BY) | set(NOT_RUN)) - found
+    assert not stale, f"tests/readme.py names blocks README/docs no longer have: {sorted(stale)}"
+    assert not set(RUN_BY) & set(NOT_RUN)
 
 
 def test_the_validate_example() -> None:
@@ -101,3 +107,16 @@ def test_lint(command: list[str]) -> None:
         [str(Path(sys.executable).parent / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_versions_are_published_from_a_release_name_never_the_runtimes_version_output() -> None:
+    """Issue 22, finding 2: `triggers=[rt.agent_runtime_version]` on a RuntimeVersion republished
+    it on a cpu change, and the canary weight sent traffic to it unreviewed. What the README and
+    the examples show publishes from a release name the program chooses."""
+    import re
+
+    texts = {p.name: p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]}
+    texts |= {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "examples").glob("*/__main__.py")}
+    for name, text in texts.items():
+        for call in re.findall(r"RuntimeVersion\((?:[^()]|\([^()]*\))*\)", text):
+            assert "agent_runtime_version" not in call, f"{name}: {call}"

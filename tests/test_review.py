@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 import pulumi_agents
-from pulumi_agents._schema import resource_types
+from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents.agentrun.meaning import traffic
 from pulumi_agents.review import (
     MARKER,
@@ -164,7 +164,8 @@ def test_removing_a_kept_argument_is_called_out(mode: str) -> None:
 def test_endpoint_traffic_moves(mode: str) -> None:
     reviewed, comment = golden(f"endpoint-weight-{mode}")
     prod = next(r for r in reviewed.resources if r.name == "prod")
-    assert prod.meaning == ["traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"]
+    # A traffic split is what a reviewer must not miss: in bold, with the versions named.
+    assert prod.meaning == ["**traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%**"]
     assert '`routingConfiguration.versionWeights`: `[{"version": "2", "weight": 0.1}]`' in comment
     assert "| `gate` | aiae.AgentSmokeTest | update | runs the smoke test again" in comment
 
@@ -177,10 +178,17 @@ def test_a_new_version_is_published(mode: str) -> None:
     assert "publishes a new version of the runtime; version 1 stays in its history" in comment
     reasons = {r.property: r for r in candidate.replace_reasons}
     assert not reasons["description"].unknown and reasons["triggers"].unknown
+    # The endpoint's weights name a version this update publishes: said in bold, in both modes.
+    unchecked = "**may send weighted traffic to a version published in this same update, before anyone has checked it"
+    assert unchecked in comment
     if mode == "dynamic":
-        # A dynamic provider cannot say an update keeps the runtime id: the endpoint may be replaced.
-        assert "> **May replace** `prod` (agentrun.AgentRuntimeEndpoint)" in comment
-        assert "| `prod` | agentrun.AgentRuntimeEndpoint | **replace?** |" in comment
+        # Issue 22, finding 1: a dynamic provider cannot know whether the runtime id stays, so
+        # the review claims no replacement (the engine's guess); it says what is known, once.
+        assert "May replace" not in comment and "replace?" not in comment and "if replaced" not in comment
+        assert "| `prod` | agentrun.AgentRuntimeEndpoint | known after apply |" in comment
+        assert comment.count("the plugin front door (`pulumi_agents.plugin`) previews exact changes") == 1
+    else:
+        assert "| `prod` | agentrun.AgentRuntimeEndpoint | update |" in comment
 
 
 @pytest.mark.parametrize("mode", ["dynamic", "plugin"])
@@ -188,7 +196,37 @@ def test_full_stack_meanings(mode: str) -> None:
     _reviewed, comment = golden(f"full-stack-{mode}")
     assert "publishes a new version of the agent (version 1 → 2)" in comment
     assert '`metadata.team`: `"support"` → `"platform"`' in comment
-    assert "| `published-agent-answers` | aiae.AgentSmokeTest | update | runs the smoke test again" in comment
+    if mode == "plugin":
+        assert "| `published-agent-answers` | aiae.AgentSmokeTest | update | runs the smoke test again" in comment
+    else:  # every input of the smoke test is another resource's output: unknowable in a preview
+        assert "| `published-agent-answers` | aiae.AgentSmokeTest | known after apply |" in comment
+
+
+def test_a_dynamic_review_claims_no_version_bump_it_cannot_know() -> None:
+    """Issue 22, finding 1: only a runtime's cpu changes; in dynamic mode the agent that reads
+    the runtime's id sees it unknown, and the engine calls it an update. It was reviewed as
+    "publishes a new version of the agent (version 1 -> 2)", which `pulumi up` did not do."""
+    rt = "urn:pulumi:prod::agents::pulumi-python:dynamic/agentrun:AgentRuntime::bot"
+    agent = "urn:pulumi:prod::agents::pulumi-python:dynamic/qoder:Agent::helper"
+
+    def step(urn: str, token: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        pairs = (("oldState", old), ("newState", new))
+        states = {k: {"urn": urn, "type": token, "inputs": v, "outputs": v} for k, v in pairs}
+        return {"op": "update", "urn": urn, **states}
+
+    said = {"name": "helper", "model": "ultimate", "instructions": "You operate ar-1.", "version": 1}
+    preview = {
+        "steps": [
+            step(rt, "pulumi-python:dynamic/agentrun:AgentRuntime", _runtime(cpu=1), _runtime(cpu=2)),
+            step(agent, "pulumi-python:dynamic/qoder:Agent", said, {**said, "instructions": UNKNOWN}),
+        ],
+        "changeSummary": {"update": 2},
+    }
+    comment = review_text(json.dumps(preview))
+    assert "version 1 → 2" not in comment and "publishes a new version" not in comment
+    assert "| `helper` | qoder.Agent | known after apply |" in comment
+    assert "`cpu`: `1` → `2`" in comment and "**restarts the runtime**" in comment  # what is known stays
+    assert comment.count("previews exact changes") == 1
 
 
 @pytest.mark.parametrize("mode", ["dynamic", "plugin"])
@@ -207,7 +245,13 @@ def test_a_huge_preview_is_trimmed_and_keeps_its_summary() -> None:
     assert len(reviewed.resources) == 200
     assert len(comment) <= 60000 < len(markdown(reviewed, max_chars=10**7))
     assert "**200 to update**, 1 unchanged." in comment and "| 0 | 200 | 0 | 0 | 1 |" in comment
-    assert "_Trimmed to fit 60000 characters: " in comment and "2 warnings" in comment
+    assert "_Trimmed to fit 60000 characters: " in comment
+    # The captured preview's only warnings were the engine's about plugins on PATH, which the
+    # review drops: two warnings about the change instead, which go first when trimming.
+    document = json.loads(preview_text("huge"))
+    document["diagnostics"] = [{"severity": "warning", "message": f"warning: slow answer {i}\n"} for i in (1, 2)]
+    reviewed = build(parse(json.dumps(document)))
+    assert "2 warnings" in markdown(reviewed)
     # Far smaller: whole rows go, and the comment still starts with the marker, summary and counts.
     small = markdown(reviewed, max_chars=3000)
     assert len(small) <= 3000
@@ -282,6 +326,23 @@ def test_a_revealed_secret_is_scrubbed_from_diagnostics_too() -> None:
     }
     comment = review_text(json.dumps(preview))
     assert REVEALED not in comment and "the service refused [secret]" in comment
+
+
+def test_engine_warnings_about_the_machine_are_not_the_reviewers_business() -> None:
+    # Issue 22, finding 6: the engine's plugin-from-PATH warning (twice per command) was copied
+    # into every comment. Warnings about the change stay.
+    urn = "urn:pulumi:prod::agents::agentrun:index:AgentRuntime::support-bot"
+    preview = {
+        "steps": [_step("update", _runtime(), _runtime(memory=4096))],
+        "diagnostics": [
+            {"severity": "warning", "message": "warning: using pulumi-resource-agentrun from $PATH\n"},
+            {"severity": "warning", "message": "using pulumi-resource-qoder from $PATH\n"},
+            {"severity": "warning", "message": "warning: the runtime keeps its old image\n", "urn": urn},
+        ],
+    }
+    comment = review_text(json.dumps(preview))
+    assert "from $PATH" not in comment and "from \\$PATH" not in comment
+    assert "the runtime keeps its old image" in comment and "1 warning" in comment
 
 
 def test_a_kept_secret_is_not_shown() -> None:
@@ -509,7 +570,7 @@ def test_command_json_and_stack() -> None:
     document = json.loads(result.stdout)
     assert document["stack"] == "prod" and document["counts"]["update"] == 2
     prod = next(r for r in document["resources"] if r["name"] == "prod")
-    assert prod["meaning"] == ["traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%"]
+    assert prod["meaning"] == ["**traffic: version 1 90% / version 2 10% → version 1 50% / version 2 50%**"]
 
 
 def test_command_renders_a_failed_preview_with_status_0() -> None:

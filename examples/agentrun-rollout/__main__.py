@@ -1,13 +1,15 @@
-"""Roll a runtime out version by version: publish every change, move traffic to it in steps.
+"""Roll a runtime out version by version: publish each named release, move traffic to it in steps.
 
 Stack config:
   agentrun:endpoint, agentrun:accessKeyId, agentrun:accessKeySecret (secrets)
   aiae:apiKey (secret), aiaeAgentUrl (the published agent that the gate asks)
-  model          what the runtime runs; changing it publishes a new version (the candidate)
+  model          what the runtime runs
+  release        the release to publish (default: the model's name); a new one publishes the next
+                 immutable version (the candidate); a change of the runtime alone publishes nothing
   stableVersion  the version that serves the traffic the canary leaves (default: the newest)
   canaryWeight   the candidate's share of the traffic, a ratio from 0.0 to 1.0 (default 0)
 `./run demo` with DEMO_EXAMPLE=agentrun-rollout sets the credentials against the local emulator;
-the README walks through a rollout and a rollback.
+docs/resources.md walks through a rollout and a rollback.
 """
 
 import pulumi
@@ -35,13 +37,16 @@ runtime = agentrun.AgentRuntime(
     environment_variables={"MODEL": model},
 )
 
-# Every change of the runtime publishes the next immutable version: the candidate.
+# A release the program names publishes the next immutable version: the candidate. Not the
+# runtime's own version output, which every runtime update moves (a cpu change too): each would
+# publish a version that the canary weight then sends traffic to, unreviewed.
+release = config.get("release") or f"model {model}"
 candidate = agentrun.RuntimeVersion(
     "candidate",
     agent_runtime_id=runtime.agent_runtime_id,
-    description=f"model {model}",
+    description=release,
     publisher="pulumi",
-    triggers=[runtime.agent_runtime_version],
+    triggers=[release],
 )
 stable = config.get("stableVersion") or candidate.version
 

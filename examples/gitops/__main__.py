@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from pulumi_agents import agentrun, qoder
+from pulumi_agents.plugin import agentrun, qoder  # the plugin front door: exact previews, import by id
 
 AGENTS = Path(__file__).parent / "agents"
 SECRET = re.compile(r"^\$\{secret:([A-Za-z0-9_.-]+)\}$")

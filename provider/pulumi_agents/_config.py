@@ -50,6 +50,12 @@ def where(package: str, name: str) -> str:
     return f"`pulumi config set {secret}{package}:{name} ...`" + (f", or the environment variable {env}" if env else "")
 
 
+def origin(package: str, name: str) -> str:
+    """The setting named as a reader fixes it: ``the setting agentrun:endpoint (`pulumi config
+    set agentrun:endpoint ...`, or the environment variable AGENTRUN_ENDPOINT)``."""
+    return f"the setting {package}:{name} ({where(package, name)})"
+
+
 def _parse(node: Node, raw: Any, source: str) -> Any:
     if "number" in node.types and not isinstance(raw, int | float):
         try:

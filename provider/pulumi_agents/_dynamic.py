@@ -72,6 +72,26 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
     # otherwise encrypt it in the inputs and again in the outputs of every resource.
     serialize_as_secret_always = False
 
+    # -- internal options (a runtime's ownerSeed): "__"-prefixed on the engine's side ------------
+    # The program registers them as ``__ownerSeed``: the engine shows no ``__`` key in a diff or
+    # a preview, so the resource's identity in its stack stays out of what a reviewer reads. The
+    # service knows them by their wire names. A state written before keeps the plain name, which
+    # is answered back as it came (a refresh of such a stack finds nothing changed).
+
+    def _internal(self) -> frozenset[str]:
+        from pulumi_agents._fields import fields
+
+        spec = fields(self.type_name)
+        return frozenset(w for w in spec.options if spec.node(w).internal)
+
+    def _inward(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        internal = self._internal()
+        return {k[2:] if k.startswith("__") and k[2:] in internal else k: v for k, v in props.items()}
+
+    def _outward(self, values: Mapping[str, Any], like: Mapping[str, Any]) -> dict[str, Any]:
+        internal = self._internal()
+        return {f"__{k}" if k in internal and f"__{k}" in like else k: v for k, v in values.items()}
+
     def _service(self) -> Service:
         from pulumi_agents._service import service_class
 
@@ -93,33 +113,37 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
                     _config_values[key] = value
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        inputs, failures = self._service().check(news, olds)
-        return pulumi.dynamic.CheckResult(inputs, [pulumi.dynamic.CheckFailure(f.property, f.reason) for f in failures])
+        inputs, failures = self._service().check(self._inward(news), self._inward(olds))
+        return pulumi.dynamic.CheckResult(
+            self._outward(inputs, news), [pulumi.dynamic.CheckFailure("", f.message()) for f in failures]
+        )
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        found = self._service().diff(id_, olds, news)
+        found = self._service().diff(id_, self._inward(olds), self._inward(news))
         return pulumi.dynamic.DiffResult(
             changes=bool(found), replaces=list(found.replaces), delete_before_replace=found.delete_before_replace
         )
 
     @clean_errors
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        created = self._service().create(props)
-        return pulumi.dynamic.CreateResult(created.id, self._secret_leaves(created.outs))
+        created = self._service().create(self._inward(props))
+        return pulumi.dynamic.CreateResult(created.id, self._secret_leaves(self._outward(created.outs, props)))
 
     @clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        found = self._service().read(id_, props)
+        found = self._service().read(id_, self._inward(props))
+        outs, inputs = self._outward(found.outs, props), self._outward(found.inputs, props)
         return (
-            pulumi.dynamic.ReadResult(found.id, self._secret_leaves(found.outs), self._secret_leaves(found.inputs))
+            pulumi.dynamic.ReadResult(found.id, self._secret_leaves(outs), self._secret_leaves(inputs))
             if found.id
             else pulumi.dynamic.ReadResult("", {})
         )
 
     @clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(self._secret_leaves(self._service().update(id_, olds, news)))
+        outs = self._service().update(id_, self._inward(olds), self._inward(news))
+        return pulumi.dynamic.UpdateResult(self._secret_leaves(self._outward(outs, news)))
 
     @clean_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._service().delete(id_, props)
+        self._service().delete(id_, self._inward(props))

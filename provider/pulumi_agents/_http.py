@@ -94,32 +94,51 @@ def send(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     stream: bool = False,
+    setting: str = "",
 ) -> httpx.Response:
     """Send ``build()`` (rebuilt each attempt, so signatures stay fresh) until a final answer.
 
     With ``stream`` the body is left unread: the caller reads it and closes the response.
+    ``setting`` says where the service's address comes from (a config key, an environment
+    variable): a connection error names it beside the address, so the reader knows what to fix.
+    Each retry logs one warning line (what failed, the address, the attempt, the wait).
     """
     policy = policy or RetryPolicy()
+    started = time.monotonic()
     for attempt in range(policy.attempts):
         last = attempt == policy.attempts - 1
+        request = build()
         try:
-            response = client.send(build(), stream=stream)
+            response = client.send(request, stream=stream)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            problem = f"cannot connect to {address(request)} ({exc or type(exc).__name__})"
             if last:
-                raise TransportError(f"{what}: cannot connect: {exc}") from None
+                took = time.monotonic() - started
+                tried = f" after {policy.attempts} attempts in {took:.1f} s" if policy.attempts > 1 else ""
+                where = f"; the address comes from {setting}" if setting else ""
+                raise TransportError(f"{what}: {problem}{tried}{where}") from None
             wait = policy.delay(attempt, None)
         except httpx.TransportError as exc:
             kind = type(exc).__name__
+            problem = f"no answer from {address(request)} ({kind}: {exc})"
             if not idempotent or last:
-                raise TransportError(f"{what}: no answer ({kind}: {exc})") from None
+                raise TransportError(f"{what}: {problem}") from None
             wait = policy.delay(attempt, None)
         else:
             status = response.status_code
             retry = status in RETRYABLE_STATUS and (idempotent or status == 429)
             if not retry or last:
                 return response
+            problem = f"{address(request)} answered {status}"
             wait = policy.delay(attempt, retry_after_seconds(response))
             response.close()
-        log.info("%s: attempt %d failed, retrying in %.1fs", what, attempt + 1, wait)
+        log.warning("%s: %s; attempt %d of %d, retrying in %.1f s", what, problem, attempt + 1, policy.attempts, wait)
         sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def address(request: httpx.Request) -> str:
+    """The service's address of a request: scheme, host and port, without path or query (which
+    may carry signatures or ids the reader does not need to fix a connection)."""
+    url = request.url
+    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"

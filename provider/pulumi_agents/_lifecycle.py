@@ -48,6 +48,14 @@ Fetch = Callable[[], Doc]
 DEFAULT_TIMEOUT = 900.0
 
 
+def import_command(token: str, resource: str, resource_id: str) -> str:
+    """The ``pulumi import`` command that adopts a resource, as it runs when copied: ``--yes``
+    (no prompt in a pipeline), ``--generate-code=false`` (a minimal language host generates no
+    code, and the program declares the resource already) and ``--protect=false`` (imports are
+    protected by default, so a later destroy or replace would be refused)."""
+    return f"pulumi import {token} {resource} {resource_id} --yes --generate-code=false --protect=false"
+
+
 class ApiService(Service):
     """A kind of schema.json served by the generic life cycle."""
 
@@ -401,7 +409,7 @@ class ApiService(Service):
             "AlreadyExists",
             f"a {api_.noun} named {props.get(api_.name or '')!r} ({resource_id}) exists and this stack did not "
             f"create it: pick another {api_.name}, or adopt it with the provider plugin (pulumi_agents.plugin): "
-            f"`pulumi import {package}:index:{self.type_name} {resource} {resource_id}`",
+            f"`{import_command(f'{package}:index:{self.type_name}', resource, resource_id)}`",
         )
 
     def converge(

@@ -192,7 +192,7 @@ class PluginProvider(Provider):
         inputs, failures = await self._run(lambda: self._service(request.urn).check(news, olds))
         return CheckResponse(
             inputs=value_map(type_name, inputs, secrets),
-            failures=[CheckFailure(f.property, f.reason) for f in failures],
+            failures=[CheckFailure("", f.message()) for f in failures],
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:

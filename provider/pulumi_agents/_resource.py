@@ -23,25 +23,72 @@ import pulumi.dynamic
 
 from pulumi_agents._fields import Fields, fields
 from pulumi_agents._schema import resource_types
-from pulumi_agents._tree import Node
+from pulumi_agents._tree import Node, format_path
+
+MAX_DEPTH = 64  # levels of nesting an argument may have: no field of any kind nests near it
 
 
-def _to_wire(value: Any, node: Node) -> Any:
+def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
     """``value`` with wire names at every depth, whatever part of it is an Output or awaitable:
     those are converted once they resolve (a whole ``vpc.id.apply(lambda v: {...})`` included).
-    Every value schema.json marks secret is wrapped as one where it stands."""
+    Every value schema.json marks secret is wrapped as one where it stands.
+
+    Both front doors call it, so both refuse the same values with the same words: ``None`` where
+    the schema wants a value (a map's value, a list's item), and nesting deeper than any field
+    goes (which would otherwise end in a RecursionError)."""
     if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-        return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node))
+        return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, where))
+    if len(where) > MAX_DEPTH:
+        raise ArgumentError(f"{format_path(where[:3])}...: nests deeper than {MAX_DEPTH} levels")
     node = node.at(value)
     out: Any = value
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
             wire = node.wire_key(key)
-            out[wire] = _to_wire(item, node.child(wire))
+            child = node.child(wire)
+            if item is None and not (node.kind == "object" and wire in node.props):
+                _refuse_none((*where, key), child)
+            out[wire] = _to_wire(item, child, (*where, key))
     elif isinstance(value, list | tuple):
-        out = [_to_wire(item, node.item) for item in value]
+        for index, item in enumerate(value):
+            if item is None:
+                _refuse_none((*where, index), node.item)
+        out = [_to_wire(item, node.item, (*where, index)) for index, item in enumerate(value)]
     return pulumi.Output.secret(out) if node.secret else out
+
+
+def _refuse_none(where: tuple[str | int, ...], node: Node) -> None:
+    """A map's value or a list's item of ``None``: refused unless the schema allows null (left
+    out of an object, ``None`` means "not set"; in a map or a list it would be silently dropped
+    by one front door and refused by the other)."""
+    if "null" in node.types:
+        return
+    wanted = " or ".join(sorted(node.types - {"null"})) or "value"
+    raise ArgumentError(f"{_shown_path(where)} is None, where a {wanted} is needed (leave the key out to not set it)")
+
+
+def _shown_path(where: tuple[str | int, ...]) -> str:
+    """A path as a program writes it: ``environment_variables['LOG_LEVEL']``, ``tools[0]``."""
+    out = ""
+    for part in where:
+        out += f"[{part!r}]" if out else str(part)
+    return out
+
+
+class ArgumentError(pulumi.RunError, TypeError):
+    """An argument the resource does not take. A RunError, so that the engine shows its one
+    line, not a Python traceback; a TypeError, as a wrong keyword is in Python."""
+
+
+def _unknown(cls: type, names: list[str], allowed: Mapping[str, str]) -> ArgumentError:
+    from pulumi_agents._validate import spelled_like
+
+    said = []
+    for name in sorted(names):
+        close = spelled_like(name, allowed)
+        said.append(f"{name}" + (f" (did you mean {close}?)" if close else ""))
+    return ArgumentError(f"{cls.__name__} got unknown arguments: {', '.join(said)}")
 
 
 def _props(cls: type, spec: Fields, args: Mapping[str, Any], *, plugin: bool) -> tuple[dict[str, Any], list[str]]:
@@ -56,9 +103,9 @@ def _props(cls: type, spec: Fields, args: Mapping[str, Any], *, plugin: bool) ->
         if wire not in allowed:
             unknown.append(key)
             continue
-        props[key] = _to_wire(value, spec.node(wire))
+        props[key] = _to_wire(value, spec.node(wire), (key,))
     if unknown:
-        raise TypeError(f"{cls.__name__} got unknown arguments: {', '.join(sorted(unknown))}")
+        raise _unknown(cls, unknown, {w: p for w, p in spec.wire_to_python.items() if w in allowed})
     props.update({python: None for python, wire in spec.python.items() if wire in spec.outputs})
     # Only fields secret as a whole: one with a secret leaf inside stays readable around it.
     secret = [spec.wire_to_python[w] for w in spec.secret if spec.node(w).secret]
@@ -87,12 +134,23 @@ class SchemaResource(_Names, pulumi.dynamic.Resource):
         args: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
+        if opts is not None and opts.import_:
+            package = resource_types()[self._type_name]
+            raise ArgumentError(
+                f"{type(self).__name__}({resource_name!r}): import_= needs the plugin class: "
+                f"from pulumi_agents.plugin import {package} (a dynamic resource cannot adopt by id)"
+            )
         spec = fields(self._type_name)
         # The resource's identity in its stack, for the options schema.json marks x-seed (a
         # provider plugin takes the same from the URN instead).
         seed = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         seeds = {spec.wire_to_python[w]: seed for w in spec.options if spec.node(w).schema.get("x-seed")}
         props, secret = _props(type(self), spec, {**args, **seeds}, plugin=False)
+        # Internal options go to the engine as "__<wire name>", a key it never shows in a diff
+        # (the provider gives the service their wire names back: _dynamic.py).
+        for python, wire in spec.python.items():
+            if python in props and wire in spec.options and spec.node(wire).internal:
+                props[f"__{wire}"] = props.pop(python)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret))
         super().__init__(provider, resource_name, props, opts)
 

@@ -60,6 +60,14 @@ GONE = Found("")
 class CheckFailure:
     property: str  # as the program wrote it, the wire name in brackets where it differs
     reason: str
+    value: str = ""  # the value that breaks the rule, cut to a readable length
+
+    def message(self) -> str:
+        """The failure in one line, as both front doors hand it to the engine: the engine's own
+        form (``property X value {V}``) looks only at top-level keys, so a nested path showed
+        ``{<nil>}`` and a top-level value was printed whole, however long."""
+        said = f"{self.property}: {self.reason}" if self.property else self.reason
+        return f"{said} (the value: {self.value})" if self.value else said
 
 
 class Service:
@@ -104,7 +112,7 @@ class Service:
         """Every rule that ``inputs`` (coerced) break; a service may add its own."""
         spec = fields(self.type_name)
         document = {k: v for k, v in inputs.items() if k != "__provider" and k not in spec.outputs}
-        failures = [CheckFailure(f.property, f.reason) for f in validate(self.type_name, document)]
+        failures = [CheckFailure(f.property, f.reason, f.value) for f in validate(self.type_name, document)]
         failures += [
             CheckFailure(spec.wire_to_python.get(k, k), "is an output and cannot be set")
             for k in inputs

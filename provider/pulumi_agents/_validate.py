@@ -30,6 +30,7 @@ class Failure:
     path: str
     reason: str
     python_path: str = ""
+    value: str = ""  # the value that breaks the rule, as shown(): cut to a readable length
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason
@@ -174,6 +175,40 @@ def _validator(type_name: str) -> Any:
 
 # --- turning jsonschema's errors into one clear reason each --------------------------------
 
+SHOWN = 80  # characters of a value an error message shows at most
+
+
+def shown(value: Any, limit: int = SHOWN) -> str:
+    """``value`` as an error message shows it: ``10``, ``'mnt/relative'``, ``None``; one longer
+    than ``limit`` is cut, with its full length (a 10 MB description is never printed whole)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters as text"
+    return f"{text[: limit - 20]}... ({size})"
+
+
+# The rules about a value itself: their failures show the value (those about a key or an item
+# count name what is wrong already).
+_VALUE_RULES = frozenset(
+    {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern", "format",
+     "minLength", "maxLength"}
+)
+
+
+def spelled_like(name: str, known: Mapping[str, str]) -> str | None:
+    """The known property (``known``: wire name -> Python name) closest to ``name``, spelled the
+    way ``name`` is: a snake_case name (a Python program's) gets the Python name, a camelCase
+    one the wire name."""
+    import difflib
+
+    styles = [list(known.values()), list(known)]  # a snake_case name: the Python names first
+    for names in styles if "_" in name else reversed(styles):
+        close = difflib.get_close_matches(name, names, n=1)
+        if close:
+            break
+    return close[0] if close else None
+
 
 _FORMATS = {"regex": "regular expression", "uri": "URI", "date-time": "date-time (RFC 3339)"}
 
@@ -196,13 +231,14 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
                     yield [*path, other], f"is required with {name}"
         return
     if kind == "additionalProperties" and isinstance(inst, dict):
-        import difflib
+        from pulumi_agents._tree import to_snake
 
-        known = list(error.schema.get("properties", {}))
+        props = error.schema.get("properties", {})
+        known = {k: str(v.get("x-python-name") or to_snake(k)) for k, v in props.items()}
         for name in inst:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                close = spelled_like(name, known)
+                hint = f" (did you mean {close!r}?)" if close else ""
                 yield [*path, name], f"is not a known property{hint}"
         return
     if "propertyNames" in error.absolute_schema_path and isinstance(inst, str):
@@ -211,7 +247,7 @@ def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
         yield path, str(custom)
         return
     reasons: dict[str, Callable[[], str]] = {
-        "type": lambda: f"must be of type {value}, not {type(inst).__name__}",
+        "type": lambda: f"must be of type {value}, not {'None' if inst is None else type(inst).__name__}",
         "enum": lambda: "must be one of " + ", ".join(repr(v) for v in value),
         "const": lambda: f"must be {value!r}",
         "minimum": lambda: f"must be at least {value}",
@@ -245,11 +281,17 @@ def _non_finite(value: Any, path: Path = ()) -> Iterator[Path]:
 def validate(type_name: str, document: Any) -> list[Failure]:
     """Every rule ``document`` (wire names) breaks for ``type_name``, in path order."""
     non_finite = set(_non_finite(document))
-    found = {(path, "must be a finite number") for path in non_finite}
+    found: dict[tuple[Path, str], str] = {(path, "must be a finite number"): "" for path in non_finite}
     for error in _validator(type_name).iter_errors(document):
         if contains_unknown(error.instance):
             continue
-        found |= {(tuple(path), reason) for path, reason in _reason(error) if tuple(path) not in non_finite}
+        value = shown(error.instance) if error.validator in _VALUE_RULES else ""
+        for path, reason in _reason(error):
+            if tuple(path) not in non_finite:
+                found[(tuple(path), reason)] = value
     root = tree(type_name)
-    failures = [Failure(format_path(path), reason, root.path(path, python=True)) for path, reason in found]
+    failures = [
+        Failure(format_path(path), reason, root.path(path, python=True), value)
+        for (path, reason), value in found.items()
+    ]
     return sorted(failures, key=lambda f: (f.path, f.reason))

@@ -98,15 +98,22 @@ def use_plugins(program: Path) -> None:
     """Move a program to the provider plugins: the one-import change the README describes."""
     text = program.read_text()
     moved = re.sub(r"^from pulumi_agents import ", "from pulumi_agents.plugin import ", text, flags=re.M)
-    assert moved != text, f"{program} imports no pulumi_agents resources"
+    assert moved != text or "from pulumi_agents.plugin import " in text, f"{program} imports no pulumi_agents resources"
     program.write_text(moved)
 
 
+def use_dynamic(program: Path) -> None:
+    """Move a program written for the provider plugins (examples/gitops) to the dynamic resources."""
+    text = program.read_text()
+    program.write_text(re.sub(r"^from pulumi_agents\.plugin import ", "from pulumi_agents import ", text, flags=re.M))
+
+
 def make_stack(
-    name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES, mode: str = "dynamic"
+    name: str, tmp_path: Path, emulator: Emulator, source: Path = EXAMPLES, mode: str | None = None
 ) -> Stack:
     """A stack of the project ``source/name`` (an example, or a test program under programs/),
-    with the dynamic resources or, in ``plugin`` mode, the provider plugins."""
+    with the dynamic resources (``dynamic`` mode), the provider plugins (``plugin`` mode), or the
+    front door the program imports (no mode)."""
     if shutil.which("pulumi") is None:
         message = "the Pulumi CLI is not on PATH: run the tests with ./run test, which builds it"
         if os.environ.get("PULUMI_AGENTS_E2E") == "1":
@@ -116,9 +123,14 @@ def make_stack(
     shutil.copytree(source / name, workdir)
     # Use this interpreter's environment, where pulumi-agents is installed.
     project = (workdir / "Pulumi.yaml").read_text()
-    (workdir / "Pulumi.yaml").write_text(re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project))
+    project = re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", project)
+    # ... and its bin, for a project that lists the plugins' folder (`plugins: providers:`).
+    project = re.sub(r"^(\s+path: )\S+", rf"\g<1>{Path(sys.executable).parent}", project, flags=re.M)
+    (workdir / "Pulumi.yaml").write_text(project)
     if mode == "plugin":
         use_plugins(workdir / "__main__.py")
+    elif mode == "dynamic":
+        use_dynamic(workdir / "__main__.py")
     stack = Stack(workdir, emulator)
     stack.pulumi("stack", "init", "e2e")
     stack.config_all(

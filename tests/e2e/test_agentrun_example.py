@@ -16,8 +16,10 @@ def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator, mode: str)
     stack = make_stack("agentrun-runtime", tmp_path, emulator, mode=mode)
     stack.config("openaiApiKey", OPENAI_KEY, secret=True)
 
-    preview = stack.pulumi("preview")
+    preview = stack.pulumi("preview", "--diff")
     assert "+ 2 to create" in preview.stdout
+    # The resource's identity in its stack (an internal option) is never shown (issue 22, finding 6).
+    assert "ownerSeed" not in preview.stdout and "idempotencySeed" not in preview.stdout
 
     stack.pulumi("up", "--yes", "--skip-preview")
     [runtime] = remote(emulator)
@@ -36,7 +38,7 @@ def test_agentrun_runtime_example(tmp_path: Path, emulator: Emulator, mode: str)
 
     stack.config("memory", "4096")
     update = stack.pulumi("up", "--yes", "--skip-preview", "--diff")
-    assert "memory" in update.stdout and "1 updated" in update.stdout
+    assert "memory" in update.stdout and "1 updated" in update.stdout and "Seed" not in update.stdout
     [runtime] = remote(emulator)
     assert runtime["memory"] == 4096 and runtime["agentRuntimeId"] == outputs["runtime_id"]
 

@@ -48,6 +48,8 @@ def pull_request(stack: Stack) -> str:
     checked = validate(stack)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     preview = stack.pulumi("preview", "--stack", "e2e", "--json", "--show-sames")
+    # The plugins come from Pulumi.yaml's list, not PATH: the engine warns about nothing.
+    assert "from $PATH" not in preview.stdout + preview.stderr
     (stack.dir / "preview.json").write_text(preview.stdout)
     reviewed = command(stack, "review", "preview.json", "--stack", "e2e")
     assert reviewed.returncode == 0, reviewed.stderr

@@ -60,16 +60,14 @@ def test_adopt_by_id_then_preview_clean_and_review_an_update(tmp_path: Path, emu
         )
     stack = adopted_stack(tmp_path, emulator)
 
-    # `pulumi import` by id, and `import_=` in the program.
-    stack.pulumi(
-        "import",
-        "agentrun:index:AgentRuntime",
-        "rt",
-        runtime["agentRuntimeId"],
-        "--yes",
-        "--generate-code=false",
-        "--protect=false",
-    )
+    # Creating a runtime of the same name is refused with the `pulumi import` command that adopts
+    # it, which runs as printed; then `import_=` in the program.
+    urn = "urn:pulumi:e2e::plugin-adopt::agentrun:index:AgentRuntime::rt"
+    refused = stack.pulumi("up", "--yes", "--skip-preview", "--target", urn, check=False)
+    assert refused.returncode != 0 and "this stack did not create it" in refused.stdout, refused.stdout
+    [printed] = set(re.findall(r"`(pulumi import [^`]+)`", refused.stdout))  # (shown twice: the error, its summary)
+    assert printed.startswith(f"pulumi import agentrun:index:AgentRuntime rt {runtime['agentRuntimeId']} ")
+    bash(printed, cwd=stack.dir, env=stack.env)
     stack.config("agentId", agent["id"])
     stack.config("lookup", "adopted-bot")  # get_agent_runtime, the plugin's function, finds it by name
     up = stack.pulumi("up", "--yes", "--skip-preview")

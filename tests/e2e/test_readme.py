@@ -10,10 +10,12 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import httpx
 
+import pulumi_agents
 from tests.conftest import Emulator, unclaimed_port
 from tests.e2e.conftest import agents, make_stack, runtimes
 from tests.readme import ROOT, bash, block
@@ -73,8 +75,10 @@ def test_the_resource_examples(tmp_path: Path, emulator: Emulator, mode: str) ->
 
 
 def test_use_it_in_your_own_project(tmp_path: Path) -> None:
-    """From an empty directory: install into a new venv, write the project, point a stack at
-    the emulator, up and destroy, then the config for the real clouds (short of its preview)."""
+    """From an empty directory: build the wheel, install it (not editable) into a new venv, write
+    the project, point a stack at the emulator, up and destroy with the provider plugins loaded
+    from the venv by Pulumi.yaml (nothing on PATH), then the config for the real clouds (short of
+    its preview)."""
     port = unclaimed_port()
     own = "Use it in your own project"
     steps = [block(own, i).with_port(port) for i in range(4)]
@@ -82,18 +86,35 @@ def test_use_it_in_your_own_project(tmp_path: Path) -> None:
     assert real_clouds[-1] == "pulumi preview"  # these machines reach no cloud
     script = "\n".join([*steps, *real_clouds[:-1]]).replace("/path/to/pulumi-agents", str(ROOT))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "QODER_", "ALIBABA_", "AIAE_"))}
+    # No provider plugin on PATH: the engine must find them where Pulumi.yaml says.
+    env["PATH"] = os.pathsep.join(
+        d for d in env["PATH"].split(os.pathsep) if not (Path(d) / "pulumi-resource-agentrun").exists()
+    )
     env |= {
         "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-readme-id",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "readme-secret",
         "QODER_PAT": "pt-readme",
     }
-    out = bash(script, cwd=tmp_path, env=env, timeout=600)
+    out = bash(script, cwd=tmp_path, env=env, timeout=900)
     assert "+ 3 created" in out.stdout or "3 created" in out.stdout
     assert "3 deleted" in out.stdout
+    assert "from $PATH" not in out.stdout + out.stderr  # the plugins came from Pulumi.yaml's list
     project = tmp_path / "my-agents"
     config = (project / "Pulumi.dev.yaml").read_text()
     assert "agentrun:region: cn-hangzhou" in config and "agentrun:endpoint" not in config
     assert "readme-secret" not in config and "pt-readme" not in config  # set as secrets
+
+    # What ran was the wheel, installed as a release is: not a link back to the clone.
+    [wheel] = (ROOT / "dist").glob("pulumi_agents-*.whl")
+    assert wheel.name.startswith(f"pulumi_agents-{pulumi_agents.__version__}-")
+    assert list((ROOT / "dist").glob(f"pulumi_agents-{pulumi_agents.__version__}.tar.gz"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "pulumi_agents/py.typed" in names and "pulumi_agents/schema.json" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), names
+    [installed] = (project / "venv").glob("lib/python*/site-packages/pulumi_agents/__init__.py")
+    assert (installed.parent / "py.typed").is_file()
+    assert not list((project / "venv").glob("lib/python*/site-packages/*pulumi_agents*.pth"))
 
 
 def test_run_demo_destroy_stop(tmp_path: Path) -> None:

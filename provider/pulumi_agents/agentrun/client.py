@@ -80,6 +80,8 @@ class AgentRunClient:
         self._retry = retry or _http.RetryPolicy()
         self._http = _http.shared_client(settings.base_url, settings.timeout)
         self._host = urlsplit(settings.base_url).netloc
+        # Where the address comes from: the endpoint setting when it is set, the region's otherwise.
+        self._origin = _config.origin("agentrun", "endpoint" if settings.endpoint else "region")
 
     def close(self) -> None:
         """Nothing to release: the HTTP client is the process's shared one (``_http.shared_client``)."""
@@ -208,7 +210,10 @@ class AgentRunClient:
             )
             return self._http.build_request(method, path, params=query, content=payload, headers=signed)
 
-        response = _http.send(self._http, build, idempotent=idempotent, what=f"AgentRun {action}", policy=self._retry)
+        response = _http.send(
+            self._http, build, idempotent=idempotent, what=f"AgentRun {action}", policy=self._retry,
+            setting=self._origin,
+        )
         return self._unwrap(action, response)
 
     @staticmethod

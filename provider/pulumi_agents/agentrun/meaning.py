@@ -23,16 +23,18 @@ class AgentRuntimeEndpoint(Meaning):
     def describe(self, change: Change) -> list[str]:
         op = change.operation
         old, new = traffic(change.old_inputs, self.whole), traffic(change.new_inputs, self.whole)
+        unpublished = _unpublished_weight(change.new_inputs, self.whole) if op != "delete" else []
+        follows = [f"serves {LATEST}: it follows every update of the runtime"] if new == f"{LATEST} 100%" else []
         if op == "create":
-            return [f"serves traffic: {new}"]
+            return [f"serves traffic: {new}", *follows, *unpublished]
         if op == "delete":
             return [f"deletes the endpoint: its traffic stops ({old})"]
         lines = []
         if op == "replace":
             lines.append("creates the endpoint again: its id and public URL change")
         if old != new:
-            lines.append(f"traffic: {old} → {new}")
-        return lines
+            lines += [f"**traffic: {old} → {new}**", *follows]
+        return lines + unpublished
 
 
 class FlowEndpoint(AgentRuntimeEndpoint):
@@ -78,6 +80,27 @@ class RuntimeVersion(Meaning):
 
 
 # -- traffic of an endpoint ----------------------------------------------------------------------
+
+
+def _unpublished_weight(inputs: Mapping[str, Any], whole: float) -> list[str]:
+    """A weight on a version known only after apply: one this same update publishes, which then
+    gets its share of the traffic before anyone has checked it."""
+    routing = inputs.get("routingConfiguration") or {}
+    weights = routing.get("versionWeights") if isinstance(routing, Mapping) else routing
+    if contains_unknown(routing) and not isinstance(weights, list):
+        return [
+            "**may send weighted traffic to a version published in this same update, before anyone has checked "
+            "it: the routing is known only after apply**"
+        ]
+    unknown = [i for i in weights or [] if isinstance(i, Mapping) and contains_unknown(i.get("version"))]
+    if not unknown:
+        return []
+    shares = [w for w in (i.get("weight") for i in unknown) if isinstance(w, int | float) and not isinstance(w, bool)]
+    share = f"{_percent(sum(shares) / whole)} of the " if shares else ""
+    return [
+        f"**sends {share}traffic to a version known only after apply: a version published in this same update "
+        "gets it before anyone has checked it**"
+    ]
 
 
 def _percent(share: float) -> str:

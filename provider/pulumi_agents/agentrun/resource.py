@@ -84,8 +84,8 @@ class AgentRuntime(SchemaResource, AgentRuntimeOutputs, module="agentrun", name=
         pulumi.export("runtime_id", rt.agent_runtime_id)
 
     Each argument's docstring (AgentRuntimeArgs) says what changing or removing it does, and which are secrets;
-    the README's reference lists the same facts, all from schema.json. Nested outputs (e.g. nas_config) use the
-    API's field names.
+    the reference (docs/reference.md) lists the same facts, all from schema.json. Nested outputs (e.g.
+    nas_config) use the API's field names.
     """
 
     _type_name = "AgentRuntime"

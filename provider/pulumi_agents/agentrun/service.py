@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import api
 from pulumi_agents._diff import Changes
-from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._lifecycle import ApiService, import_command
 from pulumi_agents._requests import Client, Doc, pages
 from pulumi_agents._schema import definition, resource_types
 from pulumi_agents._service import GONE, CheckFailure, Created, Found, service_class
@@ -227,8 +227,8 @@ class AgentRuntimeEndpointService(_AgentRunService):
             "AlreadyExists",
             f"runtime {runtime_id} has an endpoint named {props.get('agentRuntimeEndpointName')!r} ({endpoint_id}) "
             f"that this stack did not create: pick another name, or adopt it with the provider plugin "
-            f"(pulumi_agents.plugin): `pulumi import agentrun:index:AgentRuntimeEndpoint {resource} "
-            f"{runtime_id}/{endpoint_id}`",
+            f"(pulumi_agents.plugin): "
+            f"`{import_command('agentrun:index:AgentRuntimeEndpoint', resource, f'{runtime_id}/{endpoint_id}')}`",
         )
 
 

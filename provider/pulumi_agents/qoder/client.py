@@ -75,6 +75,7 @@ class QoderClient:
         self.settings = settings
         self._retry = retry or _http.RetryPolicy()
         self._http = _http.shared_client(settings.base_url, settings.timeout)
+        self._origin = _config.origin("qoder", "baseUrl")
 
     def close(self) -> None:
         """Nothing to release: the HTTP client is the process's shared one (``_http.shared_client``)."""
@@ -164,7 +165,9 @@ class QoderClient:
         def build() -> httpx.Request:
             return self._http.build_request(method, path, params=query, content=payload, headers=sent)
 
-        response = _http.send(self._http, build, idempotent=safe, what=f"Qoder {what}", policy=self._retry)
+        response = _http.send(
+            self._http, build, idempotent=safe, what=f"Qoder {what}", policy=self._retry, setting=self._origin
+        )
         return self._unwrap(what, response)
 
     @staticmethod

@@ -8,7 +8,10 @@ change means, the kind says (:mod:`.meaning`): nothing here names a kind.
 
 from __future__ import annotations
 
+import re
+
 from pulumi_agents._schema import resource_types
+from pulumi_agents._tree import contains_unknown
 from pulumi_agents.review.changes import Diff
 from pulumi_agents.review.meaning import Change, meaning_of
 from pulumi_agents.review.model import (
@@ -22,6 +25,10 @@ from pulumi_agents.review.model import (
 from pulumi_agents.review.preview import Diagnostic, Preview, Step, Violation, parse_urn
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
+KNOWN_AFTER_APPLY = (
+    "depends on values known only after apply: whether it changes at all is known then "
+    "(dynamic resources cannot tell in a preview)"
+)
 _REPLACE_OPS = ("create-replacement", "replace", "delete-replaced")
 
 
@@ -103,8 +110,35 @@ class _Resource:
     def revealed(self) -> set[str]:
         return self.diff.secrets.revealed(self.diff.old_inputs, self.diff.new_inputs, self.diff.old_outputs)
 
+    def unknowable(self, changes: list[PropertyChange]) -> bool:
+        """A dynamic resource whose every change shown is a value known only after apply. Its
+        host sends the engine no stable outputs, so during an update's preview everything that
+        reads another resource's outputs is unknown, whether or not it will change: the engine
+        then guesses a replacement, and a kind's meaning a version bump, neither known."""
+        if not self.token.startswith(DYNAMIC_PREFIX) or self.operation not in ("update", "replace"):
+            return False
+        seen = [c for c in changes if c.kind not in ("unmanaged", "maybe")]
+        return bool(seen) and all(not c.secret and contains_unknown(c.new) for c in seen)
+
     def review(self) -> ResourceReview:
         changes, source = self.diff.property_changes()
+        if self.unknowable(changes):
+            for change in changes:
+                change.replaces = False
+            # What holds whatever the values turn out to be (a kind says so in those words) stays.
+            kept = [m for m in self.meaning(changes) if "known only after apply" in m]
+            return ResourceReview(
+                urn=self.urn,
+                name=self.name,
+                type=display_type(self.token),
+                token=self.token,
+                operation=self.operation,
+                delete_first=self.delete_first,
+                changes=changes,
+                meaning=[KNOWN_AFTER_APPLY, *kept],
+                diff_source="engine" if source == "engine" else "inputs" if source == "inputs" else "none",
+                known_after_apply=True,
+            )
         return ResourceReview(
             urn=self.urn,
             name=self.name,
@@ -123,6 +157,10 @@ class _Resource:
 
 _IMPORTANCE = {"replace": 0, "delete": 1, "update": 2, "create": 3}
 
+# Engine warnings about the machine the preview ran on, not about the change: a plugin found on
+# PATH ("using pulumi-resource-<package> from $PATH"). A reviewer can do nothing with them.
+_NOT_ABOUT_THE_CHANGE = re.compile(r"^using pulumi-resource-[\w-]+ from \$PATH")
+
 
 def _diagnostics(found: list[Diagnostic]) -> list[DiagnosticReview]:
     out: dict[tuple[str, str, str], DiagnosticReview] = {}
@@ -133,6 +171,8 @@ def _diagnostics(found: list[Diagnostic]) -> list[DiagnosticReview]:
         message = diagnostic.message.strip()
         for prefix in ("error: ", "warning: "):
             message = message.removeprefix(prefix)
+        if severity == "warning" and _NOT_ABOUT_THE_CHANGE.match(message):
+            continue
         key = (severity, message, diagnostic.urn)
         if key in out:
             out[key].count += 1

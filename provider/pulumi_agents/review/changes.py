@@ -58,9 +58,10 @@ class Diff:
         return self.spec.node(key)
 
     def hidden(self, key: str) -> bool:
-        """The dynamic provider's pickled self, and our internal provider options."""
+        """The dynamic provider's pickled self, and our internal provider options (as
+        ``__ownerSeed`` from the dynamic resources, or by their wire names in an older state)."""
         node = self.node(key)
-        return key == "__provider" or (node is not None and node.internal)
+        return key.startswith("__") or (node is not None and node.internal)
 
     def option(self, path: str) -> bool:
         """Whether ``path`` is in one of our provider options (not sent to the service)."""

@@ -48,6 +48,10 @@ class ResourceReview:
     changes: list[PropertyChange] = field(default_factory=list)
     meaning: list[str] = field(default_factory=list)
     diff_source: Literal["engine", "inputs", "none"] = "none"
+    # A dynamic resource whose every change shown is a value known only after apply: its preview
+    # cannot tell whether it changes at all (a dynamic provider keeps no output known through an
+    # update), so the review claims no replacement and no consequence for it.
+    known_after_apply: bool = False
 
 
 @dataclass

@@ -104,6 +104,8 @@ def maybe_replaced(resource: ResourceReview) -> bool:
 
 
 def _operation(resource: ResourceReview) -> str:
+    if resource.known_after_apply:
+        return "known after apply"
     if resource.operation == "replace":
         word = "**replace?**" if maybe_replaced(resource) else "**replace**"
         return f"{word} (delete first)" if resource.delete_first else word
@@ -164,7 +166,10 @@ def _summary(review: Review) -> list[str]:
             f"> **The preview failed** with {why} (below): `pulumi up` would "
             "stop there. The counts cover what was previewed before the failure.",
         ]
-    replaced = [r for r in review.resources if r.operation == "replace" and not maybe_replaced(r)]
+    # (A resource whose every change is known only after apply has its own note: no warning.)
+    replaced = [
+        r for r in review.resources if r.operation == "replace" and not maybe_replaced(r) and not r.known_after_apply
+    ]
     maybe = [r for r in review.resources if maybe_replaced(r)]
     deleted = [r for r in review.resources if r.operation == "delete"]
     if replaced or maybe or deleted:
@@ -175,6 +180,7 @@ def _summary(review: Review) -> list[str]:
             lines.append(f"> **May replace** {_names(maybe)}: it depends on values known only after apply.")
         if deleted:
             lines.append(f"> **Deletes** {_names(deleted)}.")
+    lines += _dynamic_note(review)
     unmanaged = [r for r in review.resources if any(c.kind == "unmanaged" for c in r.changes)]
     if unmanaged:
         lines += [
@@ -184,6 +190,25 @@ def _summary(review: Review) -> list[str]:
             "shows no change for them: the service keeps their last values, which this stack no longer manages.",
         ]
     return lines
+
+
+def _dynamic_note(review: Review) -> list[str]:
+    """Once per review of dynamic resources: what their preview cannot know, and where it can."""
+    if not any(r.token.startswith("pulumi-python:dynamic/") for r in review.resources):
+        return []
+    unknowable = [r for r in review.resources if r.known_after_apply]
+    said = (
+        f"> {_names(unknowable)}: every change shown is a value known only after apply, so whether "
+        "they change at all is known then (the counts are the engine's guesses). "
+        if unknowable
+        else "> "
+    )
+    return [
+        "",
+        "> [!NOTE]",
+        said + "This preview ran with dynamic resources, which cannot keep another resource's outputs "
+        "known through an update; the plugin front door (`pulumi_agents.plugin`) previews exact changes.",
+    ]
 
 
 def _counts(review: Review) -> list[str]:
