@@ -36,8 +36,9 @@ def yaml_stack(tmp_path: Path, emulator: Emulator) -> Stack:
     stack = make_stack("gitops-yaml", tmp_path, emulator)
     (stack.dir / "venv").symlink_to(sys.prefix)
     project = (stack.dir / "Pulumi.yaml").read_text()
-    assert project.count("path: ../../.venv/bin") == 2
-    (stack.dir / "Pulumi.yaml").write_text(project.replace("path: ../../.venv/bin", "path: venv/bin"))
+    absolute = f"path: {Path(sys.executable).parent}"  # make_stack points `plugins:` at this venv
+    assert project.count(absolute) == 2
+    (stack.dir / "Pulumi.yaml").write_text(project.replace(absolute, "path: venv/bin"))
     pack = stack.dir / "policies" / "agents"
     shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     text = (pack / "PulumiPolicy.yaml").read_text()
