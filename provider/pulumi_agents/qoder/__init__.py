@@ -15,15 +15,24 @@ __all__ = [
     "Agent",
     "AgentArgs",
     "AgentProvider",
+    "Environment",
+    "EnvironmentArgs",
+    "EnvironmentProvider",
+    "MemoryStore",
+    "MemoryStoreArgs",
+    "MemoryStoreProvider",
     "QoderClient",
     "Settings",
+    "Vault",
+    "VaultArgs",
+    "VaultProvider",
 ]
 
 if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
     from pulumi_agents.qoder.client import QoderClient, Settings
-    from pulumi_agents.qoder.provider import AgentProvider
-    from pulumi_agents.qoder.resource import Agent
-    from pulumi_agents.qoder.types import AgentArgs
+    from pulumi_agents.qoder.provider import AgentProvider, EnvironmentProvider, MemoryStoreProvider, VaultProvider
+    from pulumi_agents.qoder.resource import Agent, Environment, MemoryStore, Vault
+    from pulumi_agents.qoder.types import AgentArgs, EnvironmentArgs, MemoryStoreArgs, VaultArgs
 else:
     __getattr__, __dir__ = exports(
         __name__,
@@ -32,8 +41,23 @@ else:
                 "QoderClient",
                 "Settings",
             ),
-            "provider": ("AgentProvider",),
-            "resource": ("Agent",),
-            "types": ("AgentArgs",),
+            "provider": (
+                "AgentProvider",
+                "EnvironmentProvider",
+                "MemoryStoreProvider",
+                "VaultProvider",
+            ),
+            "resource": (
+                "Agent",
+                "Environment",
+                "MemoryStore",
+                "Vault",
+            ),
+            "types": (
+                "AgentArgs",
+                "EnvironmentArgs",
+                "MemoryStoreArgs",
+                "VaultArgs",
+            ),
         },
     )

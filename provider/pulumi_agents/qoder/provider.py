@@ -9,3 +9,15 @@ from pulumi_agents._dynamic import DynamicProvider
 
 class AgentProvider(DynamicProvider):
     type_name = "Agent"
+
+
+class EnvironmentProvider(DynamicProvider):
+    type_name = "Environment"
+
+
+class MemoryStoreProvider(DynamicProvider):
+    type_name = "MemoryStore"
+
+
+class VaultProvider(DynamicProvider):
+    type_name = "Vault"

@@ -9,8 +9,17 @@ from typing import Any, Unpack
 import pulumi
 
 from pulumi_agents._resource import SchemaResource
-from pulumi_agents.qoder.provider import AgentProvider
-from pulumi_agents.qoder.types import AgentArgs, AgentOutputs
+from pulumi_agents.qoder.provider import AgentProvider, EnvironmentProvider, MemoryStoreProvider, VaultProvider
+from pulumi_agents.qoder.types import (
+    AgentArgs,
+    AgentOutputs,
+    EnvironmentArgs,
+    EnvironmentOutputs,
+    MemoryStoreArgs,
+    MemoryStoreOutputs,
+    VaultArgs,
+    VaultOutputs,
+)
 
 
 class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
@@ -45,4 +54,89 @@ class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
     @property
     def agent_id(self) -> pulumi.Output[str]:
         """The agent's id (agent_...), which is also the resource's id."""
+        return self.id
+
+
+class Environment(SchemaResource, EnvironmentOutputs, module="qoder", name="Environment"):
+    """Qoder environment (POST /environments): where an agent's sessions and deployments run, a cloud container
+    (networking, packages, a setup script) or a self-hosted worker pool. Wire names are the API's own
+    (snake_case). Every input but workspace_id updates in place.
+
+    Example::
+
+        env = qoder.Environment("build",
+            name="build-env",
+            config={"type": "cloud",
+                    "networking": {"type": "limited", "allowed_hosts": ["api.example.com"],
+                                   "allow_package_managers": True},
+                    "packages": {"pip": ["requests"], "apt": ["git"]},
+                    "setup_script": "make deps"})
+        pulumi.export("environment_id", env.environment_id)
+
+    Every input but workspace_id updates in place. Destroy archives it (on_delete="delete" deletes it); an
+    environment archived outside Pulumi is replaced.
+    """
+
+    _type_name = "Environment"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[EnvironmentArgs]
+    ) -> None:
+        super().__init__(EnvironmentProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def environment_id(self) -> pulumi.Output[str]:
+        """The environment's id (env_...), which is also the resource's id."""
+        return self.id
+
+
+class MemoryStore(SchemaResource, MemoryStoreOutputs, module="qoder", name="MemoryStore"):
+    """Qoder memory store (POST /memory_stores): what agents remember across sessions. Wire names are the API's own
+    (snake_case). Every input but workspace_id updates in place.
+
+    Example::
+
+        notes = qoder.MemoryStore("notes", name="team-notes", description="What the team's agents learnt.")
+        pulumi.export("memory_store_id", notes.memory_store_id)
+
+    Every input but workspace_id updates in place. Destroy archives it (on_delete="delete" deletes it with its
+    memories); a store archived outside Pulumi is replaced.
+    """
+
+    _type_name = "MemoryStore"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[MemoryStoreArgs]
+    ) -> None:
+        super().__init__(MemoryStoreProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def memory_store_id(self) -> pulumi.Output[str]:
+        """The memory store's id (memstore_...), which is also the resource's id."""
+        return self.id
+
+
+class Vault(SchemaResource, VaultOutputs, module="qoder", name="Vault"):
+    """Qoder vault (POST /vaults): holds the credentials (VaultCredential) sessions and deployments use to reach
+    MCP servers and other services. The API has no update for a vault: every change replaces it.
+
+    Example::
+
+        vault = qoder.Vault("mcp", display_name="mcp-credentials")
+        pulumi.export("vault_id", vault.vault_id)
+
+    The API has no update for a vault: a change of any input replaces it. Destroy archives it
+    (on_delete="delete" deletes it).
+    """
+
+    _type_name = "Vault"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultArgs]
+    ) -> None:
+        super().__init__(VaultProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def vault_id(self) -> pulumi.Output[str]:
+        """The vault's id (vlt_...), which is also the resource's id."""
         return self.id

@@ -315,3 +315,264 @@ class AgentOutputs:
 
     type: pulumi.Output[str]
     """The object's type: agent."""
+
+
+class EnvironmentNetworkingArgs(TypedDict, total=False):
+    """cloud: what the container may reach."""
+
+    type: Required[pulumi.Input[Literal["unrestricted", "limited"]]]
+    """unrestricted (any host) or limited (the hosts listed, and what the flags allow)."""
+
+    allowed_hosts: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """limited: the hosts the container may reach. Order carries no meaning."""
+
+    allow_mcp_servers: pulumi.Input[bool]
+    """limited: whether the agent's MCP servers may be reached."""
+
+    allow_package_managers: pulumi.Input[bool]
+    """limited: whether the package managers' registries may be reached."""
+
+
+class EnvironmentPackagesArgs(TypedDict, total=False):
+    """cloud: packages installed in the container, per package manager."""
+
+    type: pulumi.Input[Literal["packages"]]
+    """Always packages (the SDK's type)."""
+
+    apt: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """apt packages to install."""
+
+    cargo: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """cargo packages to install."""
+
+    gem: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """gem packages to install."""
+
+    go: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """go packages to install."""
+
+    npm: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """npm packages to install."""
+
+    pip: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """pip packages to install."""
+
+
+class EnvironmentConfigArgs(TypedDict, total=False):
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset.
+    """
+
+    type: Required[pulumi.Input[Literal["cloud", "self_hosted"]]]
+    """cloud (a container the service runs) or self_hosted (workers you run)."""
+
+    setup_script: pulumi.Input[str]
+    """A script run when the environment starts."""
+
+    networking: pulumi.Input[EnvironmentNetworkingArgs]
+    """cloud: what the container may reach."""
+
+    packages: pulumi.Input[EnvironmentPackagesArgs]
+    """cloud: packages installed in the container, per package manager."""
+
+
+class EnvironmentArgs(TypedDict, total=False):
+    """Arguments of Environment."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the environment."""
+
+    description: pulumi.Input[str]
+    """What the environment is for. Removing it clears it."""
+
+    config: pulumi.Input[EnvironmentConfigArgs]
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset. Removing it stops managing it; the service keeps the value.
+    """
+
+    scope: pulumi.Input[Literal["organization", "account"]]
+    """Who can use the environment: the organization or the account. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the environment stays readable, archived) or delete (permanent).
+    Neither can be undone. Not sent to the API. Default "archive". Removing it restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a environment belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class EnvironmentOutputs:
+    """What a Environment resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the environment."""
+
+    description: pulumi.Output[str]
+    """What the environment is for."""
+
+    config: pulumi.Output[dict[str, Any]]
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset.
+    """
+
+    scope: pulumi.Output[Literal["organization", "account"]]
+    """Who can use the environment: the organization or the account."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the environment stays readable, archived) or delete (permanent).
+    Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: environment."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the environment was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the environment was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the environment was last changed (ISO 8601)."""
+
+
+class MemoryStoreArgs(TypedDict, total=False):
+    """Arguments of MemoryStore."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the memory store."""
+
+    description: pulumi.Input[str]
+    """What the store remembers. Removing it clears it."""
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the memory store stays readable, archived) or delete (permanent,
+    with every memory it holds). Neither can be undone. Not sent to the API. Default "archive". Removing it
+    restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the memory store lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a memory store belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class MemoryStoreOutputs:
+    """What a MemoryStore resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the memory store."""
+
+    description: pulumi.Output[str]
+    """What the store remembers."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the memory store stays readable, archived) or delete (permanent,
+    with every memory it holds). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the memory store lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: memory_store."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the memory store was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the memory store was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the memory store was last changed (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """The store's status (active)."""
+
+    entry_count: pulumi.Output[int]
+    """How many memories the store holds."""
+
+    total_size: pulumi.Output[int]
+    """The size of the memories the store holds, in bytes."""
+
+
+class VaultArgs(TypedDict, total=False):
+    """Arguments of Vault."""
+
+    display_name: Required[pulumi.Input[str]]
+    """The vault's name as people see it. Changing it replaces the resource (the API has no update for a vault)."""
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map. The API has no update for a vault: a change replaces it. Changing it replaces the resource
+    (the API has no update for a vault). Removing it clears it.
+    """
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the vault stays readable, archived) or delete (permanent, with
+    its credentials). Neither can be undone. Not sent to the API. Default "archive". Removing it restores the
+    default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the vault lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a vault belongs to the workspace
+    it was made in). Removing it restores the default.
+    """
+
+
+class VaultOutputs:
+    """What a Vault resource reports, as attributes."""
+
+    display_name: pulumi.Output[str]
+    """The vault's name as people see it."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map. The API has no update for a vault: a change replaces it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the vault stays readable, archived) or delete (permanent, with
+    its credentials). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the vault lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: vault."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the vault was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the vault was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the vault was last changed (ISO 8601)."""
