@@ -98,6 +98,19 @@ def a_flow_with_versions(provider: PluginProvider) -> dict[str, Any]:
     return parent
 
 
+def a_qoder_parent(type_name: str) -> Callable[[PluginProvider], dict[str, Any]] | None:
+    """Makes the parent a Qoder kind's path names (a credential's vault), from the parent's sample."""
+    if type_name not in qoder_platform.PARENTS:
+        return None
+    kind, field = qoder_platform.PARENTS[type_name]
+
+    def make(provider: PluginProvider) -> dict[str, Any]:
+        inputs = value_map(kind, qoder_platform.SAMPLES[kind][0], set())
+        return {field: run(provider.create(CreateRequest(urn(kind), inputs, 60, False))).resource_id}
+
+    return make
+
+
 SAMPLES: dict[str, Sample] = {
     "Workspace": Sample({"name": "platform", "description": "one", "enablePresetModel": True}, {"description": "two"}),
     "AgentRuntime": Sample(code_runtime(), {"memory": 4096, "description": "bigger"}),
@@ -111,7 +124,10 @@ SAMPLES: dict[str, Sample] = {
     "FlowVersion": Sample({"description": "first"}, {"description": "second"}, a_flow),
     "FlowEndpoint": Sample(dict(flows.ENDPOINT), dict(flows.ENDPOINT_CHANGE), a_flow_with_versions),
     "IMBot": Sample(dict(im_bot.INPUTS), dict(im_bot.CHANGE)),
-    **{k: Sample(dict(inputs), dict(change)) for k, (inputs, change) in qoder_platform.SAMPLES.items()},
+    **{
+        k: Sample(dict(inputs), dict(change), a_qoder_parent(k))
+        for k, (inputs, change) in qoder_platform.SAMPLES.items()
+    },
 }
 # Secrets the service never returns (write-only), added to the samples of the dynamic tests: an
 # import must not find them, and before it the state keeps (and marks) what was sent.
@@ -135,6 +151,7 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
     "ModelProxy": {("armsConfiguration", "armsLicenseKey")},
     "Workspace": set(),
     "Environment": set(),
+    "VaultCredential": {("auth", "token")},
     "Flow": {("environmentConfiguration", "variables", 0, "value")},
     "IMBot": {("botBizSecret",)},
     "Browser": set(),
@@ -151,9 +168,10 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
 # emulator answers Tool's nested registry password in clear (the generic model hides write-only
 # fields at the top level only, though schema.json says the API masks it), so the import holds it.
 IMPORTED_SECRETS: dict[str, set[Path]] = {
-    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template", "IMBot")},
+    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template", "IMBot", "VaultCredential")},
     "ModelProxy": set(),
     "IMBot": set(),  # the bot's secret is write-only: never answered, so never imported
+    "VaultCredential": set(),  # a credential's secrets likewise
     "Template": KNOWN_SECRETS["Template"] - {("armsConfiguration", "armsLicenseKey")},
 }
 

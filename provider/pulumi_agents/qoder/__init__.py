@@ -25,14 +25,23 @@ __all__ = [
     "Settings",
     "Vault",
     "VaultArgs",
+    "VaultCredential",
+    "VaultCredentialArgs",
+    "VaultCredentialProvider",
     "VaultProvider",
 ]
 
 if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
     from pulumi_agents.qoder.client import QoderClient, Settings
-    from pulumi_agents.qoder.provider import AgentProvider, EnvironmentProvider, MemoryStoreProvider, VaultProvider
-    from pulumi_agents.qoder.resource import Agent, Environment, MemoryStore, Vault
-    from pulumi_agents.qoder.types import AgentArgs, EnvironmentArgs, MemoryStoreArgs, VaultArgs
+    from pulumi_agents.qoder.provider import (
+        AgentProvider,
+        EnvironmentProvider,
+        MemoryStoreProvider,
+        VaultCredentialProvider,
+        VaultProvider,
+    )
+    from pulumi_agents.qoder.resource import Agent, Environment, MemoryStore, Vault, VaultCredential
+    from pulumi_agents.qoder.types import AgentArgs, EnvironmentArgs, MemoryStoreArgs, VaultArgs, VaultCredentialArgs
 else:
     __getattr__, __dir__ = exports(
         __name__,
@@ -46,18 +55,21 @@ else:
                 "EnvironmentProvider",
                 "MemoryStoreProvider",
                 "VaultProvider",
+                "VaultCredentialProvider",
             ),
             "resource": (
                 "Agent",
                 "Environment",
                 "MemoryStore",
                 "Vault",
+                "VaultCredential",
             ),
             "types": (
                 "AgentArgs",
                 "EnvironmentArgs",
                 "MemoryStoreArgs",
                 "VaultArgs",
+                "VaultCredentialArgs",
             ),
         },
     )

@@ -21,3 +21,7 @@ class MemoryStoreProvider(DynamicProvider):
 
 class VaultProvider(DynamicProvider):
     type_name = "Vault"
+
+
+class VaultCredentialProvider(DynamicProvider):
+    type_name = "VaultCredential"

@@ -9,7 +9,13 @@ from typing import Any, Unpack
 import pulumi
 
 from pulumi_agents._resource import SchemaResource
-from pulumi_agents.qoder.provider import AgentProvider, EnvironmentProvider, MemoryStoreProvider, VaultProvider
+from pulumi_agents.qoder.provider import (
+    AgentProvider,
+    EnvironmentProvider,
+    MemoryStoreProvider,
+    VaultCredentialProvider,
+    VaultProvider,
+)
 from pulumi_agents.qoder.types import (
     AgentArgs,
     AgentOutputs,
@@ -18,6 +24,8 @@ from pulumi_agents.qoder.types import (
     MemoryStoreArgs,
     MemoryStoreOutputs,
     VaultArgs,
+    VaultCredentialArgs,
+    VaultCredentialOutputs,
     VaultOutputs,
 )
 
@@ -140,3 +148,30 @@ class Vault(SchemaResource, VaultOutputs, module="qoder", name="Vault"):
     def vault_id(self) -> pulumi.Output[str]:
         """The vault's id (vlt_...), which is also the resource's id."""
         return self.id
+
+
+class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", name="VaultCredential"):
+    """A credential in a Qoder vault (POST /vaults/{vault_id}/credentials): a static bearer token or MCP OAuth
+    tokens for an MCP server, or a secret injected as an environment variable. The API never returns the
+    secrets: the state keeps what was sent, as secrets, to compare with the program's; a secret changed outside
+    Pulumi cannot be seen.
+
+    Example::
+
+        token = qoder.VaultCredential("weather",
+            vault_id=vault.vault_id,
+            display_name="weather-mcp",
+            auth={"type": "static_bearer", "mcp_server_url": "https://mcp.example.com/sse",
+                  "token": config.require_secret("weatherToken")})
+
+    The API never returns a credential's secrets: the state keeps what was sent (as secrets) and a change of the
+    program's is sent; one changed outside Pulumi cannot be seen. After an import the state holds none, so the
+    next `pulumi up` sends the program's once. Destroy archives it (on_delete="delete" deletes it).
+    """
+
+    _type_name = "VaultCredential"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultCredentialArgs]
+    ) -> None:
+        super().__init__(VaultCredentialProvider(), resource_name, dict[str, Any](args), opts)

@@ -1,6 +1,6 @@
 """The Qoder kinds on the generic life cycle (``_lifecycle``), on one base (``_QoderService``: the
 client, the resource's workspace, maps sent as patches, a resource archived outside Pulumi
-replaced). The platform's kinds beside agents (Environment, MemoryStore, Vault) need nothing
+replaced). The platform's kinds beside agents (Environment, MemoryStore, Vault, VaultCredential) need nothing
 beyond their schema.json entries; ``qoder.Agent`` is versioned, idempotent, archive-aware:
 
 - create sends an Idempotency-Key derived from the resource (project/stack/name) and its
@@ -288,3 +288,9 @@ class MemoryStoreService(_QoderService):
 
 class VaultService(_QoderService):
     type_name = "Vault"
+
+
+class VaultCredentialService(_QoderService):
+    """Its secrets are write-only (schema.json): the life cycle keeps what was sent, as secrets."""
+
+    type_name = "VaultCredential"

@@ -576,3 +576,191 @@ class VaultOutputs:
 
     updated_at: pulumi.Output[str]
     """When the vault was last changed (ISO 8601)."""
+
+
+class VaultCredentialTokenEndpointAuthArgs(TypedDict, total=False):
+    """How the client authenticates to the token endpoint."""
+
+    type: Required[pulumi.Input[Literal["none", "client_secret_basic", "client_secret_post"]]]
+    """none, client_secret_basic or client_secret_post."""
+
+    client_secret: pulumi.Input[str]
+    """client_secret_basic, client_secret_post: the client's secret. Write-only: the API never returns it; the
+    state keeps what was sent, as a secret. Stored as a secret.
+    """
+
+
+class VaultCredentialRefreshArgs(TypedDict, total=False):
+    """mcp_oauth: how the service refreshes the access token."""
+
+    client_id: Required[pulumi.Input[str]]
+    """The OAuth client's id. Changing it replaces the resource (the API's update does not take it)."""
+
+    refresh_token: Required[pulumi.Input[str]]
+    """The OAuth refresh token. Write-only: the API never returns it; the state keeps what was sent, as a secret.
+    Stored as a secret.
+    """
+
+    token_endpoint: Required[pulumi.Input[str]]
+    """Where tokens are refreshed. Changing it replaces the resource (the API's update does not take it)."""
+
+    token_endpoint_auth: Required[pulumi.Input[VaultCredentialTokenEndpointAuthArgs]]
+    """How the client authenticates to the token endpoint."""
+
+    resource: pulumi.Input[str]
+    """The OAuth resource indicator. Changing it replaces the resource (the API's update does not take it)."""
+
+    scope: pulumi.Input[str]
+    """The OAuth scope."""
+
+
+class VaultCredentialNetworkingArgs(TypedDict, total=False):
+    """environment_variable: the hosts the secret may be sent to."""
+
+    type: Required[pulumi.Input[Literal["unrestricted", "limited"]]]
+    """unrestricted (any host) or limited (the hosts listed)."""
+
+    allowed_hosts: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """limited: the hosts the secret may be sent to. Order carries no meaning."""
+
+
+class VaultCredentialInjectionArgs(TypedDict, total=False):
+    """environment_variable: where requests carry the secret."""
+
+    body: pulumi.Input[bool]
+    """Whether request bodies carry the secret."""
+
+    header: pulumi.Input[bool]
+    """Whether request headers carry the secret."""
+
+
+class VaultCredentialAuthArgs(TypedDict, total=False):
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    type: Required[pulumi.Input[Literal["static_bearer", "mcp_oauth", "environment_variable"]]]
+    """static_bearer (a token for an MCP server), mcp_oauth (OAuth tokens for an MCP server, refreshed) or
+    environment_variable (a secret injected into requests). Changing it replaces the resource (a credential's
+    kind of auth cannot change).
+    """
+
+    token: pulumi.Input[str]
+    """static_bearer: the bearer token. Write-only: the API never returns it; the state keeps what was sent, as a
+    secret. Stored as a secret.
+    """
+
+    mcp_server_url: pulumi.Input[str]
+    """static_bearer, mcp_oauth: the MCP server the credential is for. Changing it replaces the resource (the API's
+    update does not take it).
+    """
+
+    access_token: pulumi.Input[str]
+    """mcp_oauth: the OAuth access token. Write-only: the API never returns it; the state keeps what was sent, as a
+    secret. Stored as a secret.
+    """
+
+    expires_at: pulumi.Input[str]
+    """mcp_oauth: when the access token expires (ISO 8601)."""
+
+    refresh: pulumi.Input[VaultCredentialRefreshArgs]
+    """mcp_oauth: how the service refreshes the access token."""
+
+    secret_name: pulumi.Input[str]
+    """environment_variable: the variable's name. Changing it replaces the resource (the API's update does not take
+    it).
+    """
+
+    secret_value: pulumi.Input[str]
+    """environment_variable: the variable's value. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    networking: pulumi.Input[VaultCredentialNetworkingArgs]
+    """environment_variable: the hosts the secret may be sent to."""
+
+    injection_location: pulumi.Input[VaultCredentialInjectionArgs]
+    """environment_variable: where requests carry the secret."""
+
+
+class VaultCredentialArgs(TypedDict, total=False):
+    """Arguments of VaultCredential."""
+
+    vault_id: Required[pulumi.Input[str]]
+    """The vault the credential is kept in (its path names it). Changing it replaces the resource (a credential
+    belongs to the vault it was made in).
+    """
+
+    display_name: pulumi.Input[str]
+    """The credential's name as people see it. Changing it replaces the resource (the API's update takes only auth
+    and metadata). Removing it stops managing it; the service keeps the value.
+    """
+
+    auth: Required[pulumi.Input[VaultCredentialAuthArgs]]
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the credential stays readable, archived, and is no longer used)
+    or delete (permanent). Neither can be undone. Not sent to the API. Default "archive". Removing it restores
+    the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace of the credential's vault (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a credential belongs to the
+    workspace of its vault). Removing it restores the default.
+    """
+
+
+class VaultCredentialOutputs:
+    """What a VaultCredential resource reports, as attributes."""
+
+    vault_id: pulumi.Output[str]
+    """The vault the credential is kept in (its path names it)."""
+
+    display_name: pulumi.Output[str]
+    """The credential's name as people see it."""
+
+    auth: pulumi.Output[dict[str, Any]]
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the credential stays readable, archived, and is no longer used)
+    or delete (permanent). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace of the credential's vault (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    credential_id: pulumi.Output[str]
+    """The credential's id (vcrd_...)."""
+
+    type: pulumi.Output[str]
+    """The object's type: vault_credential."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the credential was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the credential was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the credential was last changed (ISO 8601)."""

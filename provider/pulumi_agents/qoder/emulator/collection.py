@@ -76,6 +76,28 @@ def _hidden(value: Any, node: Node) -> Any:
     return value
 
 
+def _updated(node: Node, old: Any, new: Any, where: str) -> Any:
+    """An object as an update leaves it: a patch of what was (a key not sent is kept, one sent as
+    null removed), but another variant (``type``) replaces it whole; a nested field the update
+    does not take (``x-replace-on-change``) sent with another value is a 400 naming it."""
+    node = node.at(new)
+    if node.kind != "object" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return copy.deepcopy(new)
+    for key, value in new.items():
+        reason, path = node.child(key).replace_reason, f"{where}.{key}"
+        if reason and key in old and old[key] != value:
+            raise invalid(f"{path} cannot be changed by an update ({reason})", path)
+    if new.get("type", old.get("type")) != old.get("type"):
+        return copy.deepcopy(new)
+    out = copy.deepcopy(dict(old))
+    for key, value in new.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = _updated(node.child(key), old.get(key), value, f"{where}.{key}")
+    return out
+
+
 class Collection:
     """The documents of one kind on the state's store and clock."""
 
@@ -123,7 +145,7 @@ class Collection:
         return {k: _hidden(copy.deepcopy(doc.get(k)), root.child(k)) for k in self.shown if k in doc}
 
     def _check(self, doc: Doc) -> None:
-        checked = {k: v for k, v in doc.items() if k in self.inputs and v is not None}
+        checked = {k: v for k, v in doc.items() if (k in self.inputs or k in self.parents) and v is not None}
         failures = validate(self.kind.type_name, checked)
         if failures:
             first = failures[0]
@@ -161,7 +183,7 @@ class Collection:
     def create(self, params: Mapping[str, str], body: Doc, workspace: str | None) -> Doc:
         body = {k: v for k, v in body.items() if v is not None}
         self._refuse_unknown(body, self.inputs, "create")
-        self._check(body)
+        self._check({**{self.api.field_of(p): v for p, v in params.items()}, **body})
         with self.state.store.transaction():
             parents = self._parent_ids(params, workspace)
             now = _timestamp(self.state.clock())
@@ -199,7 +221,7 @@ class Collection:
                 elif value is None:
                     after.pop(key, None)
                 else:
-                    after[key] = copy.deepcopy(value)
+                    after[key] = _updated(tree(self.kind.type_name).child(key), old, value, key)
             self._check(after)
             after["updated_at"] = _timestamp(self.state.clock())
             self.state.store.put(self.store_kind, after["id"], after)

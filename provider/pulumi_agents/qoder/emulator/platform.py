@@ -10,4 +10,5 @@ KINDS = (
     Kind("Environment", "env_", "environment"),
     Kind("MemoryStore", "memstore_", "memory_store", fixed={"status": "active", "entry_count": 0, "total_size": 0}),
     Kind("Vault", "vlt_", "vault"),
+    Kind("VaultCredential", "vcrd_", "vault_credential", parent="Vault"),
 )
