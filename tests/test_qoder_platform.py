@@ -113,7 +113,7 @@ def test_life_cycle(qoder_env: Emulator, type_name: str) -> None:
     news = {**given, **change}
     diff = svc.diff(created.id, outs, news)
     assert diff
-    if api(type_name).update == "none":  # type: ignore[union-attr]
+    if api(type_name).update == "none":
         assert set(diff.replaces) == set(change)
         state = outs
     else:

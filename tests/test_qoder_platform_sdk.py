@@ -41,7 +41,7 @@ def unknown_keys(model: BaseModel, answer: Any, at: str = "") -> list[str]:
 
 
 def check_answer(emulator: Emulator, collection: str, made: BaseModel) -> None:
-    answer = raw(emulator, f"/{collection}/{made.id}")  # type: ignore[attr-defined]
+    answer = raw(emulator, f"/{collection}/{made.id}")
     assert unknown_keys(type(made).model_validate(answer), answer) == []
 
 
@@ -51,10 +51,10 @@ def test_environments(managed: qca.Managed, emulator: Emulator) -> None:
         description="one",
         config=CLOUD,
         scope="organization",
-        metadata={"team": "docs"},  # type: ignore[arg-type]
+        metadata={"team": "docs"},
     )
     assert env.id and env.type == "environment" and env.config and env.config.networking
-    assert env.config.networking.allowed_hosts == ["api.example.com"] and env.config.packages.pip == ["requests"]  # type: ignore[union-attr]
+    assert env.config.networking.allowed_hosts == ["api.example.com"] and env.config.packages.pip == ["requests"]
     check_answer(emulator, "environments", env)
     hosted = managed.environments.create(name="workers", config={"type": "self_hosted", "setup_script": "x"})
     assert hosted.config and hosted.config.type == "self_hosted"
@@ -84,11 +84,11 @@ def test_memory_stores(managed: qca.Managed, emulator: Emulator) -> None:
     assert store.status == "active" and store.entry_count == 0 and store.total_size == 0 and store.name == "notes"
     check_answer(emulator, "memory_stores", store)
     managed.memory_stores.create(name="other")
-    assert managed.memory_stores.update(store.id, name="notes-2").name == "notes-2"  # type: ignore[arg-type]
+    assert managed.memory_stores.update(store.id, name="notes-2").name == "notes-2"
     assert [s.id for s in managed.memory_stores.list(name="notes-2")] == [store.id]
-    assert managed.memory_stores.retrieve(store.id).description == "one"  # type: ignore[arg-type]
-    assert managed.memory_stores.archive(store.id).archived_at  # type: ignore[arg-type]
-    assert managed.memory_stores.delete(store.id).type == "memory_store_deleted"  # type: ignore[arg-type]
+    assert managed.memory_stores.retrieve(store.id).description == "one"
+    assert managed.memory_stores.archive(store.id).archived_at
+    assert managed.memory_stores.delete(store.id).type == "memory_store_deleted"
 
 
 def test_vaults(managed: qca.Managed, emulator: Emulator) -> None:
@@ -97,16 +97,16 @@ def test_vaults(managed: qca.Managed, emulator: Emulator) -> None:
     check_answer(emulator, "vaults", vault)
     assert [v.id for v in managed.vaults.list(name="mcp")] == [vault.id]
     assert managed.vaults.list(name="other").data == []
-    assert managed.vaults.retrieve(vault.id).metadata == {"team": "docs"}  # type: ignore[arg-type]
-    assert managed.vaults.archive(vault.id).archived_at  # type: ignore[arg-type]
-    assert managed.vaults.delete(vault.id).type == "vault_deleted"  # type: ignore[arg-type]
+    assert managed.vaults.retrieve(vault.id).metadata == {"team": "docs"}
+    assert managed.vaults.archive(vault.id).archived_at
+    assert managed.vaults.delete(vault.id).type == "vault_deleted"
 
 
 def test_workspaces_keep_their_own(managed: qca.Managed) -> None:
     vault = managed.vaults.create(display_name="mcp", workspace_id="ws_team")
     with pytest.raises(errors.NotFoundError):
-        managed.vaults.retrieve(vault.id)  # type: ignore[arg-type]
-    assert managed.vaults.retrieve(vault.id, workspace_id="ws_team").id == vault.id  # type: ignore[arg-type]
+        managed.vaults.retrieve(vault.id)
+    assert managed.vaults.retrieve(vault.id, workspace_id="ws_team").id == vault.id
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,45 @@ def test_bad_input_is_a_400_naming_the_field(emulator: Emulator, body: dict[str,
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert error["type"] == "invalid_request_error" and error["param"] == param, error
+
+
+def test_vault_credentials(managed: qca.Managed, emulator: Emulator) -> None:
+    from tests.test_qoder_vault_credential import OAUTH, SECRETS, VARIABLE
+
+    vault = managed.vaults.create(display_name="mcp")
+    oauth = managed.vaults.credentials.create(vault.id, auth=OAUTH, display_name="oauth", metadata={"a": "b"})
+    assert oauth.vault_id == vault.id and oauth.auth and oauth.auth.refresh and oauth.auth.refresh.client_id == "client"
+    variable = managed.vaults.credentials.create(vault.id, auth=VARIABLE)
+    bearer = {"type": "static_bearer", "mcp_server_url": "https://mcp.example.com/sse", "token": "tok-1"}
+    managed.vaults.credentials.create(vault.id, auth=bearer)
+    for made in (oauth, variable):
+        answer = raw(emulator, f"/vaults/{vault.id}/credentials/{made.id}")
+        assert unknown_keys(type(made).model_validate(answer), answer) == []
+        assert not any(secret in str(answer) for secret in SECRETS)  # the API never returns a secret
+
+    updated = managed.vaults.credentials.update(
+        oauth.id,
+        vault_id=vault.id,
+        auth={"type": "mcp_oauth", "access_token": "access-2"},
+        metadata={"a": None},
+    )
+    assert updated.auth and updated.auth.refresh and updated.auth.mcp_server_url and updated.metadata == {}
+    with pytest.raises(errors.BadRequestError, match=r"auth\.mcp_server_url"):
+        managed.vaults.credentials.update(
+            oauth.id,
+            vault_id=vault.id,
+            auth={"type": "mcp_oauth", "mcp_server_url": "https://elsewhere.example.com"},
+        )
+    checked = managed.vaults.credentials.mcp_oauth_validate(oauth.id, vault_id=vault.id)
+    assert checked.status == "valid" and checked.has_refresh_token and checked.credential_id == oauth.id
+    with pytest.raises(errors.BadRequestError):
+        managed.vaults.credentials.mcp_oauth_validate(variable.id, vault_id=vault.id)
+
+    listed = managed.vaults.credentials.list(vault.id, limit=2)
+    assert len(list(listed)) == 3  # the SDK follows next_page
+    assert managed.vaults.credentials.retrieve(oauth.id, vault_id=vault.id).display_name == "oauth"
+    assert managed.vaults.credentials.archive(variable.id, vault_id=vault.id).archived_at
+    assert managed.vaults.credentials.delete(oauth.id, vault_id=vault.id).type == "vault_credential_deleted"
+    managed.vaults.delete(vault.id)
+    with pytest.raises(errors.NotFoundError):  # the vault and what it held
+        managed.vaults.credentials.retrieve(variable.id, vault_id=vault.id)

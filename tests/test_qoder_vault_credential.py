@@ -105,7 +105,7 @@ def test_an_import_holds_no_secret_and_the_next_update_sends_the_programs(qoder_
 
 def test_a_new_secret_updates_in_place(qoder_env: Emulator, vault: str) -> None:
     created = provider.create(credential(vault, OAUTH))
-    refresh = {**OAUTH["refresh"], "refresh_token": "refresh-2"}  # type: ignore[dict-item]
+    refresh = {**OAUTH["refresh"], "refresh_token": "refresh-2"}
     news = credential(vault, {**OAUTH, "access_token": "access-2", "refresh": refresh}, metadata={"team": "docs"})
     diff = provider.diff(created.id, plain(created.outs), news)
     assert diff.changes is True and diff.replaces == []
@@ -118,7 +118,7 @@ def test_a_new_secret_updates_in_place(qoder_env: Emulator, vault: str) -> None:
     "change",
     [
         {"auth": {**OAUTH, "mcp_server_url": "https://other.example.com/sse"}},
-        {"auth": {**OAUTH, "refresh": {**OAUTH["refresh"], "client_id": "another"}}},  # type: ignore[dict-item]
+        {"auth": {**OAUTH, "refresh": {**OAUTH["refresh"], "client_id": "another"}}},
         {"auth": VARIABLE},
         {"display_name": "renamed"},
     ],

@@ -22,14 +22,15 @@ What the entry says, the collection does:
 - a list is in creation order, archived documents only with ``include_archived=true``, a query
   parameter named after a string property (``name``) matching it exactly, paged both ways:
   ``page`` (the SDK's, answered ``next_page``) and ``after_id``/``before_id`` (answered
-  ``first_id``/``last_id``).
+  ``first_id``/``last_id``);
+- the kind's other operations (``Kind.operations``) answer for one document, found as a read finds it.
 """
 
 from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -56,6 +57,9 @@ class Kind:
     type: str  # the answers' ``type`` ("environment")
     fixed: Mapping[str, Any] = field(default_factory=dict)  # outputs the service sets (status)
     parent: str | None = None  # the kind whose id the create path names (VaultCredential: Vault)
+    # Its other x-api operations on one document (a credential's mcp_oauth_validate): the document
+    # and the time now -> the answer.
+    operations: Mapping[str, Callable[[Doc, float], Doc]] = field(default_factory=dict)
 
 
 def _timestamp(ts: float) -> str:
@@ -234,6 +238,10 @@ class Collection:
                 doc["archived_at"] = doc["updated_at"] = _timestamp(self.state.clock())
                 self.state.store.put(self.store_kind, doc["id"], doc)
         return self.view(doc)
+
+    def other(self, operation: str, params: Mapping[str, str], workspace: str | None) -> Doc:
+        """One of the kind's other operations (``Kind.operations``) on the document of ``params``."""
+        return self.kind.operations[operation](self._located(params, workspace, operation), self.state.clock())
 
     def delete(self, params: Mapping[str, str], workspace: str | None) -> Doc:
         with self.state.store.transaction():

@@ -247,3 +247,10 @@ def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
     route("update", 200, lambda p, b, r: collection.update(p, b, workspace(r)))
     route("archive", 200, lambda p, _b, r: collection.archive(p, workspace(r)))
     route("delete", 200, lambda p, _b, r: collection.delete(p, workspace(r)))
+    for name in collection.kind.operations:
+        route(name, 200, _other(collection, name))
+
+
+def _other(collection: Collection, name: str) -> Callable[[dict[str, str], dict[str, Any], Request], dict[str, Any]]:
+    """The handler of one of a kind's other operations (a credential's mcp_oauth_validate)."""
+    return lambda params, _body, request: collection.other(name, params, workspace(request))
