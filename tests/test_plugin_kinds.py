@@ -99,14 +99,16 @@ def a_flow_with_versions(provider: PluginProvider) -> dict[str, Any]:
 
 
 def a_qoder_parent(type_name: str) -> Callable[[PluginProvider], dict[str, Any]] | None:
-    """Makes the parent a Qoder kind's path names (a credential's vault), from the parent's sample."""
-    if type_name not in qoder_platform.PARENTS:
+    """Makes what a Qoder kind's inputs name (a credential's vault, a deployment's agent)."""
+    references = qoder_platform.REFERENCES.get(type_name)
+    if not references:
         return None
-    kind, field = qoder_platform.PARENTS[type_name]
 
     def make(provider: PluginProvider) -> dict[str, Any]:
-        inputs = value_map(kind, qoder_platform.SAMPLES[kind][0], set())
-        return {field: run(provider.create(CreateRequest(urn(kind), inputs, 60, False))).resource_id}
+        return {
+            field: run(provider.create(CreateRequest(urn(kind), value_map(kind, inputs, set()), 60, False))).resource_id
+            for field, (kind, inputs) in references.items()
+        }
 
     return make
 
@@ -152,6 +154,7 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
     "Workspace": set(),
     "Environment": set(),
     "VaultCredential": {("auth", "token")},
+    "Deployment": set(),
     "Flow": {("environmentConfiguration", "variables", 0, "value")},
     "IMBot": {("botBizSecret",)},
     "Browser": set(),

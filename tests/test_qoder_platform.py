@@ -39,15 +39,31 @@ SAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"display_name": "weather", "auth": {"type": "static_bearer", "mcp_server_url": MCP, "token": "tok-1"}},
         {"auth": {"type": "static_bearer", "mcp_server_url": MCP, "token": "tok-2"}},
     ),
+    "Deployment": (
+        {
+            "name": "nightly",
+            "initial_events": [{"type": "user.message", "content": [{"type": "text", "text": "Update the docs."}]}],
+            "schedule": {"type": "cron", "expression": "0 2 * * *", "timezone": "Asia/Shanghai"},
+            "budget": {"type": "limit", "max_credit_cost": "50"},
+            "metadata": {"team": "docs"},
+        },
+        {"schedule": {"type": "cron", "expression": "30 3 * * 1-5", "timezone": "UTC"}, "description": "weekdays"},
+    ),
 }
-# The kind whose id a kind's path names (made from its own sample first), by the field that holds it.
-PARENTS = {"VaultCredential": ("Vault", "vault_id")}
+# What a kind's inputs name that must exist first (a credential's vault, a deployment's agent and
+# environment): field -> (kind, inputs), made by the door under test.
+AGENT = {"name": "nightly-bot", "model": "ultimate"}
+REFERENCES: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
+    "VaultCredential": {"vault_id": ("Vault", SAMPLES["Vault"][0])},
+    "Deployment": {"agent": ("Agent", AGENT), "environment_id": ("Environment", SAMPLES["Environment"][0])},
+}
 # The SDK's create and update params of each kind (betas are headers of every call).
 PARAMS = {
     "Environment": (sdk.EnvironmentCreateParams, sdk.EnvironmentUpdateParams),
     "MemoryStore": (sdk.MemoryStoreCreateParams, sdk.MemoryStoreUpdateParams),
     "Vault": (sdk.VaultCreateParams, None),
     "VaultCredential": (sdk.VaultCredentialCreateParams, sdk.VaultCredentialUpdateParams),
+    "Deployment": (sdk.DeploymentCreateParams, sdk.DeploymentUpdateParams),
 }
 
 
@@ -68,11 +84,10 @@ def holds(found: Any, given: Any) -> bool:
 
 
 def inputs_of(type_name: str, **extra: Any) -> dict[str, Any]:
-    """The sample's inputs, with its parent made first where it has one."""
-    made = {}
-    if type_name in PARENTS:
-        kind, field = PARENTS[type_name]
-        made[field] = service(kind).create(dict(SAMPLES[kind][0])).id
+    """The sample's inputs, with what it names made first."""
+    made = {
+        field: service(kind).create(dict(inputs)).id for field, (kind, inputs) in REFERENCES.get(type_name, {}).items()
+    }
     return {**made, **SAMPLES[type_name][0], **extra}
 
 
@@ -90,7 +105,7 @@ def test_the_entry_holds_every_field_of_the_sdks_params(type_name: str) -> None:
     inputs = {k for k, v in properties.items() if not v.get("readOnly") and not v.get("x-internal")}
     sent = set(create.__annotations__) - {"betas"}
     parents = set((api(type_name) or pytest.fail()).parents)  # in the path, not the params
-    assert sent == inputs - {"onDelete"} - parents  # onDelete is the provider's own
+    assert sent == inputs - {"onDelete", "paused"} - parents  # the provider's own options
     required = set(definition(type_name).get("required", ())) - parents
     assert required == {k for k, hint in create.__annotations__.items() if _hint(hint).startswith("Required[")}
     updatable = set(update.__annotations__) - {"betas"} if update else set()
@@ -107,7 +122,9 @@ def test_life_cycle(qoder_env: Emulator, type_name: str) -> None:
     created = svc.create(dict(given))
     outs = created.outs
     assert {k: outs[k] for k in given} == given and outs["archived_at"] is None and outs["created_at"]
-    assert created.id.startswith(("env_", "memstore_", "vlt_")) and created.id.endswith(str(outs.get("id", "")))
+    assert created.id.startswith(("env_", "memstore_", "vlt_", "depl_")) and created.id.endswith(
+        str(outs.get("id", ""))
+    )
     assert not svc.diff(created.id, outs, dict(given))
 
     news = {**given, **change}
@@ -134,7 +151,7 @@ def test_life_cycle(qoder_env: Emulator, type_name: str) -> None:
     assert svc.diff(created.id, archived.outs, news).replaces == ("archived_at",)
 
 
-@pytest.mark.parametrize("type_name", sorted(SAMPLES))
+@pytest.mark.parametrize("type_name", sorted(k for k in SAMPLES if k != "Deployment"))  # archive only
 def test_on_delete_deletes(qoder_env: Emulator, type_name: str) -> None:
     svc = service(type_name)
     created = svc.create(inputs_of(type_name, onDelete="delete"))

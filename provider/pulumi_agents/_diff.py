@@ -222,6 +222,10 @@ def _view(api: Any, given: Any, node: Node) -> Any:
         shape = _union_shape(given)
         if shape is None or node.item.at(shape).kind != "object":
             return api
+        if len(api) == len(given) and not node.is_set and node.item.has_write_only:
+            # An ordered list of objects with write-only fields (a repository's password): each
+            # item as the API reports it, with what it never reports kept from the one sent there.
+            return [_view(a, g, node.item) for a, g in zip(api, given, strict=True)]
         return [{k: v for k, v in item.items() if k in shape} if isinstance(item, Mapping) else item for item in api]
     return api
 

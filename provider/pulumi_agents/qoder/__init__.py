@@ -15,6 +15,9 @@ __all__ = [
     "Agent",
     "AgentArgs",
     "AgentProvider",
+    "Deployment",
+    "DeploymentArgs",
+    "DeploymentProvider",
     "Environment",
     "EnvironmentArgs",
     "EnvironmentProvider",
@@ -35,13 +38,21 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
     from pulumi_agents.qoder.client import QoderClient, Settings
     from pulumi_agents.qoder.provider import (
         AgentProvider,
+        DeploymentProvider,
         EnvironmentProvider,
         MemoryStoreProvider,
         VaultCredentialProvider,
         VaultProvider,
     )
-    from pulumi_agents.qoder.resource import Agent, Environment, MemoryStore, Vault, VaultCredential
-    from pulumi_agents.qoder.types import AgentArgs, EnvironmentArgs, MemoryStoreArgs, VaultArgs, VaultCredentialArgs
+    from pulumi_agents.qoder.resource import Agent, Deployment, Environment, MemoryStore, Vault, VaultCredential
+    from pulumi_agents.qoder.types import (
+        AgentArgs,
+        DeploymentArgs,
+        EnvironmentArgs,
+        MemoryStoreArgs,
+        VaultArgs,
+        VaultCredentialArgs,
+    )
 else:
     __getattr__, __dir__ = exports(
         __name__,
@@ -56,6 +67,7 @@ else:
                 "MemoryStoreProvider",
                 "VaultProvider",
                 "VaultCredentialProvider",
+                "DeploymentProvider",
             ),
             "resource": (
                 "Agent",
@@ -63,6 +75,7 @@ else:
                 "MemoryStore",
                 "Vault",
                 "VaultCredential",
+                "Deployment",
             ),
             "types": (
                 "AgentArgs",
@@ -70,6 +83,7 @@ else:
                 "MemoryStoreArgs",
                 "VaultArgs",
                 "VaultCredentialArgs",
+                "DeploymentArgs",
             ),
         },
     )

@@ -25,3 +25,7 @@ class VaultProvider(DynamicProvider):
 
 class VaultCredentialProvider(DynamicProvider):
     type_name = "VaultCredential"
+
+
+class DeploymentProvider(DynamicProvider):
+    type_name = "Deployment"

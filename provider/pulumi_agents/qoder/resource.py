@@ -11,6 +11,7 @@ import pulumi
 from pulumi_agents._resource import SchemaResource
 from pulumi_agents.qoder.provider import (
     AgentProvider,
+    DeploymentProvider,
     EnvironmentProvider,
     MemoryStoreProvider,
     VaultCredentialProvider,
@@ -19,6 +20,8 @@ from pulumi_agents.qoder.provider import (
 from pulumi_agents.qoder.types import (
     AgentArgs,
     AgentOutputs,
+    DeploymentArgs,
+    DeploymentOutputs,
     EnvironmentArgs,
     EnvironmentOutputs,
     MemoryStoreArgs,
@@ -175,3 +178,38 @@ class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", na
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultCredentialArgs]
     ) -> None:
         super().__init__(VaultCredentialProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Deployment(SchemaResource, DeploymentOutputs, module="qoder", name="Deployment"):
+    """Qoder deployment (POST /deployments): an agent run in an environment on a cron schedule, each run starting
+    from the initial events, with the vaults and resources (repositories, files, memory stores) it needs and a
+    budget. Wire names are the API's own (snake_case). Every input but workspace_id updates in place; paused
+    pauses and unpauses it.
+
+    Example::
+
+        nightly = qoder.Deployment("nightly",
+            name="nightly-docs",
+            agent=bot.agent_id,
+            environment_id=env.environment_id,
+            initial_events=[{"type": "user.message", "content": [{"type": "text", "text": "Update the docs."}]}],
+            schedule={"type": "cron", "expression": "0 2 * * *", "timezone": "Asia/Shanghai"},
+            budget={"type": "limit", "max_credit_cost": "50"},
+            vault_ids=[vault.vault_id],
+            resources=[{"type": "memory_store", "memory_store_id": notes.memory_store_id, "access": "read_write"}])
+
+    Every input but workspace_id updates in place; paused pauses and unpauses it. The API has no delete: destroy
+    archives it.
+    """
+
+    _type_name = "Deployment"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[DeploymentArgs]
+    ) -> None:
+        super().__init__(DeploymentProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def deployment_id(self) -> pulumi.Output[str]:
+        """The deployment's id (depl_...), which is also the resource's id."""
+        return self.id

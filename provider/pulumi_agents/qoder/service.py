@@ -1,7 +1,8 @@
 """The Qoder kinds on the generic life cycle (``_lifecycle``), on one base (``_QoderService``: the
 client, the resource's workspace, maps sent as patches, a resource archived outside Pulumi
-replaced). The platform's kinds beside agents (Environment, MemoryStore, Vault, VaultCredential) need nothing
-beyond their schema.json entries; ``qoder.Agent`` is versioned, idempotent, archive-aware:
+replaced). Environment, MemoryStore, Vault and VaultCredential need nothing beyond their
+schema.json entries; a Deployment pauses and unpauses (``paused``); ``qoder.Agent`` is versioned,
+idempotent, archive-aware:
 
 - create sends an Idempotency-Key derived from the resource (project/stack/name) and its
   inputs, so a create retried after a lost answer returns the same agent;
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._requests import Client, Doc
 from pulumi_agents._service import Created, Found
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, ResourceFailed
 
@@ -294,3 +296,49 @@ class VaultCredentialService(_QoderService):
     """Its secrets are write-only (schema.json): the life cycle keeps what was sent, as secrets."""
 
     type_name = "VaultCredential"
+
+
+# -- deployments ----------------------------------------------------------------------------------
+
+
+def _agent_ref(props: Mapping[str, Any]) -> dict[str, Any]:
+    """One spelling of a deployment's agent, for comparing: "x" is {"type": "agent", "id": "x"}."""
+    agent = props.get("agent")
+    return {**props, "agent": {"type": "agent", "id": agent}} if isinstance(agent, str) else dict(props)
+
+
+class DeploymentService(_QoderService):
+    """``paused`` is sent as the pause and unpause operations, once a create or update has settled;
+    the service's own status decides what it is now, so a deployment paused outside Pulumi, or by
+    the service itself (its budget: ``paused_reason``), shows in the preview as a change to unpause."""
+
+    type_name = "Deployment"
+
+    def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        found = super().changes(_agent_ref(olds), _agent_ref(news))
+        status = olds.get("status")
+        if status not in ("active", "paused") or bool(news.get("paused")) == (status == "paused"):
+            return found
+        changed = tuple(dict.fromkeys((*found.changed, "paused")))
+        return Changes(changed, found.removed, found.replaces, found.delete_before_replace)
+
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An unpinned agent as its id, as a program names it (and an import records it)."""
+        agent = remote.get("agent")
+        if isinstance(agent, Mapping) and agent.get("version") is None and set(agent) <= {"type", "id", "version"}:
+            return {**remote, "agent": agent.get("id")}
+        return remote
+
+    def finish(
+        self,
+        client: Client,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any] | None,
+        news: Mapping[str, Any],
+        current: Doc,
+    ) -> Doc:
+        wanted = bool(fields(self.type_name).value(news, "paused"))
+        if wanted == (current.get("status") == "paused"):
+            return current
+        operation = "pause" if wanted else "unpause"
+        return client.request(self.api.operation(operation), self.api.path(operation, ids), idempotent=True)

@@ -764,3 +764,286 @@ class VaultCredentialOutputs:
 
     updated_at: pulumi.Output[str]
     """When the credential was last changed (ISO 8601)."""
+
+
+class DeploymentAgentArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["agent"]]]
+    """Always agent."""
+
+    id: Required[pulumi.Input[str]]
+    """The agent's id."""
+
+    version: pulumi.Input[int]
+    """The agent's version to run; the latest at each run when unset."""
+
+
+class DeploymentContentSourceArgs(TypedDict, total=False):
+    """image, document: where the content comes from."""
+
+    type: Required[pulumi.Input[Literal["base64", "text", "url", "file"]]]
+    """base64, text (documents), url or file."""
+
+    data: pulumi.Input[str]
+    """base64, text: the content."""
+
+    media_type: pulumi.Input[str]
+    """base64, text: the content's media type."""
+
+    url: pulumi.Input[str]
+    """url: where to fetch it."""
+
+    file_id: pulumi.Input[str]
+    """file: an uploaded file's id."""
+
+
+class DeploymentContentBlockArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["text", "image", "document", "redacted"]]]
+    """text, image, document or redacted."""
+
+    text: pulumi.Input[str]
+    """text: the text."""
+
+    source: pulumi.Input[DeploymentContentSourceArgs]
+    """image, document: where the content comes from."""
+
+    context: pulumi.Input[str]
+    """document: context for the document."""
+
+    title: pulumi.Input[str]
+    """document: the document's title."""
+
+
+class DeploymentRubricArgs(TypedDict, total=False):
+    """user.define_outcome: how the outcome is judged: text or a file."""
+
+    type: Required[pulumi.Input[Literal["text", "file"]]]
+    """text or file."""
+
+    content: pulumi.Input[str]
+    """text: the rubric."""
+
+    file_id: pulumi.Input[str]
+    """file: an uploaded file's id."""
+
+
+class DeploymentEventArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["user.message", "user.define_outcome", "system.message"]]]
+    """user.message, user.define_outcome or system.message."""
+
+    content: pulumi.Input[Sequence[pulumi.Input[DeploymentContentBlockArgs]]]
+    """user.message, system.message: the message's blocks (system.message: text only)."""
+
+    description: pulumi.Input[str]
+    """user.define_outcome: the outcome wanted."""
+
+    rubric: pulumi.Input[DeploymentRubricArgs]
+    """user.define_outcome: how the outcome is judged: text or a file."""
+
+    max_iterations: pulumi.Input[int]
+    """user.define_outcome: how many attempts at most."""
+
+
+class DeploymentScheduleArgs(TypedDict, total=False):
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset."""
+
+    type: Required[pulumi.Input[Literal["cron"]]]
+    """Always cron."""
+
+    expression: Required[pulumi.Input[str]]
+    """A cron expression of five fields (minute hour day month weekday)."""
+
+    timezone: Required[pulumi.Input[str]]
+    """The IANA time zone the expression is read in (Asia/Shanghai)."""
+
+
+class DeploymentBudgetArgs(TypedDict, total=False):
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached."""
+
+    type: Required[pulumi.Input[Literal["limit"]]]
+    """Always limit."""
+
+    max_credit_cost: Required[pulumi.Input[str]]
+    """Positive decimal credits, at most 12 integer and 2 fractional digits ("50", "12.5")."""
+
+
+class DeploymentCheckoutArgs(TypedDict, total=False):
+    """git_repository, github_repository: a branch or a commit."""
+
+    type: Required[pulumi.Input[Literal["branch", "commit"]]]
+    """branch or commit."""
+
+    name: pulumi.Input[str]
+    """branch: its name."""
+
+    sha: pulumi.Input[str]
+    """commit: its sha."""
+
+
+class DeploymentResourceArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["git_repository", "github_repository", "file", "memory_store"]]]
+    """git_repository, github_repository, file or memory_store."""
+
+    url: pulumi.Input[str]
+    """git_repository, github_repository: the repository's URL."""
+
+    password: pulumi.Input[str]
+    """git_repository: the password to clone with. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    authorization_token: pulumi.Input[str]
+    """github_repository: the token to clone with. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    mount_path: pulumi.Input[str]
+    """git_repository, github_repository, file: where it is mounted."""
+
+    checkout: pulumi.Input[DeploymentCheckoutArgs]
+    """git_repository, github_repository: a branch or a commit."""
+
+    file_id: pulumi.Input[str]
+    """file: the uploaded file's id."""
+
+    memory_store_id: pulumi.Input[str]
+    """memory_store: the store's id."""
+
+    access: pulumi.Input[Literal["read_write", "read_only"]]
+    """memory_store: read_write or read_only."""
+
+    instructions: pulumi.Input[str]
+    """memory_store: how the agent should use the store."""
+
+
+class DeploymentArgs(TypedDict, total=False):
+    """Arguments of Deployment."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the deployment."""
+
+    description: pulumi.Input[str]
+    """What the deployment is for. Removing it clears it."""
+
+    agent: Required[pulumi.Input[str | DeploymentAgentArgs]]
+    """The agent that runs: its id (the latest version at each run), or {"type": "agent", "id": ..., "version": n}
+    pinned to a version. "x" and {"type": "agent", "id": "x"} are the same agent.
+    """
+
+    environment_id: Required[pulumi.Input[str]]
+    """The environment the runs happen in."""
+
+    initial_events: Required[pulumi.Input[Sequence[pulumi.Input[DeploymentEventArgs]]]]
+    """The events each run starts with: user.message, user.define_outcome or system.message."""
+
+    schedule: pulumi.Input[DeploymentScheduleArgs]
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset. Removing
+    it stops managing it; the service keeps the value.
+    """
+
+    budget: pulumi.Input[DeploymentBudgetArgs]
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached. Removing it stops
+    managing it; the service keeps the value.
+    """
+
+    vault_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The vaults whose credentials the runs use. Order carries no meaning. Removing it clears it."""
+
+    resources: pulumi.Input[Sequence[pulumi.Input[DeploymentResourceArgs]]]
+    """What each run mounts: git_repository, github_repository, file or memory_store. A repository's password or
+    authorization_token is write-only and secret. Removing it clears it.
+    """
+
+    environment_variables: pulumi.Input[str]
+    """Environment variables of the runs, as the API takes them (one string). Kept as a secret. Stored as a secret.
+    Removing it clears it.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    paused: pulumi.Input[bool]
+    """Whether the deployment is paused: true pauses it, false (the default) unpauses it. A deployment the service
+    paused itself (paused_reason: its budget, an error) shows as a change to unpause in the preview, never
+    unpaused silently. Sent as the pause and unpause operations, not in the body. Default false. Removing it
+    restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the deployment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a deployment belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class DeploymentOutputs:
+    """What a Deployment resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the deployment."""
+
+    description: pulumi.Output[str]
+    """What the deployment is for."""
+
+    agent: pulumi.Output[Any]
+    """The agent that runs: its id (the latest version at each run), or {"type": "agent", "id": ..., "version": n}
+    pinned to a version. "x" and {"type": "agent", "id": "x"} are the same agent.
+    """
+
+    environment_id: pulumi.Output[str]
+    """The environment the runs happen in."""
+
+    initial_events: pulumi.Output[list[Any]]
+    """The events each run starts with: user.message, user.define_outcome or system.message."""
+
+    schedule: pulumi.Output[dict[str, Any]]
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset."""
+
+    budget: pulumi.Output[dict[str, Any]]
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached."""
+
+    vault_ids: pulumi.Output[list[Any]]
+    """The vaults whose credentials the runs use. Order carries no meaning."""
+
+    resources: pulumi.Output[list[Any]]
+    """What each run mounts: git_repository, github_repository, file or memory_store. A repository's password or
+    authorization_token is write-only and secret.
+    """
+
+    environment_variables: pulumi.Output[str]
+    """Environment variables of the runs, as the API takes them (one string). Kept as a secret."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    paused: pulumi.Output[bool]
+    """Whether the deployment is paused: true pauses it, false (the default) unpauses it. A deployment the service
+    paused itself (paused_reason: its budget, an error) shows as a change to unpause in the preview, never
+    unpaused silently. Sent as the pause and unpause operations, not in the body.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the deployment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: deployment."""
+
+    status: pulumi.Output[str]
+    """active or paused."""
+
+    paused_reason: pulumi.Output[dict[str, Any]]
+    """Why the deployment is paused ({type, error}), or null."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the deployment was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the deployment was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the deployment was last changed (ISO 8601)."""

@@ -19,8 +19,8 @@ What the entry says, the collection does:
   the parents its path names (a credential's vault), which must exist there: elsewhere it is 404;
 - archive sets ``archived_at`` (again: no change); delete removes the document (and, for a
   parent, what lives under it) and answers ``{id, type: <type>_deleted}``;
-- a list is in creation order, archived documents only with ``include_archived=true``, a query
-  parameter named after a string property (``name``) matching it exactly, paged both ways:
+- a list is in creation order, archived documents only with ``include_archived=true``, ``name``
+  and a query parameter named after a string property (``status``) matching exactly, paged both ways:
   ``page`` (the SDK's, answered ``next_page``) and ``after_id``/``before_id`` (answered
   ``first_id``/``last_id``);
 - the kind's other operations (``Kind.operations``) answer for one document, found as a read finds it.
@@ -58,8 +58,13 @@ class Kind:
     fixed: Mapping[str, Any] = field(default_factory=dict)  # outputs the service sets (status)
     parent: str | None = None  # the kind whose id the create path names (VaultCredential: Vault)
     # Its other x-api operations on one document (a credential's mcp_oauth_validate): the document
-    # and the time now -> the answer.
+    # (which it may change) and the time now -> the answer (the document itself: as a read shows it).
     operations: Mapping[str, Callable[[Doc, float], Doc]] = field(default_factory=dict)
+    # The service's checks beyond the entry's, on a document a create or update would store (the
+    # ids it names exist in its workspace): the state, the document, the workspace.
+    check: Callable[[QoderState, Doc, str | None], None] | None = None
+    # A body as the service keeps it (a deployment's agent "x" as {"type": "agent", "id": "x"}).
+    kept: Callable[[Doc], Doc] = dict
 
 
 def _timestamp(ts: float) -> str:
@@ -148,12 +153,14 @@ class Collection:
         root = tree(self.kind.type_name)
         return {k: _hidden(copy.deepcopy(doc.get(k)), root.child(k)) for k in self.shown if k in doc}
 
-    def _check(self, doc: Doc) -> None:
+    def _check(self, doc: Doc, workspace: str | None) -> None:
         checked = {k: v for k, v in doc.items() if (k in self.inputs or k in self.parents) and v is not None}
         failures = validate(self.kind.type_name, checked)
         if failures:
             first = failures[0]
             raise invalid(str(first), first.path or "body")
+        if self.kind.check is not None:
+            self.kind.check(self.state, checked, workspace)
 
     def _refuse_unknown(self, body: Doc, allowed: frozenset[str], operation: str) -> None:
         unknown = sorted(set(body) - allowed)
@@ -187,7 +194,8 @@ class Collection:
     def create(self, params: Mapping[str, str], body: Doc, workspace: str | None) -> Doc:
         body = {k: v for k, v in body.items() if v is not None}
         self._refuse_unknown(body, self.inputs, "create")
-        self._check({**{self.api.field_of(p): v for p, v in params.items()}, **body})
+        body = self.kind.kept(body)
+        self._check({**{self.api.field_of(p): v for p, v in params.items()}, **body}, workspace)
         with self.state.store.transaction():
             parents = self._parent_ids(params, workspace)
             now = _timestamp(self.state.clock())
@@ -212,6 +220,7 @@ class Collection:
 
     def update(self, params: Mapping[str, str], body: Doc, workspace: str | None) -> Doc:
         self._refuse_unknown(body, self.updatable, "update")
+        body = self.kind.kept(body)
         with self.state.store.transaction():
             doc = self._located(params, workspace, "update")
             if doc.get("archived_at"):
@@ -226,7 +235,7 @@ class Collection:
                     after.pop(key, None)
                 else:
                     after[key] = _updated(tree(self.kind.type_name).child(key), old, value, key)
-            self._check(after)
+            self._check(after, workspace)
             after["updated_at"] = _timestamp(self.state.clock())
             self.state.store.put(self.store_kind, after["id"], after)
         return self.view(after)
@@ -240,8 +249,16 @@ class Collection:
         return self.view(doc)
 
     def other(self, operation: str, params: Mapping[str, str], workspace: str | None) -> Doc:
-        """One of the kind's other operations (``Kind.operations``) on the document of ``params``."""
-        return self.kind.operations[operation](self._located(params, workspace, operation), self.state.clock())
+        """One of the kind's other operations (``Kind.operations``) on the document of ``params``,
+        which it may change (a deployment's pause): the document is then stored, and answered."""
+        with self.state.store.transaction():
+            doc = self._located(params, workspace, operation)
+            before = copy.deepcopy(doc)
+            answer = self.kind.operations[operation](doc, self.state.clock())
+            if doc != before:
+                doc["updated_at"] = _timestamp(self.state.clock())
+                self.state.store.put(self.store_kind, doc["id"], doc)
+        return self.view(doc) if answer is doc else answer
 
     def delete(self, params: Mapping[str, str], workspace: str | None) -> Doc:
         with self.state.store.transaction():
@@ -252,6 +269,17 @@ class Collection:
                     if held.get(child.parents[0]) == doc["id"]:
                         self.state.store.delete(child.store_kind, held["id"])
         return {"id": doc["id"], "type": f"{self.kind.type}_deleted"}
+
+    def _filters(self, query: Mapping[str, str]) -> dict[str, str]:
+        """What a list's query filters on: ``name`` (the kind's name field: a vault's display_name)
+        and any string property named (a deployment's ``status``); other parameters are ignored."""
+        found = {}
+        for key, value in query.items():
+            if key == "name" and self.api.name:
+                found[self.api.name] = value
+            elif self.properties.get(key, {}).get("type") == "string" and key not in self.parents:
+                found[key] = value
+        return found
 
     def list(
         self,
@@ -272,11 +300,7 @@ class Collection:
             and (include_archived or not d.get("archived_at"))
             and (created[0] is None or _moment(d["created_at"]) >= created[0])
             and (created[1] is None or _moment(d["created_at"]) <= created[1])
-            and all(
-                d.get(self.api.name if k == "name" and self.api.name else k) == v
-                for k, v in query.items()
-                if k in ("name", *self.inputs) and (k == "name" or self.properties[k].get("type") == "string")
-            )
+            and all(d.get(k) == v for k, v in self._filters(query).items())
         ]
         found.sort(key=lambda d: (d["created_at"], d["id"]))
         ids = [d["id"] for d in found]
