@@ -104,3 +104,19 @@ def test_the_sdk_pauses_unpauses_runs_and_lists(managed: qca.Managed) -> None:
     updated = managed.deployments.update(made.id, vault_ids=[], description="two")
     assert updated.description == "two" and managed.deployments.retrieve(made.id).description == "two"
     assert managed.deployments.archive(made.id).archived_at
+
+
+def test_the_review_says_when_an_update_unpauses_what_the_service_paused() -> None:
+    from pulumi_agents.review.meaning import Change, meaning_of
+
+    def lines(old_outputs: dict[str, Any], new_inputs: dict[str, Any]) -> list[str]:
+        return meaning_of("Deployment").describe(Change("Deployment", "update", {}, new_inputs, old_outputs))
+
+    budget = {"status": "paused", "paused_reason": {"type": "budget_exceeded"}}
+    assert lines(budget, {}) == [
+        "updates the deployment in place",
+        "**unpauses the deployment, which the service paused itself (budget_exceeded)**",
+    ]
+    assert lines({"status": "paused", "paused_reason": {"type": "manual"}}, {})[-1] == "unpauses the deployment"
+    assert lines({"status": "active"}, {"paused": True})[-1] == "pauses the deployment"
+    assert lines({"status": "active"}, {}) == ["updates the deployment in place"]
