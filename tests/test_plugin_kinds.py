@@ -1,4 +1,4 @@
-"""Every AgentRun kind served by the generic life cycle (``_lifecycle.ApiService``'s create, read,
+"""Every AgentRun and Qoder kind served by the generic life cycle (``_lifecycle.ApiService``'s create, read,
 update and delete, with or without hooks), through the plugin door (``PluginProvider`` in process)
 against the emulator: create, a diff of no change, an update (or, where ``x-api.update`` is "none",
 a diff that replaces) with a detailed diff naming the changed paths, read, delete and a read that
@@ -8,7 +8,8 @@ The kinds are derived from schema.json (``_schema.resource_types()``, ``_api.api
 service classes: a new kind is covered as soon as it has a sample below (``SAMPLES``), and fails
 ``test_every_generic_kind_has_a_sample`` until then. The samples are those of the kinds' dynamic
 tests (tests/test_agentrun_kinds_a.py, tests/test_agentrun_kinds_b.py, tests/test_workspace.py,
-tests/runtimes.py), with write-only secrets added where a kind has them.
+tests/runtimes.py; tests/test_qoder_platform.py's for Qoder), with write-only secrets added where a kind
+has them.
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ from tests import test_agentrun_im_bot as im_bot
 from tests import test_agentrun_kinds_a as kinds_a
 from tests import test_agentrun_kinds_b as kinds_b
 from tests import test_agentrun_template as template
-from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
+from tests import test_qoder_platform as qoder_platform
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, QODER_TOKEN, Emulator
 from tests.runtimes import code_runtime
 
 Path = tuple[str | int, ...]
 OPERATIONS = ("create", "read", "update", "delete")
+PACKAGES = ("agentrun", "qoder")
+# A package's base of its kinds, whose operations only set up what each call shares (Qoder's: the
+# resource's workspace) before the generic ones: a kind on it with no operation of its own is generic.
+BASES = {"ApiService", "_QoderService"}
 
 
 def generic(type_name: str) -> bool:
@@ -56,10 +62,12 @@ def generic(type_name: str) -> bool:
     if api(type_name) is None:
         return False
     cls = service_class(type_name)
-    return issubclass(cls, ApiService) and all(getattr(cls, op) is getattr(ApiService, op) for op in OPERATIONS)
+    return issubclass(cls, ApiService) and all(
+        getattr(cls, op).__qualname__.split(".")[0] in BASES for op in OPERATIONS
+    )
 
 
-KINDS = sorted(t for t, package in resource_types().items() if package == "agentrun" and generic(t))
+KINDS = sorted(t for t, package in resource_types().items() if package in PACKAGES and generic(t))
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,21 @@ def a_flow_with_versions(provider: PluginProvider) -> dict[str, Any]:
     return parent
 
 
+def a_qoder_parent(type_name: str) -> Callable[[PluginProvider], dict[str, Any]] | None:
+    """Makes what a Qoder kind's inputs name (a credential's vault, a deployment's agent)."""
+    references = qoder_platform.REFERENCES.get(type_name)
+    if not references:
+        return None
+
+    def make(provider: PluginProvider) -> dict[str, Any]:
+        return {
+            field: run(provider.create(CreateRequest(urn(kind), value_map(kind, inputs, set()), 60, False))).resource_id
+            for field, (kind, inputs) in references.items()
+        }
+
+    return make
+
+
 SAMPLES: dict[str, Sample] = {
     "Workspace": Sample({"name": "platform", "description": "one", "enablePresetModel": True}, {"description": "two"}),
     "AgentRuntime": Sample(code_runtime(), {"memory": 4096, "description": "bigger"}),
@@ -103,6 +126,10 @@ SAMPLES: dict[str, Sample] = {
     "FlowVersion": Sample({"description": "first"}, {"description": "second"}, a_flow),
     "FlowEndpoint": Sample(dict(flows.ENDPOINT), dict(flows.ENDPOINT_CHANGE), a_flow_with_versions),
     "IMBot": Sample(dict(im_bot.INPUTS), dict(im_bot.CHANGE)),
+    **{
+        k: Sample(dict(inputs), dict(change), a_qoder_parent(k))
+        for k, (inputs, change) in qoder_platform.SAMPLES.items()
+    },
 }
 # Secrets the service never returns (write-only), added to the samples of the dynamic tests: an
 # import must not find them, and before it the state keeps (and marks) what was sent.
@@ -125,6 +152,9 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
     "Tool": {("environmentVariables",), ("containerConfiguration", "registryConfig", "authConfig", "password")},
     "ModelProxy": {("armsConfiguration", "armsLicenseKey")},
     "Workspace": set(),
+    "Environment": set(),
+    "VaultCredential": {("auth", "token")},
+    "Deployment": set(),
     "Flow": {("environmentConfiguration", "variables", 0, "value")},
     "IMBot": {("botBizSecret",)},
     "Browser": set(),
@@ -141,9 +171,10 @@ KNOWN_SECRETS: dict[str, set[Path]] = {
 # emulator answers Tool's nested registry password in clear (the generic model hides write-only
 # fields at the top level only, though schema.json says the API masks it), so the import holds it.
 IMPORTED_SECRETS: dict[str, set[Path]] = {
-    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template", "IMBot")},
+    **{k: v for k, v in KNOWN_SECRETS.items() if k not in ("ModelProxy", "Template", "IMBot", "VaultCredential")},
     "ModelProxy": set(),
     "IMBot": set(),  # the bot's secret is write-only: never answered, so never imported
+    "VaultCredential": set(),  # a credential's secrets likewise
     "Template": KNOWN_SECRETS["Template"] - {("armsConfiguration", "armsLicenseKey")},
 }
 
@@ -152,17 +183,25 @@ IMPORTED_SECRETS: dict[str, set[Path]] = {
 
 
 def urn(type_name: str) -> str:
-    return f"urn:pulumi:dev::proj::agentrun:index:{type_name}::sample"
+    return f"urn:pulumi:dev::proj::{resource_types()[type_name]}:index:{type_name}::sample"
 
 
-def plugin(emulator: Emulator) -> PluginProvider:
-    provider = PluginProvider("agentrun")
+def plugin(emulator: Emulator, package: str = "agentrun") -> PluginProvider:
+    provider = PluginProvider(package)
+    if package == "qoder":
+        provider.config = {"qoder:token": QODER_TOKEN, "qoder:baseUrl": emulator.url + "/api/v1/cloud"}
+        return provider
     provider.config = {
         "agentrun:accessKeyId": ACCESS_KEY_ID,
         "agentrun:accessKeySecret": ACCESS_KEY_SECRET,
         "agentrun:endpoint": emulator.url,
     }
     return provider
+
+
+def plugin_of(emulator: Emulator, type_name: str) -> PluginProvider:
+    """The plugin of ``type_name``'s package."""
+    return plugin(emulator, resource_types()[type_name])
 
 
 def marked(value: PropertyValue, path: Path = ()) -> Iterator[Path]:
@@ -283,9 +322,9 @@ def diff(provider: PluginProvider, type_name: str, rid: str, state: Any, inputs:
 
 
 def test_the_generic_kinds_are_derived_from_the_schema() -> None:
-    served = {t for t, package in resource_types().items() if package == "agentrun" and api(t) is not None}
-    # Every AgentRun kind with x-api but the one that publishes and reads its own way.
-    assert served - set(KINDS) == {"RuntimeVersion"}
+    served = {t for t, package in resource_types().items() if package in PACKAGES and api(t) is not None}
+    # Every AgentRun and Qoder kind with x-api but those that create, update and delete their own way.
+    assert served - set(KINDS) == {"RuntimeVersion", "Agent"}
     assert {"Workspace", "Credential", "ModelService", "Browser", "CodeInterpreter", "AgentRuntime"} <= set(KINDS)
 
 
@@ -296,7 +335,7 @@ def test_every_generic_kind_has_a_sample(type_name: str) -> None:
 
 @pytest.mark.parametrize("type_name", KINDS)
 def test_plugin_life_cycle(emulator: Emulator, type_name: str) -> None:
-    provider, facts, sample = plugin(emulator), api(type_name), SAMPLES[type_name]
+    provider, facts, sample = plugin_of(emulator, type_name), api(type_name), SAMPLES[type_name]
     assert facts is not None
     given = inputs_of(provider, sample)
     props = value_map(type_name, given, set())
@@ -352,14 +391,18 @@ def test_plugin_life_cycle(emulator: Emulator, type_name: str) -> None:
 
     run(provider.delete(DeleteRequest(urn(type_name), created.resource_id, state, 60)))
     gone = run(provider.read(ReadRequest(urn(type_name), created.resource_id, state, news)))
-    assert not gone.resource_id
+    service = service_class(type_name)(provider.config)
+    if isinstance(service, ApiService) and service.destroy_operation(plain_map(state)) == "archive":
+        assert plain_map(gone.properties)["archived_at"]  # archived (Qoder's default): still readable
+    else:
+        assert not gone.resource_id
 
 
 @pytest.mark.parametrize("type_name", KINDS)
 def test_plugin_import(emulator: Emulator, type_name: str) -> None:
     """An import (a read with no state and no inputs) yields the inputs the service reports,
     write-only ones left out; sent back as the program's, they diff as no change."""
-    provider, sample = plugin(emulator), SAMPLES[type_name]
+    provider, sample = plugin_of(emulator, type_name), SAMPLES[type_name]
     given = inputs_of(provider, sample)
     props = value_map(type_name, given, set())
     created = run(provider.create(CreateRequest(urn(type_name), props, 60, False)))
@@ -415,7 +458,7 @@ def test_the_programs_own_inputs_after_an_import(emulator: Emulator, type_name: 
     import cannot know (the next `up` sends the program's value once). Where such a field would
     replace (Workspace's enablePresetModel, MemoryCollection's type), it is adopted as the program
     gives it: an update that records it and sends nothing, never a replacement."""
-    provider, sample = plugin(emulator), SAMPLES[type_name]
+    provider, sample = plugin_of(emulator, type_name), SAMPLES[type_name]
     given = inputs_of(provider, sample)
     props = value_map(type_name, given, set())
     created = run(provider.create(CreateRequest(urn(type_name), props, 60, False)))

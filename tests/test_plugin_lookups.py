@@ -16,13 +16,14 @@ from pulumi_agents import __version__
 from pulumi_agents._api import api, lookups
 from pulumi_agents._package import package_schema
 from pulumi_agents._plugin import plain_map, value_map
+from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import to_snake
 from pulumi_agents.errors import PulumiAgentsError
 from pulumi_agents.plugin import agentrun as plugin_agentrun
 from tests.conftest import Emulator
-from tests.test_plugin_kinds import KINDS, SAMPLES, inputs_of, marks, plugin, secrets_of, urn
+from tests.test_plugin_kinds import KINDS, SAMPLES, inputs_of, marks, plugin_of, secrets_of, urn
 
-LOOKED_UP = sorted(t for t in lookups("agentrun").values() if t in KINDS)
+LOOKED_UP = sorted(t for package in ("agentrun", "qoder") for t in lookups(package).values() if t in KINDS)
 
 
 def run(call: Any) -> Any:
@@ -30,19 +31,22 @@ def run(call: Any) -> Any:
 
 
 def invoke(provider: Any, type_name: str, args: dict[str, Any]) -> Any:
-    request = InvokeRequest(f"agentrun:index:get{type_name}", {k: PropertyValue(v) for k, v in args.items()})
+    request = InvokeRequest(
+        f"{resource_types()[type_name]}:index:get{type_name}", {k: PropertyValue(v) for k, v in args.items()}
+    )
     return run(provider.invoke(request))
 
 
 def test_every_named_kind_has_a_lookup() -> None:
     assert set(LOOKED_UP) >= {"AgentRuntime", "Credential", "Workspace", "ModelService", "AgentRuntimeEndpoint"}
     assert "RuntimeVersion" not in lookups("agentrun").values()  # no name: looked up by nothing
-    assert lookups("qoder") == {"qoder:index:getAgent": "Agent"} and lookups("aiae") == {}
+    assert set(lookups("qoder").values()) == {"Agent", "Deployment", "Environment", "MemoryStore", "Vault"}
+    assert lookups("aiae") == {}
 
 
 @pytest.mark.parametrize("type_name", LOOKED_UP)
 def test_a_lookup_finds_what_an_import_reads(emulator: Emulator, type_name: str) -> None:
-    provider, facts = plugin(emulator), api(type_name)
+    provider, facts = plugin_of(emulator, type_name), api(type_name)
     assert facts is not None
     given = inputs_of(provider, SAMPLES[type_name])
     created = run(provider.create(CreateRequest(urn(type_name), value_map(type_name, given, set()), 60, False)))
@@ -61,7 +65,7 @@ def test_a_lookup_finds_what_an_import_reads(emulator: Emulator, type_name: str)
 
 
 def test_several_of_a_name_fail_with_their_ids(emulator: Emulator) -> None:
-    provider = plugin(emulator)
+    provider = plugin_of(emulator, "Workspace")
     made = [
         run(
             provider.create(CreateRequest(urn("Workspace"), value_map("Workspace", {"name": "twin"}, set()), 60, False))
@@ -76,9 +80,9 @@ def test_several_of_a_name_fail_with_their_ids(emulator: Emulator) -> None:
 
 def test_a_lookup_without_its_name_says_which_argument(emulator: Emulator) -> None:
     with pytest.raises(PulumiAgentsError, match="credential_name is required"):
-        invoke(plugin(emulator), "Credential", {})
+        invoke(plugin_of(emulator, "Workspace"), "Credential", {})
     with pytest.raises(PulumiAgentsError, match="no function 'agentrun:index:getNothing'"):
-        run(plugin(emulator).invoke(InvokeRequest("agentrun:index:getNothing", {})))
+        run(plugin_of(emulator, "Workspace").invoke(InvokeRequest("agentrun:index:getNothing", {})))
 
 
 def test_the_package_schema_and_the_wrappers_declare_each_function() -> None:

@@ -14,8 +14,9 @@
 - ``status``: ``{field, reason, ready, failed, deleting}``, or absent when the kind has none.
 - ``update``: ``changed`` (only the changed fields are sent), ``whole`` or ``none`` (every
   input replaces); ``versionGuard``: the output an update sends back to guard against drift.
-- ``destroy``: ``delete``, ``forget`` (the API has no delete), or ``{"option": "onDelete"}``:
-  the resource's own option names the operation (``archive`` or ``delete``).
+- ``destroy``: ``delete``, another operation where the API has no delete (Qoder deployments:
+  ``archive``), ``forget`` (the API has neither), or ``{"option": "onDelete"}``: the resource's
+  own option names the operation (``archive`` or ``delete``).
 - ``list``: ``paging`` (``pageNumber``: pageNumber/pageSize/total; ``cursor``: after_id/last_id/
   has_more), the key of the ``items`` and the query that finds one ``byName``.
 - ``adopt``: how a create whose answer was lost finds what it made instead of making another:

@@ -8,7 +8,8 @@ What counts as "no change":
   omitted fields, so an unset key means "not managed here", never "remove".
 Free-form maps (``additionalProperties``, e.g. environment variables) are compared whole.
 What removing a top-level argument means is the field's ``x-on-remove``; what replaces the
-resource, its ``x-replace-on-change``.
+resource, its ``x-replace-on-change`` (at any depth of an object: a changed nested field so
+marked replaces the top-level argument that holds it).
 """
 
 from __future__ import annotations
@@ -110,6 +111,22 @@ class Changes:
         return bool(self.changed or self.removed)
 
 
+def replaces_within(node: Node, old: Any, new: Any) -> bool:
+    """Whether ``new`` changes a field nested in an object that ``x-replace-on-change`` marks
+    (a credential's ``auth.mcp_server_url``, which the API's update does not take)."""
+    node = node.at(new)
+    if node.kind != "object" or not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return False
+    for key, value in new.items():
+        child = node.child(key)
+        if key not in old:
+            if child.replace_reason and not child.write_only:
+                return True
+        elif differs(child, old[key], value) and (child.replace_reason or replaces_within(child, old[key], value)):
+            return True
+    return False
+
+
 def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
     """Compare old properties (inputs or outputs) with new inputs, both in wire names."""
     spec = fields(type_name)
@@ -122,7 +139,8 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
         sorted(
             k
             for k in (*changed, *removed)
-            if spec.node(k).replace_reason and not (k not in old and spec.node(k).write_only)
+            if (spec.node(k).replace_reason and not (k not in old and spec.node(k).write_only))
+            or (k in old and k in new and replaces_within(spec.node(k), old[k], new[k]))
         )
     )
     # A unique name kept by a replacement is still taken by the old resource: delete that first.
@@ -204,6 +222,10 @@ def _view(api: Any, given: Any, node: Node) -> Any:
         shape = _union_shape(given)
         if shape is None or node.item.at(shape).kind != "object":
             return api
+        if len(api) == len(given) and not node.is_set and node.item.has_write_only:
+            # An ordered list of objects with write-only fields (a repository's password): each
+            # item as the API reports it, with what it never reports kept from the one sent there.
+            return [_view(a, g, node.item) for a, g in zip(api, given, strict=True)]
         return [{k: v for k, v in item.items() if k in shape} if isinstance(item, Mapping) else item for item in api]
     return api
 

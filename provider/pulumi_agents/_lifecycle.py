@@ -521,13 +521,14 @@ class ApiService(Service):
     # -- delete ----------------------------------------------------------------------------------
 
     def destroy_operation(self, props: Mapping[str, Any]) -> str | None:
-        """The operation destroy sends: delete, another the resource's option names, or None (forget)."""
+        """The operation destroy sends: delete, the one x-api names where the API has no delete
+        (archive), another the resource's option names, or None (forget)."""
         destroy = self.api.destroy
         if destroy == "forget":
             return None
         if isinstance(destroy, Mapping):
             return str(fields(self.type_name).value(props, destroy["option"]))
-        return "delete"
+        return destroy
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         operation = self.destroy_operation(props)

@@ -15,15 +15,44 @@ __all__ = [
     "Agent",
     "AgentArgs",
     "AgentProvider",
+    "Deployment",
+    "DeploymentArgs",
+    "DeploymentProvider",
+    "Environment",
+    "EnvironmentArgs",
+    "EnvironmentProvider",
+    "MemoryStore",
+    "MemoryStoreArgs",
+    "MemoryStoreProvider",
     "QoderClient",
     "Settings",
+    "Vault",
+    "VaultArgs",
+    "VaultCredential",
+    "VaultCredentialArgs",
+    "VaultCredentialProvider",
+    "VaultProvider",
 ]
 
 if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
     from pulumi_agents.qoder.client import QoderClient, Settings
-    from pulumi_agents.qoder.provider import AgentProvider
-    from pulumi_agents.qoder.resource import Agent
-    from pulumi_agents.qoder.types import AgentArgs
+    from pulumi_agents.qoder.provider import (
+        AgentProvider,
+        DeploymentProvider,
+        EnvironmentProvider,
+        MemoryStoreProvider,
+        VaultCredentialProvider,
+        VaultProvider,
+    )
+    from pulumi_agents.qoder.resource import Agent, Deployment, Environment, MemoryStore, Vault, VaultCredential
+    from pulumi_agents.qoder.types import (
+        AgentArgs,
+        DeploymentArgs,
+        EnvironmentArgs,
+        MemoryStoreArgs,
+        VaultArgs,
+        VaultCredentialArgs,
+    )
 else:
     __getattr__, __dir__ = exports(
         __name__,
@@ -32,8 +61,29 @@ else:
                 "QoderClient",
                 "Settings",
             ),
-            "provider": ("AgentProvider",),
-            "resource": ("Agent",),
-            "types": ("AgentArgs",),
+            "provider": (
+                "AgentProvider",
+                "EnvironmentProvider",
+                "MemoryStoreProvider",
+                "VaultProvider",
+                "VaultCredentialProvider",
+                "DeploymentProvider",
+            ),
+            "resource": (
+                "Agent",
+                "Environment",
+                "MemoryStore",
+                "Vault",
+                "VaultCredential",
+                "Deployment",
+            ),
+            "types": (
+                "AgentArgs",
+                "EnvironmentArgs",
+                "MemoryStoreArgs",
+                "VaultArgs",
+                "VaultCredentialArgs",
+                "DeploymentArgs",
+            ),
         },
     )

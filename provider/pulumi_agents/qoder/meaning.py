@@ -1,7 +1,10 @@
 """What a change of a Qoder agent means in ``pulumi-agents review``: an update publishes a version,
-and what destroying it does is the agent's own ``onDelete``."""
+and what destroying it does is the agent's own ``onDelete``; a deployment's update that pauses or
+unpauses it says so."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pulumi_agents.review.meaning import Change, Meaning
 
@@ -24,3 +27,21 @@ class Agent(Meaning):
 
     def _fate(self, change: Change) -> str:
         return "deleted permanently" if self.destroy(change) == "delete" else "archived (not deleted)"
+
+
+class Deployment(Meaning):
+    """An update that pauses or unpauses says so; unpausing a deployment the service paused itself
+    (its budget, an error: ``paused_reason``) says it in bold, with the reason."""
+
+    def update(self, change: Change) -> list[str]:
+        lines = super().update(change)
+        paused, wanted = change.old_output("status") == "paused", bool(change.new_inputs.get("paused"))
+        if paused and not wanted:
+            reason = change.old_output("paused_reason")
+            why = reason.get("type") if isinstance(reason, Mapping) else None
+            if why and why != "manual":
+                return [*lines, f"**unpauses the deployment, which the service paused itself ({why})**"]
+            return [*lines, "unpauses the deployment"]
+        if wanted and not paused:
+            return [*lines, "pauses the deployment"]
+        return lines

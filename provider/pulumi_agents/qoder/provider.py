@@ -9,3 +9,23 @@ from pulumi_agents._dynamic import DynamicProvider
 
 class AgentProvider(DynamicProvider):
     type_name = "Agent"
+
+
+class EnvironmentProvider(DynamicProvider):
+    type_name = "Environment"
+
+
+class MemoryStoreProvider(DynamicProvider):
+    type_name = "MemoryStore"
+
+
+class VaultProvider(DynamicProvider):
+    type_name = "Vault"
+
+
+class VaultCredentialProvider(DynamicProvider):
+    type_name = "VaultCredential"
+
+
+class DeploymentProvider(DynamicProvider):
+    type_name = "Deployment"

@@ -9,8 +9,28 @@ from typing import Any, Unpack
 import pulumi
 
 from pulumi_agents._resource import SchemaResource
-from pulumi_agents.qoder.provider import AgentProvider
-from pulumi_agents.qoder.types import AgentArgs, AgentOutputs
+from pulumi_agents.qoder.provider import (
+    AgentProvider,
+    DeploymentProvider,
+    EnvironmentProvider,
+    MemoryStoreProvider,
+    VaultCredentialProvider,
+    VaultProvider,
+)
+from pulumi_agents.qoder.types import (
+    AgentArgs,
+    AgentOutputs,
+    DeploymentArgs,
+    DeploymentOutputs,
+    EnvironmentArgs,
+    EnvironmentOutputs,
+    MemoryStoreArgs,
+    MemoryStoreOutputs,
+    VaultArgs,
+    VaultCredentialArgs,
+    VaultCredentialOutputs,
+    VaultOutputs,
+)
 
 
 class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
@@ -45,4 +65,151 @@ class Agent(SchemaResource, AgentOutputs, module="qoder", name="Agent"):
     @property
     def agent_id(self) -> pulumi.Output[str]:
         """The agent's id (agent_...), which is also the resource's id."""
+        return self.id
+
+
+class Environment(SchemaResource, EnvironmentOutputs, module="qoder", name="Environment"):
+    """Qoder environment (POST /environments): where an agent's sessions and deployments run, a cloud container
+    (networking, packages, a setup script) or a self-hosted worker pool. Wire names are the API's own
+    (snake_case). Every input but workspace_id updates in place.
+
+    Example::
+
+        env = qoder.Environment("build",
+            name="build-env",
+            config={"type": "cloud",
+                    "networking": {"type": "limited", "allowed_hosts": ["api.example.com"],
+                                   "allow_package_managers": True},
+                    "packages": {"pip": ["requests"], "apt": ["git"]},
+                    "setup_script": "make deps"})
+        pulumi.export("environment_id", env.environment_id)
+
+    Every input but workspace_id updates in place. Destroy archives it (on_delete="delete" deletes it); an
+    environment archived outside Pulumi is replaced.
+    """
+
+    _type_name = "Environment"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[EnvironmentArgs]
+    ) -> None:
+        super().__init__(EnvironmentProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def environment_id(self) -> pulumi.Output[str]:
+        """The environment's id (env_...), which is also the resource's id."""
+        return self.id
+
+
+class MemoryStore(SchemaResource, MemoryStoreOutputs, module="qoder", name="MemoryStore"):
+    """Qoder memory store (POST /memory_stores): what agents remember across sessions. Wire names are the API's own
+    (snake_case). Every input but workspace_id updates in place.
+
+    Example::
+
+        notes = qoder.MemoryStore("notes", name="team-notes", description="What the team's agents learnt.")
+        pulumi.export("memory_store_id", notes.memory_store_id)
+
+    Every input but workspace_id updates in place. Destroy archives it (on_delete="delete" deletes it with its
+    memories); a store archived outside Pulumi is replaced.
+    """
+
+    _type_name = "MemoryStore"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[MemoryStoreArgs]
+    ) -> None:
+        super().__init__(MemoryStoreProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def memory_store_id(self) -> pulumi.Output[str]:
+        """The memory store's id (memstore_...), which is also the resource's id."""
+        return self.id
+
+
+class Vault(SchemaResource, VaultOutputs, module="qoder", name="Vault"):
+    """Qoder vault (POST /vaults): holds the credentials (VaultCredential) sessions and deployments use to reach
+    MCP servers and other services. The API has no update for a vault: every change replaces it.
+
+    Example::
+
+        vault = qoder.Vault("mcp", display_name="mcp-credentials")
+        pulumi.export("vault_id", vault.vault_id)
+
+    The API has no update for a vault: a change of any input replaces it. Destroy archives it
+    (on_delete="delete" deletes it).
+    """
+
+    _type_name = "Vault"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultArgs]
+    ) -> None:
+        super().__init__(VaultProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def vault_id(self) -> pulumi.Output[str]:
+        """The vault's id (vlt_...), which is also the resource's id."""
+        return self.id
+
+
+class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", name="VaultCredential"):
+    """A credential in a Qoder vault (POST /vaults/{vault_id}/credentials): a static bearer token or MCP OAuth
+    tokens for an MCP server, or a secret injected as an environment variable. The API never returns the
+    secrets: the state keeps what was sent, as secrets, to compare with the program's; a secret changed outside
+    Pulumi cannot be seen.
+
+    Example::
+
+        token = qoder.VaultCredential("weather",
+            vault_id=vault.vault_id,
+            display_name="weather-mcp",
+            auth={"type": "static_bearer", "mcp_server_url": "https://mcp.example.com/sse",
+                  "token": config.require_secret("weatherToken")})
+
+    The API never returns a credential's secrets: the state keeps what was sent (as secrets) and a change of the
+    program's is sent; one changed outside Pulumi cannot be seen. After an import the state holds none, so the
+    next `pulumi up` sends the program's once. Destroy archives it (on_delete="delete" deletes it).
+    """
+
+    _type_name = "VaultCredential"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultCredentialArgs]
+    ) -> None:
+        super().__init__(VaultCredentialProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class Deployment(SchemaResource, DeploymentOutputs, module="qoder", name="Deployment"):
+    """Qoder deployment (POST /deployments): an agent run in an environment on a cron schedule, each run starting
+    from the initial events, with the vaults and resources (repositories, files, memory stores) it needs and a
+    budget. Wire names are the API's own (snake_case). Every input but workspace_id updates in place; paused
+    pauses and unpauses it.
+
+    Example::
+
+        nightly = qoder.Deployment("nightly",
+            name="nightly-docs",
+            agent=bot.agent_id,
+            environment_id=env.environment_id,
+            initial_events=[{"type": "user.message", "content": [{"type": "text", "text": "Update the docs."}]}],
+            schedule={"type": "cron", "expression": "0 2 * * *", "timezone": "Asia/Shanghai"},
+            budget={"type": "limit", "max_credit_cost": "50"},
+            vault_ids=[vault.vault_id],
+            resources=[{"type": "memory_store", "memory_store_id": notes.memory_store_id, "access": "read_write"}])
+
+    Every input but workspace_id updates in place; paused pauses and unpauses it. The API has no delete: destroy
+    archives it.
+    """
+
+    _type_name = "Deployment"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[DeploymentArgs]
+    ) -> None:
+        super().__init__(DeploymentProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def deployment_id(self) -> pulumi.Output[str]:
+        """The deployment's id (depl_...), which is also the resource's id."""
         return self.id

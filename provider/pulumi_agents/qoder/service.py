@@ -1,4 +1,8 @@
-"""The service logic of ``qoder.Agent``: versioned, idempotent, archive-aware.
+"""The Qoder kinds on the generic life cycle (``_lifecycle``), on one base (``_QoderService``: the
+client, the resource's workspace, maps sent as patches, a resource archived outside Pulumi
+replaced). Environment, MemoryStore, Vault and VaultCredential need nothing beyond their
+schema.json entries; a Deployment pauses and unpauses (``paused``); ``qoder.Agent`` is versioned,
+idempotent, archive-aware:
 
 - create sends an Idempotency-Key derived from the resource (project/stack/name) and its
   inputs, so a create retried after a lost answer returns the same agent;
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
+from pulumi_agents._requests import Client, Doc
 from pulumi_agents._service import Created, Found
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, ResourceFailed
 
@@ -74,8 +79,11 @@ def _canonical(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class AgentService(ApiService):
-    type_name = TYPE
+class _QoderService(ApiService):
+    """What every Qoder kind shares: the client, the workspace a resource lives in (its own
+    ``workspace_id``, sent as the ``qoder-workspace-id`` header on every call it makes), maps sent
+    as patches, and a resource archived behind Pulumi's back replaced (it cannot be updated)."""
+
     service_name = "Qoder"
 
     _workspace: str | None = None  # the resource's own workspace_id, for the calls it makes
@@ -89,6 +97,41 @@ class AgentService(ApiService):
         """The calls that follow are for the resource of ``props``: in its workspace."""
         workspace = props.get("workspace_id")
         self._workspace = str(workspace) if workspace else None
+
+    def create(self, props: dict[str, Any]) -> Created:
+        self._at(props)
+        return super().create(props)
+
+    def read(self, id_: str, props: dict[str, Any]) -> Found:
+        self._at(props)
+        return super().read(id_, props)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        self._at(news)
+        return super().update(id_, olds, news)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._at(props)
+        super().delete(id_, props)
+
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        for archived in ("archived", "archived_at"):
+            if olds.get(archived):  # archived behind our back: it cannot be updated any more, so replace it
+                return Changes((archived,), (), (archived,), False)
+        return super().diff(id_, olds, news)
+
+    def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
+        """Maps (metadata) are patches: a key no longer set is sent as null, which deletes it."""
+        spec = fields(self.type_name)
+        body = super().update_body(olds, news, changes)
+        for k in body:
+            if spec.node(k).kind == "map" and isinstance(olds.get(k), Mapping):
+                body[k] = {**spec.node(k).empty(olds[k]), **(body[k] or {})}
+        return body
+
+
+class AgentService(_QoderService):
+    type_name = TYPE
 
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
         """Compared in one spelling; a change of the prompt is named as the program (or, removed,
@@ -138,14 +181,6 @@ class AgentService(ApiService):
             del inputs_[PROMPT]
         return Found(found.id, outs, inputs_)
 
-    def read(self, id_: str, props: dict[str, Any]) -> Found:
-        self._at(props)
-        return super().read(id_, props)
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        self._at(news)
-        return super().update(id_, olds, news)
-
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._at(props)
         if self.destroy_operation(props) != "delete":
@@ -164,12 +199,6 @@ class AgentService(ApiService):
                     f"{what} could not be deleted: {ARCHIVE_ONLY} (DELETE was answered {exc.status}: {exc.message})"
                 ) from None
             self.gone(self._fetch(client, ids), self._timeout(props), what)
-
-    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
-        if olds.get("archived"):
-            # Archived behind our back: it cannot be updated any more, so replace it.
-            return Changes(("archived",), (), ("archived",), False)
-        return super().diff(id_, olds, news)
 
     def create(self, props: dict[str, Any]) -> Created:
         from pulumi_agents._requests import idempotency_key
@@ -246,3 +275,70 @@ class AgentService(ApiService):
             f"change, then `pulumi up` to apply yours ({exc.message})",
             exc.request_id,
         )
+
+
+# -- the platform's kinds: nothing beyond their schema.json entries ------------------------------
+
+
+class EnvironmentService(_QoderService):
+    type_name = "Environment"
+
+
+class MemoryStoreService(_QoderService):
+    type_name = "MemoryStore"
+
+
+class VaultService(_QoderService):
+    type_name = "Vault"
+
+
+class VaultCredentialService(_QoderService):
+    """Its secrets are write-only (schema.json): the life cycle keeps what was sent, as secrets."""
+
+    type_name = "VaultCredential"
+
+
+# -- deployments ----------------------------------------------------------------------------------
+
+
+def _agent_ref(props: Mapping[str, Any]) -> dict[str, Any]:
+    """One spelling of a deployment's agent, for comparing: "x" is {"type": "agent", "id": "x"}."""
+    agent = props.get("agent")
+    return {**props, "agent": {"type": "agent", "id": agent}} if isinstance(agent, str) else dict(props)
+
+
+class DeploymentService(_QoderService):
+    """``paused`` is sent as the pause and unpause operations, once a create or update has settled;
+    the service's own status decides what it is now, so a deployment paused outside Pulumi, or by
+    the service itself (its budget: ``paused_reason``), shows in the preview as a change to unpause."""
+
+    type_name = "Deployment"
+
+    def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Changes:
+        found = super().changes(_agent_ref(olds), _agent_ref(news))
+        status = olds.get("status")
+        if status not in ("active", "paused") or bool(news.get("paused")) == (status == "paused"):
+            return found
+        changed = tuple(dict.fromkeys((*found.changed, "paused")))
+        return Changes(changed, found.removed, found.replaces, found.delete_before_replace)
+
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An unpinned agent as its id, as a program names it (and an import records it)."""
+        agent = remote.get("agent")
+        if isinstance(agent, Mapping) and agent.get("version") is None and set(agent) <= {"type", "id", "version"}:
+            return {**remote, "agent": agent.get("id")}
+        return remote
+
+    def finish(
+        self,
+        client: Client,
+        ids: Mapping[str, Any],
+        olds: Mapping[str, Any] | None,
+        news: Mapping[str, Any],
+        current: Doc,
+    ) -> Doc:
+        wanted = bool(fields(self.type_name).value(news, "paused"))
+        if wanted == (current.get("status") == "paused"):
+            return current
+        operation = "pause" if wanted else "unpause"
+        return client.request(self.api.operation(operation), self.api.path(operation, ids), idempotent=True)

@@ -315,3 +315,735 @@ class AgentOutputs:
 
     type: pulumi.Output[str]
     """The object's type: agent."""
+
+
+class EnvironmentNetworkingArgs(TypedDict, total=False):
+    """cloud: what the container may reach."""
+
+    type: Required[pulumi.Input[Literal["unrestricted", "limited"]]]
+    """unrestricted (any host) or limited (the hosts listed, and what the flags allow)."""
+
+    allowed_hosts: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """limited: the hosts the container may reach. Order carries no meaning."""
+
+    allow_mcp_servers: pulumi.Input[bool]
+    """limited: whether the agent's MCP servers may be reached."""
+
+    allow_package_managers: pulumi.Input[bool]
+    """limited: whether the package managers' registries may be reached."""
+
+
+class EnvironmentPackagesArgs(TypedDict, total=False):
+    """cloud: packages installed in the container, per package manager."""
+
+    type: pulumi.Input[Literal["packages"]]
+    """Always packages (the SDK's type)."""
+
+    apt: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """apt packages to install."""
+
+    cargo: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """cargo packages to install."""
+
+    gem: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """gem packages to install."""
+
+    go: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """go packages to install."""
+
+    npm: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """npm packages to install."""
+
+    pip: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """pip packages to install."""
+
+
+class EnvironmentConfigArgs(TypedDict, total=False):
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset.
+    """
+
+    type: Required[pulumi.Input[Literal["cloud", "self_hosted"]]]
+    """cloud (a container the service runs) or self_hosted (workers you run)."""
+
+    setup_script: pulumi.Input[str]
+    """A script run when the environment starts."""
+
+    networking: pulumi.Input[EnvironmentNetworkingArgs]
+    """cloud: what the container may reach."""
+
+    packages: pulumi.Input[EnvironmentPackagesArgs]
+    """cloud: packages installed in the container, per package manager."""
+
+
+class EnvironmentArgs(TypedDict, total=False):
+    """Arguments of Environment."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the environment."""
+
+    description: pulumi.Input[str]
+    """What the environment is for. Removing it clears it."""
+
+    config: pulumi.Input[EnvironmentConfigArgs]
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset. Removing it stops managing it; the service keeps the value.
+    """
+
+    scope: pulumi.Input[Literal["organization", "account"]]
+    """Who can use the environment: the organization or the account. Removing it stops managing it; the service
+    keeps the value.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the environment stays readable, archived) or delete (permanent).
+    Neither can be undone. Not sent to the API. Default "archive". Removing it restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a environment belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class EnvironmentOutputs:
+    """What a Environment resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the environment."""
+
+    description: pulumi.Output[str]
+    """What the environment is for."""
+
+    config: pulumi.Output[dict[str, Any]]
+    """cloud (a container: networking, packages, setup script) or self_hosted (your workers); the service's own
+    default when unset.
+    """
+
+    scope: pulumi.Output[Literal["organization", "account"]]
+    """Who can use the environment: the organization or the account."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the environment stays readable, archived) or delete (permanent).
+    Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: environment."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the environment was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the environment was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the environment was last changed (ISO 8601)."""
+
+
+class MemoryStoreArgs(TypedDict, total=False):
+    """Arguments of MemoryStore."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the memory store."""
+
+    description: pulumi.Input[str]
+    """What the store remembers. Removing it clears it."""
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the memory store stays readable, archived) or delete (permanent,
+    with every memory it holds). Neither can be undone. Not sent to the API. Default "archive". Removing it
+    restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the memory store lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a memory store belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class MemoryStoreOutputs:
+    """What a MemoryStore resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the memory store."""
+
+    description: pulumi.Output[str]
+    """What the store remembers."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the memory store stays readable, archived) or delete (permanent,
+    with every memory it holds). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the memory store lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: memory_store."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the memory store was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the memory store was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the memory store was last changed (ISO 8601)."""
+
+    status: pulumi.Output[str]
+    """The store's status (active)."""
+
+    entry_count: pulumi.Output[int]
+    """How many memories the store holds."""
+
+    total_size: pulumi.Output[int]
+    """The size of the memories the store holds, in bytes."""
+
+
+class VaultArgs(TypedDict, total=False):
+    """Arguments of Vault."""
+
+    display_name: Required[pulumi.Input[str]]
+    """The vault's name as people see it. Changing it replaces the resource (the API has no update for a vault)."""
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map. The API has no update for a vault: a change replaces it. Changing it replaces the resource
+    (the API has no update for a vault). Removing it clears it.
+    """
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the vault stays readable, archived) or delete (permanent, with
+    its credentials). Neither can be undone. Not sent to the API. Default "archive". Removing it restores the
+    default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the vault lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a vault belongs to the workspace
+    it was made in). Removing it restores the default.
+    """
+
+
+class VaultOutputs:
+    """What a Vault resource reports, as attributes."""
+
+    display_name: pulumi.Output[str]
+    """The vault's name as people see it."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map. The API has no update for a vault: a change replaces it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the vault stays readable, archived) or delete (permanent, with
+    its credentials). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the vault lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: vault."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the vault was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the vault was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the vault was last changed (ISO 8601)."""
+
+
+class VaultCredentialTokenEndpointAuthArgs(TypedDict, total=False):
+    """How the client authenticates to the token endpoint."""
+
+    type: Required[pulumi.Input[Literal["none", "client_secret_basic", "client_secret_post"]]]
+    """none, client_secret_basic or client_secret_post."""
+
+    client_secret: pulumi.Input[str]
+    """client_secret_basic, client_secret_post: the client's secret. Write-only: the API never returns it; the
+    state keeps what was sent, as a secret. Stored as a secret.
+    """
+
+
+class VaultCredentialRefreshArgs(TypedDict, total=False):
+    """mcp_oauth: how the service refreshes the access token."""
+
+    client_id: Required[pulumi.Input[str]]
+    """The OAuth client's id. Changing it replaces the resource (the API's update does not take it)."""
+
+    refresh_token: Required[pulumi.Input[str]]
+    """The OAuth refresh token. Write-only: the API never returns it; the state keeps what was sent, as a secret.
+    Stored as a secret.
+    """
+
+    token_endpoint: Required[pulumi.Input[str]]
+    """Where tokens are refreshed. Changing it replaces the resource (the API's update does not take it)."""
+
+    token_endpoint_auth: Required[pulumi.Input[VaultCredentialTokenEndpointAuthArgs]]
+    """How the client authenticates to the token endpoint."""
+
+    resource: pulumi.Input[str]
+    """The OAuth resource indicator. Changing it replaces the resource (the API's update does not take it)."""
+
+    scope: pulumi.Input[str]
+    """The OAuth scope."""
+
+
+class VaultCredentialNetworkingArgs(TypedDict, total=False):
+    """environment_variable: the hosts the secret may be sent to."""
+
+    type: Required[pulumi.Input[Literal["unrestricted", "limited"]]]
+    """unrestricted (any host) or limited (the hosts listed)."""
+
+    allowed_hosts: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """limited: the hosts the secret may be sent to. Order carries no meaning."""
+
+
+class VaultCredentialInjectionArgs(TypedDict, total=False):
+    """environment_variable: where requests carry the secret."""
+
+    body: pulumi.Input[bool]
+    """Whether request bodies carry the secret."""
+
+    header: pulumi.Input[bool]
+    """Whether request headers carry the secret."""
+
+
+class VaultCredentialAuthArgs(TypedDict, total=False):
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    type: Required[pulumi.Input[Literal["static_bearer", "mcp_oauth", "environment_variable"]]]
+    """static_bearer (a token for an MCP server), mcp_oauth (OAuth tokens for an MCP server, refreshed) or
+    environment_variable (a secret injected into requests). Changing it replaces the resource (a credential's
+    kind of auth cannot change).
+    """
+
+    token: pulumi.Input[str]
+    """static_bearer: the bearer token. Write-only: the API never returns it; the state keeps what was sent, as a
+    secret. Stored as a secret.
+    """
+
+    mcp_server_url: pulumi.Input[str]
+    """static_bearer, mcp_oauth: the MCP server the credential is for. Changing it replaces the resource (the API's
+    update does not take it).
+    """
+
+    access_token: pulumi.Input[str]
+    """mcp_oauth: the OAuth access token. Write-only: the API never returns it; the state keeps what was sent, as a
+    secret. Stored as a secret.
+    """
+
+    expires_at: pulumi.Input[str]
+    """mcp_oauth: when the access token expires (ISO 8601)."""
+
+    refresh: pulumi.Input[VaultCredentialRefreshArgs]
+    """mcp_oauth: how the service refreshes the access token."""
+
+    secret_name: pulumi.Input[str]
+    """environment_variable: the variable's name. Changing it replaces the resource (the API's update does not take
+    it).
+    """
+
+    secret_value: pulumi.Input[str]
+    """environment_variable: the variable's value. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    networking: pulumi.Input[VaultCredentialNetworkingArgs]
+    """environment_variable: the hosts the secret may be sent to."""
+
+    injection_location: pulumi.Input[VaultCredentialInjectionArgs]
+    """environment_variable: where requests carry the secret."""
+
+
+class VaultCredentialArgs(TypedDict, total=False):
+    """Arguments of VaultCredential."""
+
+    vault_id: Required[pulumi.Input[str]]
+    """The vault the credential is kept in (its path names it). Changing it replaces the resource (a credential
+    belongs to the vault it was made in).
+    """
+
+    display_name: pulumi.Input[str]
+    """The credential's name as people see it. Changing it replaces the resource (the API's update takes only auth
+    and metadata). Removing it stops managing it; the service keeps the value.
+    """
+
+    auth: Required[pulumi.Input[VaultCredentialAuthArgs]]
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    on_delete: pulumi.Input[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the credential stays readable, archived, and is no longer used)
+    or delete (permanent). Neither can be undone. Not sent to the API. Default "archive". Removing it restores
+    the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace of the credential's vault (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a credential belongs to the
+    workspace of its vault). Removing it restores the default.
+    """
+
+
+class VaultCredentialOutputs:
+    """What a VaultCredential resource reports, as attributes."""
+
+    vault_id: pulumi.Output[str]
+    """The vault the credential is kept in (its path names it)."""
+
+    display_name: pulumi.Output[str]
+    """The credential's name as people see it."""
+
+    auth: pulumi.Output[dict[str, Any]]
+    """How the credential authenticates: static_bearer, mcp_oauth or environment_variable. Its secrets (token,
+    access_token, refresh.refresh_token, refresh.token_endpoint_auth.client_secret, secret_value) are write-
+    only; a change of its type, MCP server, secret name or OAuth client replaces the credential (the API's
+    update does not take them).
+    """
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    on_delete: pulumi.Output[Literal["archive", "delete"]]
+    """What destroying the resource does: archive (the credential stays readable, archived, and is no longer used)
+    or delete (permanent). Neither can be undone. Not sent to the API.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace of the credential's vault (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    credential_id: pulumi.Output[str]
+    """The credential's id (vcrd_...)."""
+
+    type: pulumi.Output[str]
+    """The object's type: vault_credential."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the credential was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the credential was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the credential was last changed (ISO 8601)."""
+
+
+class DeploymentAgentArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["agent"]]]
+    """Always agent."""
+
+    id: Required[pulumi.Input[str]]
+    """The agent's id."""
+
+    version: pulumi.Input[int]
+    """The agent's version to run; the latest at each run when unset."""
+
+
+class DeploymentContentSourceArgs(TypedDict, total=False):
+    """image, document: where the content comes from."""
+
+    type: Required[pulumi.Input[Literal["base64", "text", "url", "file"]]]
+    """base64, text (documents), url or file."""
+
+    data: pulumi.Input[str]
+    """base64, text: the content."""
+
+    media_type: pulumi.Input[str]
+    """base64, text: the content's media type."""
+
+    url: pulumi.Input[str]
+    """url: where to fetch it."""
+
+    file_id: pulumi.Input[str]
+    """file: an uploaded file's id."""
+
+
+class DeploymentContentBlockArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["text", "image", "document", "redacted"]]]
+    """text, image, document or redacted."""
+
+    text: pulumi.Input[str]
+    """text: the text."""
+
+    source: pulumi.Input[DeploymentContentSourceArgs]
+    """image, document: where the content comes from."""
+
+    context: pulumi.Input[str]
+    """document: context for the document."""
+
+    title: pulumi.Input[str]
+    """document: the document's title."""
+
+
+class DeploymentRubricArgs(TypedDict, total=False):
+    """user.define_outcome: how the outcome is judged: text or a file."""
+
+    type: Required[pulumi.Input[Literal["text", "file"]]]
+    """text or file."""
+
+    content: pulumi.Input[str]
+    """text: the rubric."""
+
+    file_id: pulumi.Input[str]
+    """file: an uploaded file's id."""
+
+
+class DeploymentEventArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["user.message", "user.define_outcome", "system.message"]]]
+    """user.message, user.define_outcome or system.message."""
+
+    content: pulumi.Input[Sequence[pulumi.Input[DeploymentContentBlockArgs]]]
+    """user.message, system.message: the message's blocks (system.message: text only)."""
+
+    description: pulumi.Input[str]
+    """user.define_outcome: the outcome wanted."""
+
+    rubric: pulumi.Input[DeploymentRubricArgs]
+    """user.define_outcome: how the outcome is judged: text or a file."""
+
+    max_iterations: pulumi.Input[int]
+    """user.define_outcome: how many attempts at most."""
+
+
+class DeploymentScheduleArgs(TypedDict, total=False):
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset."""
+
+    type: Required[pulumi.Input[Literal["cron"]]]
+    """Always cron."""
+
+    expression: Required[pulumi.Input[str]]
+    """A cron expression of five fields (minute hour day month weekday)."""
+
+    timezone: Required[pulumi.Input[str]]
+    """The IANA time zone the expression is read in (Asia/Shanghai)."""
+
+
+class DeploymentBudgetArgs(TypedDict, total=False):
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached."""
+
+    type: Required[pulumi.Input[Literal["limit"]]]
+    """Always limit."""
+
+    max_credit_cost: Required[pulumi.Input[str]]
+    """Positive decimal credits, at most 12 integer and 2 fractional digits ("50", "12.5")."""
+
+
+class DeploymentCheckoutArgs(TypedDict, total=False):
+    """git_repository, github_repository: a branch or a commit."""
+
+    type: Required[pulumi.Input[Literal["branch", "commit"]]]
+    """branch or commit."""
+
+    name: pulumi.Input[str]
+    """branch: its name."""
+
+    sha: pulumi.Input[str]
+    """commit: its sha."""
+
+
+class DeploymentResourceArgs(TypedDict, total=False):
+
+    type: Required[pulumi.Input[Literal["git_repository", "github_repository", "file", "memory_store"]]]
+    """git_repository, github_repository, file or memory_store."""
+
+    url: pulumi.Input[str]
+    """git_repository, github_repository: the repository's URL."""
+
+    password: pulumi.Input[str]
+    """git_repository: the password to clone with. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    authorization_token: pulumi.Input[str]
+    """github_repository: the token to clone with. Write-only: the API never returns it; the state keeps what was
+    sent, as a secret. Stored as a secret.
+    """
+
+    mount_path: pulumi.Input[str]
+    """git_repository, github_repository, file: where it is mounted."""
+
+    checkout: pulumi.Input[DeploymentCheckoutArgs]
+    """git_repository, github_repository: a branch or a commit."""
+
+    file_id: pulumi.Input[str]
+    """file: the uploaded file's id."""
+
+    memory_store_id: pulumi.Input[str]
+    """memory_store: the store's id."""
+
+    access: pulumi.Input[Literal["read_write", "read_only"]]
+    """memory_store: read_write or read_only."""
+
+    instructions: pulumi.Input[str]
+    """memory_store: how the agent should use the store."""
+
+
+class DeploymentArgs(TypedDict, total=False):
+    """Arguments of Deployment."""
+
+    name: Required[pulumi.Input[str]]
+    """Name of the deployment."""
+
+    description: pulumi.Input[str]
+    """What the deployment is for. Removing it clears it."""
+
+    agent: Required[pulumi.Input[str | DeploymentAgentArgs]]
+    """The agent that runs: its id (the latest version at each run), or {"type": "agent", "id": ..., "version": n}
+    pinned to a version. "x" and {"type": "agent", "id": "x"} are the same agent.
+    """
+
+    environment_id: Required[pulumi.Input[str]]
+    """The environment the runs happen in."""
+
+    initial_events: Required[pulumi.Input[Sequence[pulumi.Input[DeploymentEventArgs]]]]
+    """The events each run starts with: user.message, user.define_outcome or system.message."""
+
+    schedule: pulumi.Input[DeploymentScheduleArgs]
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset. Removing
+    it stops managing it; the service keeps the value.
+    """
+
+    budget: pulumi.Input[DeploymentBudgetArgs]
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached. Removing it stops
+    managing it; the service keeps the value.
+    """
+
+    vault_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The vaults whose credentials the runs use. Order carries no meaning. Removing it clears it."""
+
+    resources: pulumi.Input[Sequence[pulumi.Input[DeploymentResourceArgs]]]
+    """What each run mounts: git_repository, github_repository, file or memory_store. A repository's password or
+    authorization_token is write-only and secret. Removing it clears it.
+    """
+
+    environment_variables: pulumi.Input[str]
+    """Environment variables of the runs, as the API takes them (one string). Kept as a secret. Stored as a secret.
+    Removing it clears it.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it. Removing it clears it."""
+
+    paused: pulumi.Input[bool]
+    """Whether the deployment is paused: true pauses it, false (the default) unpauses it. A deployment the service
+    paused itself (paused_reason: its budget, an error) shows as a change to unpause in the preview, never
+    unpaused silently. Sent as the pause and unpause operations, not in the body. Default false. Removing it
+    restores the default.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the deployment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a deployment belongs to the
+    workspace it was made in). Removing it restores the default.
+    """
+
+
+class DeploymentOutputs:
+    """What a Deployment resource reports, as attributes."""
+
+    name: pulumi.Output[str]
+    """Name of the deployment."""
+
+    description: pulumi.Output[str]
+    """What the deployment is for."""
+
+    agent: pulumi.Output[Any]
+    """The agent that runs: its id (the latest version at each run), or {"type": "agent", "id": ..., "version": n}
+    pinned to a version. "x" and {"type": "agent", "id": "x"} are the same agent.
+    """
+
+    environment_id: pulumi.Output[str]
+    """The environment the runs happen in."""
+
+    initial_events: pulumi.Output[list[Any]]
+    """The events each run starts with: user.message, user.define_outcome or system.message."""
+
+    schedule: pulumi.Output[dict[str, Any]]
+    """When the deployment runs: a cron expression in a time zone; unscheduled (run on demand) when unset."""
+
+    budget: pulumi.Output[dict[str, Any]]
+    """The most a deployment may spend; the service pauses it (paused_reason) when it is reached."""
+
+    vault_ids: pulumi.Output[list[Any]]
+    """The vaults whose credentials the runs use. Order carries no meaning."""
+
+    resources: pulumi.Output[list[Any]]
+    """What each run mounts: git_repository, github_repository, file or memory_store. A repository's password or
+    authorization_token is write-only and secret.
+    """
+
+    environment_variables: pulumi.Output[str]
+    """Environment variables of the runs, as the API takes them (one string). Kept as a secret."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map, sent as a patch: a removed key is sent as null, which deletes it."""
+
+    paused: pulumi.Output[bool]
+    """Whether the deployment is paused: true pauses it, false (the default) unpauses it. A deployment the service
+    paused itself (paused_reason: its budget, an error) shows as a change to unpause in the preview, never
+    unpaused silently. Sent as the pause and unpause operations, not in the body.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the deployment lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: deployment."""
+
+    status: pulumi.Output[str]
+    """active or paused."""
+
+    paused_reason: pulumi.Output[dict[str, Any]]
+    """Why the deployment is paused ({type, error}), or null."""
+
+    archived_at: pulumi.Output[str | None]
+    """When the deployment was archived, or null."""
+
+    created_at: pulumi.Output[str]
+    """When the deployment was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the deployment was last changed (ISO 8601)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
+from pulumi_agents.qoder.emulator.collection import Collection
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
 
 PREFIX = "/api/v1/cloud"
@@ -202,4 +203,54 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
         return await handle(request, run, keyed=False)
 
+    for collection in state.collections.values():
+        serve(api, collection, handle)
     return api
+
+
+Handle = Callable[..., Awaitable[JSONResponse]]
+
+
+def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
+    """Every x-api operation of a kind ``collection`` serves, on the SDK's paths: writes keyed
+    (an Idempotency-Key replays the first answer), reads not."""
+    ops = collection.api.operations
+
+    def route(name: str, status: int, run: Callable[[dict[str, str], dict[str, Any], Request], dict[str, Any]]) -> None:
+        if name not in ops:
+            return
+        op = ops[name]
+
+        async def endpoint(request: Request) -> JSONResponse:
+            params = dict(request.path_params)
+            return await handle(request, lambda body: (status, run(params, body, request)), keyed=op.method != "GET")
+
+        api.add_api_route(op.path, endpoint, methods=[op.method], name=f"{collection.kind.type} {name}")
+
+    def listing(params: dict[str, str], _body: dict[str, Any], request: Request) -> dict[str, Any]:
+        q = request.query_params
+        archived = (q.get("include_archived") or "false").lower()
+        if archived not in ("true", "false"):
+            raise QoderError(400, "invalid_request_error", "include_archived must be true or false", "include_archived")
+        return collection.list(
+            params,
+            dict(q),
+            workspace(request),
+            limit=_limit(q),
+            include_archived=archived == "true",
+            created=(_moment(q, "created_at[gte]"), _moment(q, "created_at[lte]")),
+        )
+
+    route("list", 200, listing)
+    route("create", 201, lambda p, b, r: collection.create(p, b, workspace(r)))
+    route("read", 200, lambda p, _b, r: collection.read(p, workspace(r)))
+    route("update", 200, lambda p, b, r: collection.update(p, b, workspace(r)))
+    route("archive", 200, lambda p, _b, r: collection.archive(p, workspace(r)))
+    route("delete", 200, lambda p, _b, r: collection.delete(p, workspace(r)))
+    for name in collection.kind.operations:
+        route(name, 200, _other(collection, name))
+
+
+def _other(collection: Collection, name: str) -> Callable[[dict[str, str], dict[str, Any], Request], dict[str, Any]]:
+    """The handler of one of a kind's other operations (a credential's mcp_oauth_validate)."""
+    return lambda params, _body, request: collection.other(name, params, workspace(request))

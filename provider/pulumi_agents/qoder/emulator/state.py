@@ -28,9 +28,11 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from pulumi_agents.emulator.store import Store
+from pulumi_agents.qoder.emulator.collection import Collection
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid, metadata_count, references, validate
 
 __all__ = ["QoderError", "QoderState", "canonical_body"]
@@ -82,6 +84,21 @@ def _prompt(body: dict[str, Any]) -> dict[str, Any]:
 class QoderState:
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store, self.clock = store, clock
+
+    # -- the platform's other kinds (platform.py), each served from its schema.json entry ----
+
+    @cached_property
+    def collections(self) -> dict[str, Collection]:
+        from pulumi_agents.qoder.emulator.platform import KINDS
+
+        return {kind.type_name: Collection(kind, self) for kind in KINDS}
+
+    def collection(self, type_name: str) -> Collection:
+        return self.collections[type_name]
+
+    def children(self, type_name: str) -> list[Collection]:
+        """The kinds whose documents live under one of ``type_name`` (a vault's credentials)."""
+        return [c for c in self.collections.values() if c.kind.parent == type_name]
 
     # -- idempotency -------------------------------------------------------------------------
 
