@@ -132,4 +132,4 @@ def test_what_the_update_does_not_take_replaces(qoder_env: Emulator, vault: str,
 
 def test_bad_auth_names_the_field(qoder_env: Emulator, vault: str) -> None:
     result = provider.check({}, credential(vault, {"type": "static_bearer", "mcp_server_url": MCP}))
-    assert [(f.property, f.reason) for f in result.failures] == [("auth.token", "is required")]
+    assert [(f.property, f.reason) for f in result.failures] == [("", "auth.token: is required")]
