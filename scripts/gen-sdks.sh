@@ -17,6 +17,7 @@
 #                              ts-node, from npm (sdk/package.json), for every SDK and program
 #   sdk/<package>/nodejs/bin   the SDK compiled by `tsc --strict`, with its package.json: what
 #                              `npm publish` takes (and `npm install` a local path)
+#   sdk/node_modules/@pulumi-agents/<package>   links to those bin folders
 #   the Go SDKs                `go build ./...` (it fills Go's build cache for `go vet`)
 #
 # The plugins are the console scripts of the virtualenv (VENV, default <repo>/.venv). The CLI is
@@ -125,6 +126,11 @@ build() {
 for pkg in "${packages[@]}"; do gen "$pkg"; done
 if [[ $build == 1 ]]; then
   node_modules
-  for pkg in "${packages[@]}"; do build "$pkg"; done
+  for pkg in "${packages[@]}"; do
+    build "$pkg"
+    # So that a program whose node_modules is sdk/node_modules (the tests') imports the SDK.
+    mkdir -p "$out/node_modules/@pulumi-agents"
+    ln -sfn "../../$pkg/nodejs/bin" "$out/node_modules/@pulumi-agents/$pkg"
+  done
 fi
 echo "$out"

@@ -71,6 +71,11 @@ NOT_RUN: dict[tuple[str, int], str] = {
 
 _YAML_PAGE = "tests/e2e/test_docs.py::test_the_yaml_page"
 _GUARDRAILS_PAGE = "tests/e2e/test_docs.py::test_the_guardrails_page"
+_SDKS = "tests/e2e/test_sdks.py::"
+_RUN_SDKS = (
+    "./run sdks is the set-up ./run test shares, then scripts/gen-sdks.sh --build, which ./run test's set-up runs "
+    "before the tests; tests/e2e/test_sdks.py checks what it made (names, version, tsc --strict, go vet)"
+)
 
 # docs/<page> -> (its RUN_BY, its NOT_RUN); the README's are the two above.
 PAGES: dict[str, tuple[dict[tuple[str, int], str], dict[tuple[str, int], str]]] = {
@@ -83,6 +88,34 @@ PAGES: dict[str, tuple[dict[tuple[str, int], str], dict[tuple[str, int], str]]] 
                 "creates the pack's venv from PyPI; the test links the pack's venv to the suite's, which has "
                 "pulumi-policy from the dev extra, and runs the next block as written"
             )
+        },
+    ),
+    "docs/typescript.md": (
+        {("Try it against the emulator", 1): _SDKS + "test_the_typescript_page"},
+        {
+            ("The SDKs", 0): _RUN_SDKS,
+            ("Try it against the emulator", 0): (
+                "installs from npm in every test; the test links the project's node_modules to sdk/node_modules, "
+                "which ./run test's set-up fills once (the same packages, and links to the SDKs it built)"
+            ),
+        },
+    ),
+    "docs/go.md": (
+        {("A program", 0): _SDKS + "test_the_go_page_builds"},
+        {
+            ("A program", 1): (
+                "running a Go program takes Pulumi's pulumi-language-go, which the Go module proxy does not serve; "
+                "the SDK host here makes SDKs and runs Node.js programs only, and the suite keeps to one TypeScript "
+                "stack: the test builds the program (the block before) and the TypeScript page's stack deploys"
+            )
+        },
+    ),
+    "docs/sdks.md": (
+        {},
+        {
+            ("Make them", 0): _RUN_SDKS,
+            ("Publish them", 0): "publishes to the npm registry",
+            ("Publish them", 1): "uploads to PyPI",
         },
     ),
 }
