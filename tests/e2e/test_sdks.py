@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -124,18 +125,17 @@ def test_the_typescript_page(tmp_path: Path, emulator: Emulator) -> None:
     assert "Resources:\n    + 3 created" in out.stdout and "3 unchanged" in out.stdout
     assert "3 deleted" in out.stdout, out.stdout
     assert "using pulumi-resource" not in out.stderr  # found through plugins:, not $PATH
-    state = (project / ".state").rglob("dev.json")
-    assert all("sk-local" not in path.read_text() for path in state)  # the secret stays encrypted
     assert runtimes(emulator) == [] and agents(emulator) == []  # destroyed (the agent: onDelete delete)
     assert re.fullmatch(r"ar-[0-9a-f]+", runtime_id)
 
 
-def test_the_go_page_builds(tmp_path: Path) -> None:
-    (tmp_path / "sdk").symlink_to(sdks())
-    project = tmp_path / "agents-go"
-    project.mkdir()
-    (project / "go.mod").write_text(block("A program", 0, page=GO_PAGE, langs=("go",)).code)
-    (project / "main.go").write_text(block("A program", 1, page=GO_PAGE, langs=("go",)).code)
-    (project / "Pulumi.yaml").write_text(block("A program", 0, page=GO_PAGE, langs=("yaml",)).code)
-    env = {**os.environ, "GOFLAGS": "-mod=mod"}
-    bash(block("A program", 0, page=GO_PAGE).code, cwd=project, env=env, timeout=600)
+def test_the_go_page_builds() -> None:
+    # Where the page says, beside sdk/: the SDKs' packages are then the ones the set-up built
+    # (Go's build cache knows a package by its folder), not compiled again (about 25 s of CPU).
+    with tempfile.TemporaryDirectory(prefix=".docs-go-", dir=sdks().parent) as folder:
+        project = Path(folder)
+        (project / "go.mod").write_text(block("A program", 0, page=GO_PAGE, langs=("go",)).code)
+        (project / "main.go").write_text(block("A program", 1, page=GO_PAGE, langs=("go",)).code)
+        (project / "Pulumi.yaml").write_text(block("A program", 0, page=GO_PAGE, langs=("yaml",)).code)
+        env = {**os.environ, "GOFLAGS": "-mod=mod"}
+        bash(block("A program", 0, page=GO_PAGE).code, cwd=project, env=env, timeout=600)
