@@ -60,8 +60,10 @@ cli_version=${cli_version#v}
 version=$("$venv/bin/python" -c 'import pulumi_agents; print(pulumi_agents.__version__)')
 
 mkdir -p "$out"
-exec 9>"$out/.lock"
-flock 9 # one build at a time in sdk/
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$out/.lock"
+  flock 9 # one build at a time in sdk/ (a test run and ./run sdks, or two pytest workers)
+fi
 
 # gen PACKAGE: the three SDKs of one package, when its schema, this script or the hosts changed.
 gen() {

@@ -1,8 +1,9 @@
 """The SDKs `scripts/gen-sdks.sh` makes from the plugins' schemas (issue 24): their names and
-version, the Node ones under `tsc --strict`, the Go ones under `go vet`, docs/typescript.md's
-program deployed, previewed clean and destroyed under the real CLI against the emulator, and
-docs/go.md's program vetted. ./run test makes and builds the SDKs (npm install, tsc, go build)
-in its set-up and says where (PULUMI_AGENTS_SDKS); a run without it makes them here, once."""
+version, the Node ones under `tsc --strict`, the Go ones under `go vet`, the Python ones compiled,
+docs/typescript.md's program deployed, previewed clean and destroyed under the real CLI against the
+emulator, and docs/go.md's program vetted. ./run test makes and builds the SDKs (npm install,
+tsc, go build) in its set-up and says where (PULUMI_AGENTS_SDKS); a run without it makes them
+here, once."""
 
 from __future__ import annotations
 
@@ -88,6 +89,17 @@ def test_the_go_sdks_pass_go_vet() -> None:
             ["go", "vet", "./..."], cwd=sdks() / package / "go", capture_output=True, text=True, timeout=600
         )
         assert vetted.returncode == 0, f"{package}:\n{vetted.stdout}{vetted.stderr}"
+
+
+def test_the_python_sdks_compile() -> None:
+    # Compiled, not imported: they import parver and semver (their setup.py's requirements), which
+    # this environment does not install.
+    for package in PACKAGES:
+        compiled = subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(sdks() / package / "python")], capture_output=True, text=True
+        )
+        assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+        assert "install_requires" in (sdks() / package / "python" / "setup.py").read_text()
 
 
 def page_env(tmp_path: Path) -> dict[str, str]:
