@@ -43,6 +43,8 @@ for arg in "$@"; do
 done
 [[ ${#packages[@]} -gt 0 ]] || packages=(agentrun qoder aiae)
 [[ -x $venv/bin/pulumi-resource-agentrun ]] || die "$venv has no pulumi-agents (./run test or ./run demo makes .venv)"
+command -v go >/dev/null 2>&1 || die "go is not on PATH (it tidies and builds the Go SDKs)"
+[[ $build == 0 ]] || command -v npm >/dev/null 2>&1 || die "npm is not on PATH (--build installs typescript and @pulumi/pulumi with it)"
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 # ------------------------------------------------------------------ the CLI --

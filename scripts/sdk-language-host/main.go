@@ -164,11 +164,25 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return nil, fmt.Errorf("this host makes %s SDKs; it does not run programs", h.language)
 	}
 	root, progDir, entry := req.GetPwd(), req.GetPwd(), req.GetProgram()
+	var opts map[string]interface{}
 	if info := req.GetInfo(); info != nil {
 		root, progDir, entry = info.GetRootDirectory(), info.GetProgramDirectory(), info.GetEntryPoint()
+		if info.GetOptions() != nil {
+			opts = info.GetOptions().AsMap()
+		}
 	}
 	if entry == "" {
 		entry = "."
+	}
+	// Pulumi.yaml's runtime options, as Pulumi's own host reads them: `typescript: false` for a
+	// JavaScript program, `tsconfig` for another tsconfig.json than the project's.
+	typescript := "true"
+	if ts, ok := opts["typescript"].(bool); ok && !ts {
+		typescript = "false"
+	}
+	env := append(os.Environ(), "PULUMI_NODEJS_TYPESCRIPT="+typescript)
+	if tsconfig, _ := opts["tsconfig"].(string); tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
 	}
 	script, err := runScript(progDir)
 	if err != nil {
@@ -212,11 +226,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Dir = progDir
-	cmd.Env = append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secrets),
-		"PULUMI_NODEJS_TYPESCRIPT=true",
-	)
+	cmd.Env = append(env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secrets))
 	cmd.Stdout = os.Stdout // the engine shows the plugin's output
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
