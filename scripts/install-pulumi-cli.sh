@@ -23,9 +23,9 @@
 #                                   existing build without rebuilding the CLI (34-82 s on a
 #                                   quiet machine, 96 s on a busy 2-core one; 3 s cached)
 #   pulumi-language-nodejs          only with PULUMI_CLI_NODEJS=1: runs Node.js (TypeScript)
-#                                   programs: the host scripts/sdk-language-host/main.go, built
+#   pulumi-language-go (a link)     and Go programs: the host scripts/sdk-language-host/main.go, built
 #                                   against github.com/pulumi/pulumi/pkg/v3 (the proxy refuses
-#                                   Pulumi's own hosts). ../codegen/pulumi-language-{nodejs,go,python}
+#                                   Pulumi's own hosts); ../codegen/pulumi-language-{nodejs,go,python}
 #                                   are links to it that make SDKs (`pulumi package gen-sdk`, run
 #                                   by scripts/gen-sdks.sh with that folder first on PATH for that
 #                                   command only: it must never run a Python program). Built once,
@@ -123,7 +123,7 @@ yaml_missing() { [[ $want_yaml == 1 && ! -x $bin/pulumi-language-yaml ]]; }
 # The SDK host, when wanted: missing, or built from another scripts/sdk-language-host/main.go.
 nodejs_missing() {
   [[ $want_nodejs == 1 ]] || return 1
-  [[ ! -x $bin/pulumi-language-nodejs || ! -L $dest/codegen/pulumi-language-python ]] ||
+  [[ ! -x $bin/pulumi-language-nodejs || ! -L $bin/pulumi-language-go || ! -L $dest/codegen/pulumi-language-python ]] ||
     [[ $(sed -n 's/^sdk_host_sha256=//p' "$info_file") != "$sdk_host_sha" ]]
 }
 complete() { build_ok && ! host_stale && ! yaml_missing && ! nodejs_missing; }
@@ -257,9 +257,11 @@ build_sdk_host() {
   log "  built the SDK host in $((SECONDS - start))s"
 }
 
-# install_codegen: DEST/codegen/pulumi-language-{nodejs,go,python}, links to the SDK host in bin.
+# install_codegen: DEST/codegen/pulumi-language-{nodejs,go,python}, links to the SDK host in bin,
+# and bin/pulumi-language-go (the host runs Go programs too; it never runs Python ones).
 install_codegen() {
   local lang
+  ln -sfn pulumi-language-nodejs "$bin/pulumi-language-go"
   mkdir -p "$dest/codegen"
   for lang in nodejs go python; do
     ln -sfn ../bin/pulumi-language-nodejs "$dest/codegen/pulumi-language-$lang"

@@ -104,9 +104,9 @@ PAGES: dict[str, tuple[dict[tuple[str, int], str], dict[tuple[str, int], str]]] 
         {("A program", 0): _SDKS + "test_the_go_page_builds"},
         {
             ("A program", 1): (
-                "running a Go program takes Pulumi's pulumi-language-go, which the Go module proxy does not serve; "
-                "the SDK host here makes SDKs and runs Node.js programs only, and the suite keeps to one TypeScript "
-                "stack: the test builds the program (the block before) and the TypeScript page's stack deploys"
+                "the suite deploys one program on the SDKs (the TypeScript page's) to keep within its time budget; "
+                "this one builds in the test of the block before, and its stack's life cycle was run by hand with "
+                "the SDK host as pulumi-language-go"
             )
         },
     ),

@@ -1,4 +1,4 @@
-// A small Pulumi language host for making SDKs and running Node.js programs, used where the
+// A small Pulumi language host for making SDKs and running Node.js and Go programs, used where the
 // Go module proxy does not serve Pulumi's own nodejs, go and python hosts (Pulumi's releases ship
 // those; where Pulumi is installed normally they do this same job, and this host is not used).
 //
@@ -7,7 +7,9 @@
 //	pulumi-language-nodejs  GeneratePackage (Node.js SDK) and Run: a `runtime: nodejs` program,
 //	                        through @pulumi/pulumi's own run script, found in the program's
 //	                        node_modules (TypeScript is compiled by it, with ts-node)
-//	pulumi-language-go      GeneratePackage (Go SDK) only
+//	pulumi-language-go      GeneratePackage (Go SDK) and Run: a `runtime: go` program, built with
+//	                        `go build` into a temporary folder and run with the engine's settings
+//	                        in the environment, as the Go SDK reads them
 //	pulumi-language-python  GeneratePackage (Python SDK) only; it is never put where the engine
 //	                        would use it to run a Python program (scripts/install-pulumi-cli.sh
 //	                        keeps it in a folder of its own, for `pulumi package gen-sdk`)
@@ -157,12 +159,95 @@ func runScript(dir string) (string, error) {
 	}
 }
 
-// Run runs a Node.js program the way Pulumi's own host does: `node <run script> <flags> <program>`,
-// with the stack's config in PULUMI_CONFIG and TypeScript compiled on the fly.
+// Run runs a program of this host's language.
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	if h.language != "nodejs" {
-		return nil, fmt.Errorf("this host makes %s SDKs; it does not run programs", h.language)
+	switch h.language {
+	case "nodejs":
+		return h.runNode(ctx, req)
+	case "go":
+		return h.runGo(ctx, req)
 	}
+	return nil, fmt.Errorf("this host makes %s SDKs; it does not run programs", h.language)
+}
+
+// configEnv is the stack's config and its secret keys, as JSON in the variables both SDKs read.
+func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
+	cfg := req.GetConfig()
+	if cfg == nil {
+		cfg = map[string]string{} // the SDKs want a JSON object, not null
+	}
+	config, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secrets, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	return []string{"PULUMI_CONFIG=" + string(config), "PULUMI_CONFIG_SECRET_KEYS=" + string(secrets)}, nil
+}
+
+// finish turns how the program ended into the engine's answer.
+func finish(err error, what string) (*pulumirpc.RunResponse, error) {
+	if err == nil {
+		return &pulumirpc.RunResponse{}, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ee.ExitCode() == 32 { // the program already reported a user-facing error
+			return &pulumirpc.RunResponse{Bail: true}, nil
+		}
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", ee.ExitCode())}, nil
+	}
+	return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run %s: %v", what, err)}, nil
+}
+
+// runGo builds the Go program in its folder and runs it with the settings the Go SDK reads from
+// the environment (pulumi.Run).
+func (h *host) runGo(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	root, progDir := req.GetPwd(), req.GetPwd()
+	if info := req.GetInfo(); info != nil {
+		root, progDir = info.GetRootDirectory(), info.GetProgramDirectory()
+	}
+	tmp, err := os.MkdirTemp("", "pulumi-go.")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	program := filepath.Join(tmp, "program")
+	build := exec.CommandContext(ctx, "go", "build", "-o", program, ".")
+	build.Dir = progDir
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("go build failed in %s: %v", progDir, err)}, nil
+	}
+	config, err := configEnv(req)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, program, req.GetArgs()...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = append(append(os.Environ(), config...),
+		"PULUMI_MONITOR="+req.GetMonitorAddress(),
+		"PULUMI_ENGINE="+h.engine,
+		"PULUMI_PROJECT="+req.GetProject(),
+		"PULUMI_STACK="+req.GetStack(),
+		"PULUMI_ORGANIZATION="+req.GetOrganization(),
+		"PULUMI_ROOT_DIRECTORY="+root,
+		"PULUMI_DRY_RUN="+strconv.FormatBool(req.GetDryRun()),
+		"PULUMI_PARALLEL="+strconv.Itoa(int(req.GetParallel())),
+	)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return finish(cmd.Run(), program)
+}
+
+// runNode runs a Node.js program the way Pulumi's own host does: `node <run script> <flags>
+// <program>`, with the stack's config in PULUMI_CONFIG and TypeScript compiled on the fly.
+func (h *host) runNode(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	root, progDir, entry := req.GetPwd(), req.GetPwd(), req.GetProgram()
 	var opts map[string]interface{}
 	if info := req.GetInfo(); info != nil {
@@ -188,19 +273,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	cfg := req.GetConfig()
-	if cfg == nil {
-		cfg = map[string]string{} // the SDK wants a JSON object, not null
-	}
-	config, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secrets, err := json.Marshal(secretKeys)
+	config, err := configEnv(req)
 	if err != nil {
 		return nil, err
 	}
@@ -226,18 +299,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Dir = progDir
-	cmd.Env = append(env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secrets))
+	cmd.Env = append(env, config...)
 	cmd.Stdout = os.Stdout // the engine shows the plugin's output
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ee.ExitCode() == 32 { // the program already reported a user-facing error
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", ee.ExitCode())}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
+	return finish(cmd.Run(), "node")
 }
