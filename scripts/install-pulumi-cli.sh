@@ -22,6 +22,16 @@
 #                                   1.25.0, the newest the proxy serves); built once, added to an
 #                                   existing build without rebuilding the CLI (34-82 s on a
 #                                   quiet machine, 96 s on a busy 2-core one; 3 s cached)
+#   pulumi-language-nodejs          only with PULUMI_CLI_NODEJS=1: runs Node.js (TypeScript)
+#   pulumi-language-go (a link)     and Go programs: the host scripts/sdk-language-host/main.go, built
+#                                   against github.com/pulumi/pulumi/pkg/v3 (the proxy refuses
+#                                   Pulumi's own hosts); ../codegen/pulumi-language-{nodejs,go,python}
+#                                   are links to it that make SDKs (`pulumi package gen-sdk`, run
+#                                   by scripts/gen-sdks.sh with that folder first on PATH for that
+#                                   command only: it must never run a Python program). Built once,
+#                                   added to an existing build (about 40 s; rebuilt alone when
+#                                   main.go changes). A `pulumi` found on PATH qualifies only with
+#                                   its own pulumi-language-nodejs: its stock hosts do both jobs.
 # The engine finds the language host and the `pulumi-python` provider (used by
 # pulumi.dynamic) on PATH or beside the `pulumi` binary, so nothing is downloaded.
 #
@@ -67,7 +77,10 @@ want=${want:-3.272.0}
 want_yaml=${PULUMI_CLI_YAML:-0}
 yaml_version=${PULUMI_YAML_VERSION:-1.25.0}
 yaml_version=${yaml_version#v}
+want_nodejs=${PULUMI_CLI_NODEJS:-0}
 host_src=$script_dir/minimal-language-host/main.go
+sdk_host_src=$script_dir/sdk-language-host/main.go
+sdk_host_sha=$(sha256sum "$sdk_host_src" | cut -d' ' -f1)
 host_sha=$(sha256sum "$host_src" | cut -d' ' -f1)
 want=${want#v}
 [[ $want =~ ^3\.[0-9]+\.[0-9]+$ ]] || die "unsupported Pulumi version '$want' (expected 3.X.Y)"
@@ -83,7 +96,8 @@ if [[ ${PULUMI_CLI_FORCE:-0} != 1 ]] && existing=$(command -v pulumi 2>/dev/null
   existing_dir=$(cd "$(dirname "$existing")" && pwd)
   if [[ $("$existing" version 2>/dev/null || true) == "v$want" ]] &&
      { [[ -x $existing_dir/pulumi-language-python ]] || command -v pulumi-language-python >/dev/null 2>&1; } &&
-     { [[ $want_yaml != 1 || -x $existing_dir/pulumi-language-yaml ]] || command -v pulumi-language-yaml >/dev/null 2>&1; }; then
+     { [[ $want_yaml != 1 || -x $existing_dir/pulumi-language-yaml ]] || command -v pulumi-language-yaml >/dev/null 2>&1; } &&
+     { [[ $want_nodejs != 1 || -x $existing_dir/pulumi-language-nodejs ]] || command -v pulumi-language-nodejs >/dev/null 2>&1; }; then
     log "pulumi v$want already on PATH: $existing"
     echo "$existing_dir"
     exit 0
@@ -106,7 +120,13 @@ host_stale() {
     [[ $(sed -n 's/^minimal_host_sha256=//p' "$info_file") != "$host_sha" ]]
 }
 yaml_missing() { [[ $want_yaml == 1 && ! -x $bin/pulumi-language-yaml ]]; }
-complete() { build_ok && ! host_stale && ! yaml_missing; }
+# The SDK host, when wanted: missing, or built from another scripts/sdk-language-host/main.go.
+nodejs_missing() {
+  [[ $want_nodejs == 1 ]] || return 1
+  [[ ! -x $bin/pulumi-language-nodejs || ! -L $bin/pulumi-language-go || ! -L $dest/codegen/pulumi-language-python ]] ||
+    [[ $(sed -n 's/^sdk_host_sha256=//p' "$info_file") != "$sdk_host_sha" ]]
+}
+complete() { build_ok && ! host_stale && ! yaml_missing && ! nodejs_missing; }
 if [[ ${PULUMI_CLI_FORCE:-0} != 1 ]] && complete; then
   log "reusing $bin ($(tr '\n' ' ' <"$info_file"))"
   echo "$bin"
@@ -219,6 +239,35 @@ build_yaml_host() {
   log "  built pulumi-language-yaml in $((SECONDS - start))s"
 }
 
+# build_sdk_host CLI_VERSION OUT_DIR: scripts/sdk-language-host against pkg/v3 and sdk/v3 at the
+# CLI's release (a plain module: pkg/v3's requirements, no replace directives), as
+# OUT_DIR/pulumi-language-nodejs.
+build_sdk_host() {
+  local start=$SECONDS sh=$work/sdk-host pkg rc=0
+  log "building the SDK host (pulumi-language-nodejs; codegen for nodejs, go, python; about 40 s)..."
+  fetch pkg "$mod_pkg@v$1" || rc=$?
+  [[ $rc == 0 ]] || die "cannot get $mod_pkg@v$1 from the Go module proxy"
+  mkdir -p "$sh"
+  printf 'module pulumi-agents-sdk-host\n\ngo 1.24\n\nrequire (\n\t%s v%s\n\t%s v%s\n)\n' \
+    "$mod_pkg" "$1" "$mod_sdk" "$1" >"$sh/go.mod"
+  cp "$pkg/go.sum" "$sh/go.sum"
+  cp "$sdk_host_src" "$sh/main.go"
+  (cd "$sh" && run build-sdk-host go build -p "$jobs" -trimpath \
+    -ldflags "-s -w -X main.version=$1" -o "$2/pulumi-language-nodejs" .)
+  log "  built the SDK host in $((SECONDS - start))s"
+}
+
+# install_codegen: DEST/codegen/pulumi-language-{nodejs,go,python}, links to the SDK host in bin,
+# and bin/pulumi-language-go (the host runs Go programs too; it never runs Python ones).
+install_codegen() {
+  local lang
+  ln -sfn pulumi-language-nodejs "$bin/pulumi-language-go"
+  mkdir -p "$dest/codegen"
+  for lang in nodejs go python; do
+    ln -sfn ../bin/pulumi-language-nodejs "$dest/codegen/pulumi-language-$lang"
+  done
+}
+
 # set_info KEY VALUE: record KEY=VALUE in BUILD-INFO, replacing an older value.
 set_info() {
   { grep -v "^$1=" "$info_file" || true; echo "$1=$2"; } >"$work/info" && mv "$work/info" "$info_file"
@@ -241,6 +290,12 @@ if [[ ${PULUMI_CLI_FORCE:-0} != 1 ]] && build_ok; then
     build_yaml_host "$stage"
     mv -f "$stage/pulumi-language-yaml" "$bin/pulumi-language-yaml"
     set_info yaml_host "$mod_yaml@v$yaml_version"
+  fi
+  if nodejs_missing; then
+    build_sdk_host "$cli" "$stage"
+    mv -f "$stage/pulumi-language-nodejs" "$bin/pulumi-language-nodejs" # a rename: running hosts keep theirs
+    install_codegen
+    set_info sdk_host_sha256 "$sdk_host_sha"
   fi
   log "completed $bin ($(tr '\n' ' ' <"$info_file"))"
   echo "$bin"
@@ -338,6 +393,7 @@ for f in python/cmd/pulumi-language-python-exec python/dist/pulumi-resource-pulu
 done
 
 [[ $want_yaml == 1 ]] && build_yaml_host "$stage"
+[[ $want_nodejs == 1 ]] && build_sdk_host "$cli" "$stage"
 
 got=$("$stage/pulumi" version 2>&1) || die "the built pulumi does not run: $got"
 [[ $got == "v$cli" ]] || die "the built pulumi reports '$got', expected v$cli"
@@ -355,5 +411,9 @@ python_scripts=$mod_sdk@v$scripts_v
 EOF
 [[ $lang_from == minimal* ]] && echo "minimal_host_sha256=$host_sha" >>"$info_file"
 [[ $want_yaml == 1 ]] && echo "yaml_host=$mod_yaml@v$yaml_version" >>"$info_file"
+if [[ $want_nodejs == 1 ]]; then
+  install_codegen
+  echo "sdk_host_sha256=$sdk_host_sha" >>"$info_file"
+fi
 log "installed $bin (pulumi $got)"
 echo "$bin"

@@ -52,7 +52,14 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("The emulator", 2): "tests/test_readme.py::test_the_test_controls",
     ("Try it against the emulator", 0): "tests/e2e/test_docs.py::test_the_yaml_page",
     ("Turn it on", 1): "tests/e2e/test_docs.py::test_the_guardrails_page",
+    ("Deploy it against the emulator", 1): "tests/e2e/test_sdks.py::test_the_typescript_page",
+    ("A program", 0): "tests/e2e/test_sdks.py::test_the_go_page_builds",
 }
+
+_RUN_SDKS = (
+    "./run sdks is the set-up ./run test shares, then scripts/gen-sdks.sh --build, which ./run test's set-up runs "
+    "before the tests; tests/e2e/test_sdks.py checks what it made (names, version, tsc --strict, go vet)"
+)
 
 NOT_RUN: dict[tuple[str, int], str] = {
     ("Install", 0): (
@@ -71,6 +78,19 @@ NOT_RUN: dict[tuple[str, int], str] = {
         "creates the pack's venv from PyPI; the test links the pack's venv to the suite's, which has "
         "pulumi-policy from the dev extra, and runs the next block as written"
     ),
+    ("The SDKs", 0): _RUN_SDKS,
+    ("Deploy it against the emulator", 0): (
+        "installs from npm in every test; the test links the project's node_modules to sdk/node_modules, "
+        "which ./run test's set-up fills once (the same packages, and links to the SDKs it built)"
+    ),
+    ("A program", 1): (
+        "the suite deploys one program on the SDKs (the TypeScript page's) to keep within its time budget; "
+        "this one builds in the test of the block before, and its stack's life cycle was run by hand with "
+        "the SDK host as pulumi-language-go"
+    ),
+    ("Make them", 0): _RUN_SDKS,
+    ("Publish them", 0): "publishes to the npm registry",
+    ("Publish them", 1): "uploads to PyPI",
 }
 
 

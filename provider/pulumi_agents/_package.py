@@ -155,5 +155,29 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
         "resources": resources,
         "functions": functions,
         "types": builder.types,
-        "language": {"python": {"packageName": f"pulumi_{package}"}},
+        "language": languages(package),
+    }
+
+
+# Where the generated SDKs are published: scripts/gen-sdks.sh makes them from these names.
+NPM_SCOPE = "@pulumi-agents"
+GO_MODULE_BASE = "github.com/pulumi-agents/pulumi-agents/sdk"
+
+
+def go_module(package: str) -> str:
+    """The Go module of ``package``'s SDK (its folder sdk/<package>/go); the package is below it."""
+    return f"{GO_MODULE_BASE}/{package}/go"
+
+
+def languages(package: str) -> dict[str, Any]:
+    """The schema's ``language`` section: the SDKs' names (the npm package, the Go module's import
+    path, the Python distribution), each taking the schema's version (the plugin's)."""
+    return {
+        "nodejs": {"packageName": f"{NPM_SCOPE}/{package}", "respectSchemaVersion": True},
+        "go": {
+            "importBasePath": f"{go_module(package)}/{package}",
+            "generateResourceContainerTypes": False,
+            "respectSchemaVersion": True,
+        },
+        "python": {"packageName": f"pulumi_{package}", "respectSchemaVersion": True},
     }
