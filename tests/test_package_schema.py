@@ -53,3 +53,11 @@ def test_facts_reach_the_package_schema() -> None:
     qoder = package_schema("qoder", "0.1.0")["resources"]["qoder:index:Agent"]
     assert "id" not in qoder["properties"] and "idempotencySeed" not in qoder["inputProperties"]
     assert qoder["inputProperties"]["model"]["oneOf"][1] == {"$ref": "#/types/qoder:index:AgentModel"}
+
+
+def test_no_resource_has_a_property_named_as_every_resources_own() -> None:
+    """A vault credential's wire ``id`` would clash with the resource's own in every generated SDK
+    (TypeScript refused to compile it): it is left out, the Pulumi id standing for it."""
+    for package in ("agentrun", "qoder", "aiae"):
+        for token, spec in package_schema(package, "0.1.0")["resources"].items():
+            assert not {"id", "urn"} & set(spec["properties"]), token

@@ -16,6 +16,7 @@ from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node, tree
 
 ANY = {"$ref": "pulumi.json#/Any"}
+RESERVED = ("id", "urn")  # what every Pulumi resource has: no property may take the name
 _PRIMITIVES = ("string", "integer", "number", "boolean")
 _TITLES = {
     "agentrun": "Alibaba Cloud AgentRun: agent runtimes, their endpoints and published versions.",
@@ -88,7 +89,13 @@ class _Builder:
 
     def resource(self, name: str) -> dict[str, Any]:
         root = tree(name)
-        props = {k: n for k, n in root.props.items() if not n.internal and not n.deprecated and not n.resource_id}
+        # A wire field named as a property every resource has (a vault credential's own ``id``)
+        # would clash with it in each generated SDK: the Pulumi id stands for it there.
+        props = {
+            k: n
+            for k, n in root.props.items()
+            if not n.internal and not n.deprecated and not n.resource_id and k not in RESERVED
+        }
         inputs = {k: n for k, n in props.items() if not n.read_only}
         spec: dict[str, Any] = {
             "description": root.description,
