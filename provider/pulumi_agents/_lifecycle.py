@@ -345,11 +345,16 @@ class ApiService(Service):
             time.sleep(policy.delay(attempt, None))
         raise AssertionError("unreachable")
 
-    def published(self, client: Client, parents: Mapping[str, Any]) -> set[str]:
-        """The versions published under ``parents`` so far (``adopt: published-since``): the values
-        of the last id field (a runtime's ``agentRuntimeVersion``, a flow's ``flowVersion``)."""
+    def _versions(self, client: Client, parents: Mapping[str, Any]) -> tuple[str, list[Doc]]:
+        """The versions published under ``parents`` (``adopt: published-since``), and the field
+        that numbers them: the last id field (a runtime's ``agentRuntimeVersion``, a flow's
+        ``flowVersion``)."""
         field = self.api.field_of(self.api.id_params[-1])
-        listed = pages(client, self.api.operation("list"), self.api.path("list", parents), self.api.listing, {})
+        return field, pages(client, self.api.operation("list"), self.api.path("list", parents), self.api.listing, {})
+
+    def published(self, client: Client, parents: Mapping[str, Any]) -> set[str]:
+        """The numbers of the versions published under ``parents`` so far."""
+        field, listed = self._versions(client, parents)
         return {str(v.get(field)) for v in listed}
 
     def published_since(
@@ -358,8 +363,7 @@ class ApiService(Service):
         """The newest version published since ``before`` that matches what was sent, on the
         fields a listed version has: the API never returns some of what it takes (a runtime
         version's ``publisher``)."""
-        field = self.api.field_of(self.api.id_params[-1])
-        listed = pages(client, self.api.operation("list"), self.api.path("list", parents), self.api.listing, {})
+        field, listed = self._versions(client, parents)
         new = [v for v in listed if str(v.get(field)) not in before and all(v[k] == body[k] for k in body if k in v)]
         return max(new, key=lambda v: int(v[field])) if new else None
 
