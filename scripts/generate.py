@@ -267,7 +267,7 @@ def plugin_module(package: str) -> str:
     out = [*_wrap(head, ""), "", GENERATED, '"""', ""]
     out[0] = '"""' + out[0]
     out += _imports(package, "PluginResource, lookup" if lookups(package) else "PluginResource", names, providers=False)
-    functions = [f"get_{_snake(n)}" for n in lookups(package).values()]
+    functions = [f"get_{to_snake(n)}" for n in lookups(package).values()]
     out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in sorted(names) + sorted(functions))}]"]
     for name in names:
         first = definition(name).get("description", "").split(". ")[0].rstrip(".")
@@ -294,7 +294,7 @@ def _lookup_function(token: str, name: str) -> list[str]:
     return [
         "",
         "",
-        f"def get_{_snake(name)}(",
+        f"def get_{to_snake(name)}(",  # IMBot: get_im_bot, as imBotId is im_bot_id
         "    *,",
         *(f"    {p.python}: pulumi.Input[str]," for p in params),
         "    opts: pulumi.InvokeOptions | None = None,",
@@ -302,11 +302,6 @@ def _lookup_function(token: str, name: str) -> list[str]:
         *_docstring(doc, "    "),
         f'    return lookup("{name}", {{{", ".join(f"{json.dumps(p.python)}: {p.python}" for p in params)}}}, opts)',
     ]
-
-
-def _snake(name: str) -> str:
-    """A kind's name as a function's (``IMBot``: ``im_bot``, as a field's ``imBotId`` is ``im_bot_id``)."""
-    return to_snake(name)
 
 
 def public_names(package: str) -> dict[str, tuple[str, ...]]:
