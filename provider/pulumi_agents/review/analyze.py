@@ -122,23 +122,14 @@ class _Resource:
 
     def review(self) -> ResourceReview:
         changes, source = self.diff.property_changes()
-        if self.unknowable(changes):
+        unknowable = self.unknowable(changes)
+        if unknowable:
             for change in changes:
                 change.replaces = False
             # What holds whatever the values turn out to be (a kind says so in those words) stays.
-            kept = [m for m in self.meaning(changes) if "known only after apply" in m]
-            return ResourceReview(
-                urn=self.urn,
-                name=self.name,
-                type=display_type(self.token),
-                token=self.token,
-                operation=self.operation,
-                delete_first=self.delete_first,
-                changes=changes,
-                meaning=[KNOWN_AFTER_APPLY, *kept],
-                diff_source="engine" if source == "engine" else "inputs" if source == "inputs" else "none",
-                known_after_apply=True,
-            )
+            meaning = [KNOWN_AFTER_APPLY, *(m for m in self.meaning(changes) if "known only after apply" in m)]
+        else:
+            meaning = self.meaning(changes)
         return ResourceReview(
             urn=self.urn,
             name=self.name,
@@ -146,10 +137,11 @@ class _Resource:
             token=self.token,
             operation=self.operation,
             delete_first=self.delete_first,
-            replace_reasons=self.diff.reasons(changes),
+            replace_reasons=[] if unknowable else self.diff.reasons(changes),
             changes=changes,
-            meaning=self.meaning(changes),
+            meaning=meaning,
             diff_source="engine" if source == "engine" else "inputs" if source == "inputs" else "none",
+            known_after_apply=unknowable,
         )
 
 
