@@ -12,7 +12,7 @@ from typing import Any
 from pulumi_agents._api import api
 from pulumi_agents._requests import pages
 from tests.conftest import ACCESS_KEY_SECRET, Emulator
-from tests.e2e.conftest import agentrun_client, make_stack
+from tests.e2e.conftest import agentrun_client, make_stack, runtimes
 
 SECRETS = {"llmKey": "sk-platform-llm-key", "dashscopeKey": "sk-platform-dashscope", "tlsKey": "tls-private-key-pem"}
 KINDS = ("Workspace", "Credential", "ModelService", "ModelProxy", "Tool", "Template", "CustomDomain")
@@ -43,7 +43,7 @@ def test_agentrun_platform_example(tmp_path: Path, emulator: Emulator, mode: str
     outputs = stack.outputs()
     [workspace] = remote(emulator, "Workspace")
     assert outputs["workspace_id"] == workspace["workspaceId"]
-    [runtime] = [r for r in _runtimes(emulator) if r["agentRuntimeId"] == outputs["runtime_id"]]
+    [runtime] = [r for r in runtimes(emulator) if r["agentRuntimeId"] == outputs["runtime_id"]]
     assert runtime["credentialName"] == "support-llm-key" and runtime["workspaceId"] == workspace["workspaceId"]
     assert outputs["proxy_status"] == "READY" and outputs["template_status"] == "READY"
     assert outputs["sandbox_mcp"]["status"] == "RUNNING"  # activate_mcp ran the template's MCP server
@@ -76,7 +76,7 @@ def test_agentrun_platform_example(tmp_path: Path, emulator: Emulator, mode: str
     stack.pulumi("destroy", "--yes", "--skip-preview")
     for kind in KINDS:
         assert remote(emulator, kind) == [], kind
-    assert [r for r in _runtimes(emulator) if r["agentRuntimeName"] == "support-platform-bot"] == []
+    assert [r for r in runtimes(emulator) if r["agentRuntimeName"] == "support-platform-bot"] == []
 
 
 def _import_a_domain(stack: Any, emulator: Emulator) -> None:
@@ -99,8 +99,3 @@ def _import_a_domain(stack: Any, emulator: Emulator) -> None:
     stack.pulumi("up", "--yes", "--skip-preview")
     stack.pulumi("preview", "--expect-no-changes")
     assert SECRETS["tlsKey"] not in stack.export()
-
-
-def _runtimes(emulator: Emulator) -> list[dict[str, Any]]:
-    with agentrun_client(emulator) as client:
-        return client.list_runtimes()
