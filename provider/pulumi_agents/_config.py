@@ -151,7 +151,7 @@ def problems(package: str, given: Mapping[str, Any], named: Callable[[str], str]
         if name not in known:
             close = spelled_like(name, {w: n.python for w, n in known.items()})
             found.append(
-                f"{named(name)} is not a setting of {package}" + (f" (did you mean {close}?)" if close else "")
+                f"{named(name)} is not a setting of {package}" + (f" (did you mean {named(close)}?)" if close else "")
             )
         elif raw is not None and not contains_unknown(raw):  # unknown until another resource is made
             try:
