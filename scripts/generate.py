@@ -403,11 +403,18 @@ def reference() -> str:
         lines += [f"Nested argument types: `pulumi_agents.{package}.types`.", ""]
     lines += ["### Provider configuration", ""]
     lines += ["Stack config first (`pulumi config set [--secret] KEY VALUE`), else the environment variable.", ""]
+    lines += [
+        "An explicit provider (`agentrun.Provider(region=...)`, plugin front door) takes the same settings as"
+        " arguments: its own win, one it leaves out is read as here, except from a group it sets another of"
+        " ([Several regions or accounts](plugins.md#several-regions-or-accounts)).",
+        "",
+    ]
     lines += ["| config | environment | facts | description |", "|---|---|---|---|"]
     for package in sorted(set(resource_types().values())):
         for name, node in config.settings(package).items():
             env = ", ".join(f"`{e}`" for e in node.schema.get("x-env", []))
             facts = (["**required**"] if node.required else []) + _notes(node)
+            facts += [f"group {node.schema['x-group']}"] if node.schema.get("x-group") else []
             lines.append(f"| `{package}:{name}` | {env} | {_cell('; '.join(facts))} | {_cell(node.description)} |")
     lines += ["", END]
     return "\n".join(lines)
