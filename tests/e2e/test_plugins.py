@@ -246,6 +246,12 @@ def test_several_regions_or_accounts_in_one_stack(
     assert changed["shanghai"]["detailedDiff"] == {"endpoint": {"kind": "update", "inputDiff": True}}
     assert {k: v for k, v in preview["changeSummary"].items() if k != "same"} == {"update": 1}  # no bot listed
     stack.config("shanghaiEndpoint", shanghai.url)
+    # A misspelt setting fails the preview, as a provider's check says it.
+    stack.config("agentrun:regoin", "cn-shanghai")
+    refused = stack.pulumi("preview", check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stdout + refused.stderr
+    assert "agentrun:regoin is not a setting of agentrun (did you mean agentrun:region?)" in refused.stdout
+    stack.pulumi("config", "rm", "agentrun:regoin")
 
     stack.pulumi("destroy", "--yes", "--skip-preview")
     assert remote_runtimes(emulator) == []
