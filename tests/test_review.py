@@ -178,9 +178,13 @@ def test_a_new_version_is_published(mode: str) -> None:
     assert "publishes a new version of the runtime; version 1 stays in its history" in comment
     reasons = {r.property: r for r in candidate.replace_reasons}
     assert not reasons["description"].unknown and reasons["triggers"].unknown
-    # The endpoint's weights name a version this update publishes: said in bold, in both modes.
-    unchecked = "**may send weighted traffic to a version published in this same update, before anyone has checked it"
-    assert unchecked in comment
+    # The endpoint's routing reads a version this update publishes, the routing itself known only
+    # after apply (the weight may be 0): said as what may happen, in both modes, never in bold.
+    unchecked = (
+        "may send traffic to `candidate`, a version this same update publishes, before anyone has checked it: "
+        "the routing is known only after apply"
+    )
+    assert unchecked in comment and "**may" not in comment
     if mode == "dynamic":
         # Issue 22, finding 1: a dynamic provider cannot know whether the runtime id stays, so
         # the review claims no replacement (the engine's guess); it says what is known, once.
@@ -610,3 +614,106 @@ def test_version() -> None:
     from pulumi_agents.cli import app
 
     assert CliRunner().invoke(app, ["--version"]).stdout == pulumi_agents.__version__ + "\n"
+
+
+# -- what one resource's change means for the others (issue 22's trial, findings 3, 4, 5, 8) -------
+
+DYN = "pulumi-python:dynamic/"
+PROVIDER = "urn:pulumi:prod::agents::pulumi:providers:agentrun::default::0b1c"
+
+
+def _of(
+    op: str,
+    token: str,
+    name: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    *,
+    id: str | None = None,
+    provider: str = PROVIDER,
+    reads: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A step as `pulumi preview --json` writes it: states with id, provider and what each input reads."""
+    urn = _urn(token, name)
+    step: dict[str, Any] = {"op": op, "urn": urn, "provider": provider, **extra}
+    for key, inputs in (("oldState", old), ("newState", new)):
+        if inputs is not None:
+            state = {"urn": urn, "type": token, "inputs": inputs, "outputs": inputs, "provider": provider}
+            if key == "oldState" and id is not None:
+                state["id"] = id
+            if reads is not None:
+                state["propertyDependencies"] = reads
+            step[key] = state
+    return step
+
+
+def _urn(token: str, name: str) -> str:
+    return f"urn:pulumi:prod::agents::{token}::{name}"
+
+
+def _canary(weight_version: Any, *, mode: str = DYN) -> dict[str, Any]:
+    return {
+        "agentRuntimeId": "ar-1",
+        "agentRuntimeEndpointName": "prod",
+        "targetVersion": "1",
+        "routingConfiguration": {"versionWeights": [{"version": weight_version, "weight": 0.1}]},
+    }
+
+
+def test_a_dynamic_canary_is_no_certain_alarm_when_nothing_is_published() -> None:
+    """Finding 3: `v2 = RuntimeVersion(..., triggers=["2026-02-tools-fix"])`, a 10% weight on
+    `v2.version`, only the runtime's cpu changes. In dynamic mode v2 and the endpoint read the
+    runtime's outputs, unknown: the engine guesses replacements. `pulumi up` published nothing,
+    while the review said in bold that 10% went to a version published in this update, and
+    counted "**3 to replace**" in bold."""
+    runtime, version, endpoint = (f"{DYN}agentrun:{kind}" for kind in ("AgentRuntime", "RuntimeVersion",
+                                                                       "AgentRuntimeEndpoint"))  # fmt: skip
+    bot = _urn(runtime, "bot")
+    published = {"agentRuntimeId": "ar-1", "triggers": ["2026-02-tools-fix"]}
+    guessed = {"agentRuntimeId": UNKNOWN, "triggers": ["2026-02-tools-fix"]}
+    steps = [
+        _of("update", runtime, "bot", _runtime(cpu=1), _runtime(cpu=2), id="ar-1"),
+        _of("replace", version, "v1", published, guessed, id="ar-1/1", reads={"agentRuntimeId": [bot]},
+            replaceReasons=["agentRuntimeId"]),
+        _of("replace", version, "v2", published, guessed, id="ar-1/2", reads={"agentRuntimeId": [bot]},
+            replaceReasons=["agentRuntimeId"]),
+        _of("replace", endpoint, "prod", _canary("2"), {**_canary(UNKNOWN), "agentRuntimeId": UNKNOWN,
+            "targetVersion": UNKNOWN}, id="ar-1/are-1", replaceReasons=["agentRuntimeId"],
+            reads={"agentRuntimeId": [bot], "routingConfiguration": [_urn(version, "v2")],
+                   "targetVersion": [_urn(version, "v1")]}),
+    ]  # fmt: skip
+    preview = {"steps": steps, "changeSummary": {"update": 1, "replace": 3, "same": 1}}
+    comment = review_text(json.dumps(preview))
+    prod = next(line for line in comment.splitlines() if line.startswith("| `prod` |"))
+    assert "**sends" not in comment and "**may" not in comment  # nothing said in bold is a guess
+    assert "may send 10% of the traffic to `v2`, if this same update publishes it" in prod
+    # The counts: what is known in bold, the engine's guesses as such.
+    assert "**1 to update**, 3 known after apply, 1 unchanged." in comment
+    assert "**3 to replace**" not in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_a_canary_on_a_version_published_now_is_said_in_bold(mode: str) -> None:
+    """The same canary when the update certainly publishes v2 (its description changes): in bold,
+    with the version named, in both modes."""
+    prefix = DYN if mode == "dynamic" else ""
+    version, endpoint = (
+        (f"{DYN}agentrun:RuntimeVersion", f"{DYN}agentrun:AgentRuntimeEndpoint")
+        if mode == "dynamic"
+        else ("agentrun:index:RuntimeVersion", "agentrun:index:AgentRuntimeEndpoint")
+    )
+    assert prefix in version
+    old, new = {"agentRuntimeId": "ar-1", "description": "a"}, {"agentRuntimeId": "ar-1", "description": "b"}
+    steps = [
+        _of("replace", version, "v2", old, new, id="ar-1/2", replaceReasons=["description"]),
+        _of("update", endpoint, "prod", _canary("2"), _canary(UNKNOWN), id="ar-1/are-1",
+            reads={"routingConfiguration": [_urn(version, "v2")]}),
+    ]  # fmt: skip
+    comment = review_text(json.dumps({"steps": steps, "changeSummary": {"update": 1, "replace": 1}}))
+    assert "**sends 10% of the traffic to `v2`, a version this same update publishes, before anyone has checked" in (
+        comment
+    )
+    # (A dynamic endpoint reading the runtime's outputs cannot tell whether it changes at all.)
+    counts = "**1 to replace**, 1 known after apply." if mode == "dynamic" else "**1 to update**, **1 to replace**."
+    assert counts in comment

@@ -1,0 +1,74 @@
+"""What a change of one of our providers (explicit, or the default one of stack config) means.
+
+A changed setting updates a provider in place (see ``diff_config`` in :mod:`pulumi_agents._plugin`):
+nothing moves. Its resources stay where they were made, while the next ``refresh`` looks for them
+where the provider now points, and forgets those it does not find. Which settings say where
+(``address``) or as whom (``credentials``) is their ``x-group`` in schema.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi_agents._config import settings
+from pulumi_agents.review.meaning import Other, plain
+from pulumi_agents.review.model import PropertyChange
+from pulumi_agents.review.paths import parse_path, show
+
+PROVIDER_PREFIX = "pulumi:providers:"
+_NAMES = 5
+
+
+def provider_meaning(
+    token: str,
+    urn: str,
+    operation: str,
+    changes: Sequence[PropertyChange],
+    old_inputs: Mapping[str, Any],
+    others: Sequence[Other],
+    complete: bool,
+) -> list[str]:
+    """The lines for a provider's update that changes where it points or as whom it calls."""
+    if operation != "update":
+        return []
+    try:
+        known = settings(token.removeprefix(PROVIDER_PREFIX))
+    except KeyError:
+        return []  # another package's provider
+    groups: dict[str, list[str]] = {}
+    for change in changes:
+        parts = parse_path(change.path)
+        node = known.get(str(parts[0])) if parts else None
+        group = node.schema.get("x-group") if node is not None else None
+        if isinstance(group, str):
+            groups.setdefault(group, []).append(str(parts[0]))
+    if not groups.keys() & {"address", "credentials"}:
+        return []
+    # A resource made in this update is made where the provider now points: not concerned.
+    theirs = [o.name for o in others if o.provider.rpartition("::")[0] == urn and o.operation != "create"]
+    if not theirs and complete and any(o.provider for o in others):
+        return []  # the preview lists every resource with its provider: none is this one's
+    which = _which(theirs)
+    lines = []
+    if "address" in groups:
+        was = ", ".join(f"{key} `{show(old_inputs[key])}`" for key in groups["address"] if plain(old_inputs.get(key)))
+        where = f" ({was})" if was else ""
+        lines.append(
+            f"**{which} stay where they were made{where}: the next `refresh` looks for them where this "
+            "provider now points, and forgets those it does not find there** (adopt them there by import, "
+            "or set it back)"
+        )
+    if "credentials" in groups:
+        lines.append(
+            f"new credentials: if they are another account's, {which} stay in the old one, and the next "
+            "`refresh` forgets them (adopt them by import)"
+        )
+    return lines
+
+
+def _which(names: list[str]) -> str:
+    if not names:
+        return "its resources"
+    shown = ", ".join(names[:_NAMES]) + (f" and {len(names) - _NAMES} more" if len(names) > _NAMES else "")
+    return f"its {len(names)} resource{'s' if len(names) != 1 else ''} ({shown})"
