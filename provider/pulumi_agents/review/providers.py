@@ -52,19 +52,35 @@ def provider_meaning(
     which = _which(theirs)
     lines = []
     if "address" in groups:
-        was = ", ".join(f"{key} `{show(old_inputs[key])}`" for key in groups["address"] if plain(old_inputs.get(key)))
+        was = ", ".join(f"{key} `{_text(old_inputs[key])}`" for key in groups["address"] if plain(old_inputs.get(key)))
         where = f" ({was})" if was else ""
         lines.append(
-            f"**{which} stay where they were made{where}: the next `refresh` looks for them where this "
-            "provider now points, and forgets those it does not find there** (adopt them there by import, "
-            "or set it back)"
+            f"**{which} {_stay(theirs)} where {_they(theirs)} made{where}: the next `refresh` looks for "
+            f"{_them(theirs)} where this provider now points, and forgets what it does not find there** (adopt "
+            f"{_them(theirs)} there by import, or set it back)"
         )
     if "credentials" in groups:
         lines.append(
-            f"new credentials: if they are another account's, {which} stay in the old one, and the next "
-            "`refresh` forgets them (adopt them by import)"
+            f"new credentials: if they are another account's, {which} {_stay(theirs)} in the old one, and the "
+            f"next `refresh` forgets {_them(theirs)} (adopt {_them(theirs)} by import)"
         )
     return lines
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else show(value)
+
+
+def _stay(names: list[str]) -> str:
+    return "stays" if len(names) == 1 else "stay"
+
+
+def _they(names: list[str]) -> str:
+    return "it was" if len(names) == 1 else "they were"
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
 
 
 def _which(names: list[str]) -> str:
