@@ -52,7 +52,9 @@ def provider_meaning(
     which = _which(theirs)
     lines = []
     if "address" in groups:
-        was = ", ".join(f"{key} `{_text(old_inputs[key])}`" for key in groups["address"] if plain(old_inputs.get(key)))
+        # Where they were made: every address setting the provider had, changed or not.
+        place = [k for k, node in known.items() if node.schema.get("x-group") == "address" and plain(old_inputs.get(k))]
+        was = ", ".join(f"{key} `{_text(old_inputs[key])}`" for key in place)
         where = f" ({was})" if was else ""
         lines.append(
             f"**{which} {_stay(theirs)} where {_they(theirs)} made{where}: the next `refresh` looks for "
