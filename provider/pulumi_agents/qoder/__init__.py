@@ -21,6 +21,9 @@ __all__ = [
     "Environment",
     "EnvironmentArgs",
     "EnvironmentProvider",
+    "File",
+    "FileArgs",
+    "FileProvider",
     "MemoryStore",
     "MemoryStoreArgs",
     "MemoryStoreProvider",
@@ -40,15 +43,17 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
         AgentProvider,
         DeploymentProvider,
         EnvironmentProvider,
+        FileProvider,
         MemoryStoreProvider,
         VaultCredentialProvider,
         VaultProvider,
     )
-    from pulumi_agents.qoder.resource import Agent, Deployment, Environment, MemoryStore, Vault, VaultCredential
+    from pulumi_agents.qoder.resource import Agent, Deployment, Environment, File, MemoryStore, Vault, VaultCredential
     from pulumi_agents.qoder.types import (
         AgentArgs,
         DeploymentArgs,
         EnvironmentArgs,
+        FileArgs,
         MemoryStoreArgs,
         VaultArgs,
         VaultCredentialArgs,
@@ -67,6 +72,7 @@ else:
                 "MemoryStoreProvider",
                 "VaultProvider",
                 "VaultCredentialProvider",
+                "FileProvider",
                 "DeploymentProvider",
             ),
             "resource": (
@@ -75,6 +81,7 @@ else:
                 "MemoryStore",
                 "Vault",
                 "VaultCredential",
+                "File",
                 "Deployment",
             ),
             "types": (
@@ -83,6 +90,7 @@ else:
                 "MemoryStoreArgs",
                 "VaultArgs",
                 "VaultCredentialArgs",
+                "FileArgs",
                 "DeploymentArgs",
             ),
         },

@@ -27,5 +27,9 @@ class VaultCredentialProvider(DynamicProvider):
     type_name = "VaultCredential"
 
 
+class FileProvider(DynamicProvider):
+    type_name = "File"
+
+
 class DeploymentProvider(DynamicProvider):
     type_name = "Deployment"

@@ -13,6 +13,7 @@ from pulumi_agents.qoder.provider import (
     AgentProvider,
     DeploymentProvider,
     EnvironmentProvider,
+    FileProvider,
     MemoryStoreProvider,
     VaultCredentialProvider,
     VaultProvider,
@@ -24,6 +25,8 @@ from pulumi_agents.qoder.types import (
     DeploymentOutputs,
     EnvironmentArgs,
     EnvironmentOutputs,
+    FileArgs,
+    FileOutputs,
     MemoryStoreArgs,
     MemoryStoreOutputs,
     VaultArgs,
@@ -178,6 +181,33 @@ class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", na
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultCredentialArgs]
     ) -> None:
         super().__init__(VaultCredentialProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class File(SchemaResource, FileOutputs, module="qoder", name="File"):
+    """Qoder file (POST /files, a multipart upload): a local file uploaded for deployments and sessions to mount (a
+    deployment's resources name it by file_id). The API has no update for a file: a change of the local file's
+    content, or of any input, replaces it.
+
+    Example::
+
+        guide = qoder.File("guide", file="docs/style-guide.md")  # or file=pulumi.FileAsset(...)
+        pulumi.export("file_id", guide.file_id)
+
+    The API has no update for a file: a change of the local file's content (content_sha256) or of any input
+    replaces it. Destroy deletes it.
+    """
+
+    _type_name = "File"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FileArgs]
+    ) -> None:
+        super().__init__(FileProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def file_id(self) -> pulumi.Output[str]:
+        """The file's id (file_...), which is also the resource's id."""
+        return self.id
 
 
 class Deployment(SchemaResource, DeploymentOutputs, module="qoder", name="Deployment"):

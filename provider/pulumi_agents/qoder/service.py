@@ -342,3 +342,60 @@ class DeploymentService(_QoderService):
             return current
         operation = "pause" if wanted else "unpause"
         return client.request(self.api.operation(operation), self.api.path(operation, ids), idempotent=True)
+
+
+# -- uploads: files and skills (multipart, as qca-sdk sends them) ---------------------------------
+
+
+def _media_type(name: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class _Uploaded(_QoderService):
+    """A kind created by a multipart upload of local files (``x-local-files``): read when sent, so
+    the state keeps their path and digest only. The upload carries an Idempotency-Key derived from
+    the resource and the files' digest, so a create resent after a lost answer makes one."""
+
+    def upload(self, client: QoderClient, operation: str, ids: Mapping[str, Any], props: Mapping[str, Any]) -> Doc:
+        """Send ``operation`` with the local files of ``props`` (and, for a create, its other
+        inputs as form fields); ``props`` gets the digest of what was sent."""
+        from pulumi_agents._local import read
+        from pulumi_agents._requests import idempotency_key
+
+        spec = fields(self.type_name)
+        [(wire, (kind, digest))] = spec.local.items()
+        upload = read(kind, str(props[wire]))
+        form = {k: v for k, v in spec.wire_inputs(props).items() if k != wire} if operation == "create" else {}
+        field = "file" if kind == "file" else "files"
+        parts = [(field, name, content, _media_type(name)) for name, content in upload.files]
+        if kind == "file" and props.get("name"):
+            parts = [(field, str(props["name"]), upload.files[0][1], _media_type(str(props["name"])))]
+        key = idempotency_key(self.seed(props), operation, dict(ids), upload.sha256, form)
+        made = client.upload(
+            self.api.operation(operation), self.api.path(operation, ids), fields=form, files=parts, key=key
+        )
+        props[digest] = upload.sha256  # type: ignore[index]  # props is the caller's dict
+        return made
+
+    def create(self, props: dict[str, Any]) -> Created:
+        self._at(props)
+        props = dict(props)
+        with self._client() as client:
+            made = self.upload(client, "create", {}, props)
+            try:
+                current = self._get(client, {"id": made["id"]})
+            except (ApiError, NotFoundError):
+                current = made
+        return Created(str(made["id"]), self.outputs(props, current))
+
+
+class FileService(_Uploaded):
+    """No update in the API: a change of the local file's content (its digest) replaces it."""
+
+    type_name = "File"
+
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The name it was uploaded under as ``name``: what an import records as the input."""
+        return {**remote, "name": remote["filename"]} if remote.get("filename") else remote
