@@ -46,6 +46,7 @@ def test_every_named_kind_has_a_lookup() -> None:
         "Environment",
         "File",
         "MemoryStore",
+        "Skill",
         "Vault",
     }
     assert lookups("aiae") == {}

@@ -1,4 +1,4 @@
-"""``qoder.File``, uploaded from local files, through both front doors in process
+"""``qoder.File`` and ``qoder.Skill``, uploaded from local files, through both front doors in process
 (the dynamic provider and the plugin) against the emulator over loopback: check digests the files,
 create uploads them, an unchanged preview is no change, changed files replace a file and publish a
 new version of the same skill (``latest_version`` moves), a moved but unchanged folder publishes
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import tarfile
 import zipfile
 from collections.abc import Callable
@@ -30,7 +31,8 @@ from pulumi_agents._local import read
 from pulumi_agents._plugin import PluginProvider, plain_map, value_map
 from pulumi_agents._resource import ArgumentError, _to_wire
 from pulumi_agents._tree import tree
-from pulumi_agents.qoder.provider import FileProvider
+from pulumi_agents.qoder.provider import FileProvider, SkillProvider
+from pulumi_agents.qoder.service import AgentService
 from tests.conftest import QODER_TOKEN, Emulator
 
 SKILL_MD = "---\nname: docs-style\ndescription: How the team writes docs.\n---\n# Docs style\n"
@@ -68,7 +70,7 @@ class Door:
 
 
 class Dynamic(Door):
-    PROVIDERS: ClassVar[dict[str, Callable[[], Any]]] = {"File": FileProvider}
+    PROVIDERS: ClassVar[dict[str, Callable[[], Any]]] = {"File": FileProvider, "Skill": SkillProvider}
 
     def _p(self, type_name: str) -> Any:
         return self.PROVIDERS[type_name]()
@@ -179,8 +181,69 @@ def test_file_life_cycle(door: Door, tmp_path: Path) -> None:
     assert door.read("File", rid, refreshed)[0] == ""
 
 
+def test_skill_life_cycle(door: Door, tmp_path: Path) -> None:
+    folder = a_skill(tmp_path)
+    given = door.check("Skill", {"files": str(folder), "display_title": "Docs style"})
+    rid, outs = door.create("Skill", given)
+    first = outs["latest_version"]
+    assert rid.startswith("skill_") and first and outs["source"] == "custom"
+    assert outs["files_sha256"] == given["files_sha256"] == read("folder", str(folder)).sha256
+    no_content(outs)
+    again = door.check("Skill", {"files": str(folder), "display_title": "Docs style"}, given)
+    assert door.diff("Skill", rid, outs, again) == (False, [])
+
+    # Changed files: a new version of the same skill, latest_version moved.
+    (folder / "scripts" / "lint.sh").write_text("echo two\n")
+    news = door.check("Skill", {"files": str(folder), "display_title": "Docs style"}, given)
+    assert door.diff("Skill", rid, outs, news) == (True, [])
+    updated = door.update("Skill", rid, outs, news)
+    assert updated["latest_version"] != first and int(updated["latest_version"]) > int(first)
+    assert updated["files_sha256"] == news["files_sha256"] and updated["created_at"] == outs["created_at"]
+    no_content(updated)
+
+    # The same files elsewhere (a moved folder): recorded, nothing published.
+    moved = shutil.copytree(folder, tmp_path / "elsewhere" / "docs-style")
+    there = door.check("Skill", {"files": str(moved), "display_title": "Docs style"}, news)
+    assert there["files_sha256"] == news["files_sha256"]
+    assert door.diff("Skill", rid, updated, there) == (True, [])
+    kept = door.update("Skill", rid, updated, there)
+    assert kept["latest_version"] == updated["latest_version"] and kept["files"] == str(moved)
+
+    # A new title: the API has no update, so it replaces.
+    retitled = door.check("Skill", {"files": str(moved), "display_title": "Docs"}, there)
+    assert door.diff("Skill", rid, kept, retitled) == (True, ["display_title"])
+
+    found, refreshed, _inputs = door.read("Skill", rid, kept)
+    assert found == rid and refreshed["latest_version"] == kept["latest_version"]
+    door.delete("Skill", rid, refreshed)  # its versions first, then the skill
+    assert door.read("Skill", rid, refreshed)[0] == ""
+
+
+def test_an_agent_names_a_skill_and_its_version(qoder_env: Emulator, tmp_path: Path) -> None:
+    door = Dynamic()
+    rid, outs = door.create("Skill", door.check("Skill", {"files": str(a_skill(tmp_path))}))
+    agent = AgentService({}).create(
+        {
+            "name": "writer",
+            "model": "ultimate",
+            "skills": [{"type": "custom", "skill_id": rid, "version": outs["latest_version"]}],
+        }
+    )
+    assert agent.outs["skills"] == [{"type": "custom", "skill_id": rid, "version": outs["latest_version"]}]
+
+
 def test_import_adopts_without_publishing_or_replacing(qoder_env: Emulator, tmp_path: Path) -> None:
     plugin = Plugin(qoder_env)
+    folder = a_skill(tmp_path)
+    program = plugin.check("Skill", {"files": str(folder), "display_title": "Docs style"})
+    rid, made = plugin.create("Skill", program)
+    state, inputs = plugin.import_("Skill", rid)
+    assert inputs == {"display_title": "Docs style"} and "files_sha256" not in state
+    # The program's files are the latest version's: an update that records them, publishing nothing.
+    assert plugin.diff("Skill", rid, state, program) == (True, [])
+    after = plugin.update("Skill", rid, state, program)
+    assert after["latest_version"] == made["latest_version"] and after["files_sha256"] == program["files_sha256"]
+
     local = tmp_path / "guide.md"
     local.write_text("# Guide\n")
     given = plugin.check("File", {"file": str(local), "name": "guide.md"})
@@ -212,11 +275,34 @@ def test_a_folder_and_its_archives_digest_the_same(tmp_path: Path) -> None:
 
 
 def test_unreadable_files_fail_the_check_naming_the_argument(qoder_env: Emulator, tmp_path: Path) -> None:
+    result = SkillProvider().check({}, {"files": str(tmp_path / "missing")})
+    assert [f.reason for f in result.failures] == [
+        f"files: {str(tmp_path / 'missing')!r} is neither a folder nor an archive (.tar.gz, .tgz, .tar, .zip)"
+    ]
     result = FileProvider().check({}, {"file": str(tmp_path)})
     assert "is not a file" in result.failures[0].reason
 
 
 def test_a_pulumi_archive_is_kept_as_its_path() -> None:
+    node = tree("Skill").child("files")
+    assert _to_wire(pulumi.FileArchive("skills/docs"), node) == "skills/docs"
     assert _to_wire(pulumi.FileAsset("docs/guide.md"), tree("File").child("file")) == "docs/guide.md"
     with pytest.raises(ArgumentError, match="not a local file or folder"):
         _to_wire(pulumi.StringAsset("inline"), tree("File").child("file"), ("file",))
+
+
+def test_lookups_find_a_skill_by_title_and_a_file_by_name(qoder_env: Emulator, tmp_path: Path) -> None:
+    from pulumi.provider.experimental.property_value import PropertyValue
+    from pulumi.provider.experimental.provider import InvokeRequest
+
+    plugin = Plugin(qoder_env)
+    skill_id, _ = plugin.create("Skill", plugin.check("Skill", {"files": str(a_skill(tmp_path)), "display_title": "T"}))
+    local = tmp_path / "guide.md"
+    local.write_text("# Guide\n")
+    file_id, _ = plugin.create("File", plugin.check("File", {"file": str(local)}))
+    for token, args, rid in (
+        ("qoder:index:getSkill", {"display_title": "T"}, skill_id),
+        ("qoder:index:getFile", {"filename": "guide.md"}, file_id),
+    ):
+        found = plugin.run(plugin.provider.invoke(InvokeRequest(token, {k: PropertyValue(v) for k, v in args.items()})))
+        assert not found.failures and plain_map(found.return_value)["id"] == rid

@@ -5,7 +5,10 @@ SDK's BadRequestError naming the field, never a 500."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +16,7 @@ import qca
 from qca.common import _exceptions as errors
 
 from tests.conftest import QODER_TOKEN, Emulator
-from tests.test_qoder_platform_sdk import check_answer, managed
+from tests.test_qoder_platform_sdk import check_answer, managed, raw, unknown_keys
 
 __all__ = ["managed"]  # the fixture, shared with the platform's SDK tests
 
@@ -61,6 +64,69 @@ def test_files(managed: qca.Managed, emulator: Emulator, tmp_path: Path) -> None
         managed.files.download(made.id)
 
 
+def test_skills_and_versions(managed: qca.Managed, emulator: Emulator, tmp_path: Path) -> None:
+    sent = as_sent(skill(tmp_path), tmp_path)
+    made = managed.skills.create(files=sent, display_title="Docs style", metadata={"team": "docs"})
+    assert made.id and made.id.startswith("skill_") and made.type == "skill" and made.source == "custom"
+    assert made.display_title == "Docs style" and made.latest_version and made.metadata == {"team": "docs"}
+    check_answer(emulator, "skills", made)
+    assert managed.skills.retrieve(made.id).latest_version == made.latest_version
+
+    first = managed.skills.versions.retrieve(str(made.latest_version), skill_id=made.id)
+    assert (first.skill_id, first.name, first.directory) == (made.id, "docs-style", "docs-style")
+    assert first.description == "How the team writes docs." and first.type == "skill_version"
+    answer = raw(emulator, f"/skills/{made.id}/versions/{first.version}")
+    assert unknown_keys(type(first).model_validate(answer), answer) == []
+
+    second = managed.skills.versions.create(made.id, files=as_sent(skill(tmp_path, extra="v2"), tmp_path))
+    assert int(str(second.version)) > int(str(first.version))
+    assert managed.skills.retrieve(made.id).latest_version == second.version
+    listed = managed.skills.versions.list(made.id, limit=1)
+    assert [v.version for v in listed.data] == [second.version] and listed.has_more
+    assert [v.version for v in managed.skills.versions.list(made.id, limit=1)] == [second.version, first.version]
+    content = managed.skills.versions.download(str(second.version), skill_id=made.id).read()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.read("docs-style/scripts/lint.sh") == b"echo v2\n"
+        assert sorted(archive.namelist()) == ["docs-style/SKILL.md", "docs-style/scripts/lint.sh"]
+
+    other = managed.skills.create(files=as_sent(skill(tmp_path / "b", "other"), tmp_path / "b"))
+    assert [s.id for s in managed.skills.list(display_name="Docs style")] == [made.id]
+    assert [s.id for s in managed.skills.list(limit=1)] == [made.id, other.id]
+
+    with pytest.raises(errors.BadRequestError) as refused:  # versions first, as Anthropic's API wants
+        managed.skills.delete(made.id)
+    assert "versions" in str(refused.value)
+    gone = managed.skills.versions.delete(str(second.version), skill_id=made.id)
+    assert gone.id == second.id and gone.type == "skill_version_deleted"
+    assert managed.skills.retrieve(made.id).latest_version == first.version  # moved back
+    managed.skills.versions.delete(str(first.version), skill_id=made.id)
+    assert managed.skills.retrieve(made.id).latest_version is None
+    deleted = managed.skills.delete(made.id)
+    assert deleted.id == made.id and deleted.type == "skill_deleted"
+    with pytest.raises(errors.NotFoundError):
+        managed.skills.retrieve(made.id)
+    with pytest.raises(errors.NotFoundError):
+        managed.skills.versions.list(made.id)
+
+
+BAD_SKILLS: list[tuple[list[tuple[str, bytes]], str]] = [
+    ([("SKILL.md", SKILL_MD)], "inside the skill's folder"),
+    ([("a/SKILL.md", SKILL_MD), ("b/x.txt", b"x")], "one top-level folder"),
+    ([("a/../SKILL.md", SKILL_MD)], "relative path"),
+    ([("a/readme.txt", b"x")], "a/SKILL.md"),
+    ([("a/SKILL.md", b"# no front matter\n")], "front matter"),
+    ([("a/SKILL.md", b"---\nname: Not Valid\ndescription: x\n---\n")], "lower-case"),
+    ([("a/SKILL.md", b"---\nname: ok\n---\n")], "description"),
+]
+
+
+@pytest.mark.parametrize(("files", "said"), BAD_SKILLS)
+def test_a_bad_skill_is_a_400_naming_files(managed: qca.Managed, files: list[Any], said: str) -> None:
+    with pytest.raises(errors.BadRequestError) as refused:
+        managed.skills.create(files=files)
+    assert said in str(refused.value) and refused.value.body["error"]["param"] == "files"  # type: ignore[index]
+
+
 def test_bad_uploads_are_400s_in_qoders_envelope(emulator: Emulator) -> None:
     url, auth = emulator.url + "/api/v1/cloud", {"authorization": f"Bearer {QODER_TOKEN}"}
     cases = [
@@ -77,6 +143,7 @@ def test_bad_uploads_are_400s_in_qoders_envelope(emulator: Emulator) -> None:
             ),
             None,
         ),
+        (httpx.post(url + "/skills", headers=auth, files={"files": ("a", b"a")}, data={"metadata": '{"k": 1}'}), None),
     ]
     for answer, param in cases:
         assert answer.status_code == 400, answer.text

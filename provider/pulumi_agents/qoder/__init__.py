@@ -29,6 +29,9 @@ __all__ = [
     "MemoryStoreProvider",
     "QoderClient",
     "Settings",
+    "Skill",
+    "SkillArgs",
+    "SkillProvider",
     "Vault",
     "VaultArgs",
     "VaultCredential",
@@ -45,16 +48,27 @@ if TYPE_CHECKING:  # what mypy and editors read; a misspelt name stays an error
         EnvironmentProvider,
         FileProvider,
         MemoryStoreProvider,
+        SkillProvider,
         VaultCredentialProvider,
         VaultProvider,
     )
-    from pulumi_agents.qoder.resource import Agent, Deployment, Environment, File, MemoryStore, Vault, VaultCredential
+    from pulumi_agents.qoder.resource import (
+        Agent,
+        Deployment,
+        Environment,
+        File,
+        MemoryStore,
+        Skill,
+        Vault,
+        VaultCredential,
+    )
     from pulumi_agents.qoder.types import (
         AgentArgs,
         DeploymentArgs,
         EnvironmentArgs,
         FileArgs,
         MemoryStoreArgs,
+        SkillArgs,
         VaultArgs,
         VaultCredentialArgs,
     )
@@ -73,6 +87,7 @@ else:
                 "VaultProvider",
                 "VaultCredentialProvider",
                 "FileProvider",
+                "SkillProvider",
                 "DeploymentProvider",
             ),
             "resource": (
@@ -82,6 +97,7 @@ else:
                 "Vault",
                 "VaultCredential",
                 "File",
+                "Skill",
                 "Deployment",
             ),
             "types": (
@@ -91,6 +107,7 @@ else:
                 "VaultArgs",
                 "VaultCredentialArgs",
                 "FileArgs",
+                "SkillArgs",
                 "DeploymentArgs",
             ),
         },

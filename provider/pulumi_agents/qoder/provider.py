@@ -31,5 +31,9 @@ class FileProvider(DynamicProvider):
     type_name = "File"
 
 
+class SkillProvider(DynamicProvider):
+    type_name = "Skill"
+
+
 class DeploymentProvider(DynamicProvider):
     type_name = "Deployment"

@@ -15,6 +15,7 @@ from pulumi_agents.qoder.provider import (
     EnvironmentProvider,
     FileProvider,
     MemoryStoreProvider,
+    SkillProvider,
     VaultCredentialProvider,
     VaultProvider,
 )
@@ -29,6 +30,8 @@ from pulumi_agents.qoder.types import (
     FileOutputs,
     MemoryStoreArgs,
     MemoryStoreOutputs,
+    SkillArgs,
+    SkillOutputs,
     VaultArgs,
     VaultCredentialArgs,
     VaultCredentialOutputs,
@@ -207,6 +210,36 @@ class File(SchemaResource, FileOutputs, module="qoder", name="File"):
     @property
     def file_id(self) -> pulumi.Output[str]:
         """The file's id (file_...), which is also the resource's id."""
+        return self.id
+
+
+class Skill(SchemaResource, SkillOutputs, module="qoder", name="Skill"):
+    """Qoder skill (POST /skills, a multipart upload): a folder of instructions and scripts (a SKILL.md at its top)
+    that agents load. A change of the files publishes a new version of the same skill (POST
+    /skills/{skill_id}/versions) and moves latest_version; the API has no other update, so a change of
+    display_title or metadata replaces it.
+
+    Example::
+
+        helper = qoder.Skill("docs-style", files="skills/docs-style",  # or files=pulumi.FileArchive(...)
+            display_title="Docs style")
+        bot = qoder.Agent("writer", name="writer", model="ultimate",
+            skills=[{"type": "custom", "skill_id": helper.skill_id, "version": helper.latest_version}])
+
+    A change of the files (files_sha256) publishes a new version of the same skill and moves latest_version; a
+    change of display_title or metadata replaces it. Destroy deletes its versions, then the skill.
+    """
+
+    _type_name = "Skill"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[SkillArgs]
+    ) -> None:
+        super().__init__(SkillProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def skill_id(self) -> pulumi.Output[str]:
+        """The skill's id (skill_...), which is also the resource's id: an agent's skills name it as skill_id."""
         return self.id
 
 

@@ -852,6 +852,73 @@ class FileOutputs:
     """
 
 
+class SkillArgs(TypedDict, total=False):
+    """Arguments of Skill."""
+
+    files: Required[pulumi.Input[str]]
+    """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
+    (relative to the program's folder), or in Python a pulumi.FileArchive. Read when a version is published; the
+    state keeps the path and files_sha256, never the content.
+    """
+
+    display_title: pulumi.Input[str]
+    """The skill's title as people see it. Changing it replaces the resource (the API has no update for a skill).
+    Removing it stops managing it; the service keeps the value.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map. The API has no update for a skill: a change replaces it. Changing it replaces the resource
+    (the API has no update for a skill). Removing it clears it.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the skill lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a skill belongs to the workspace
+    it was made in). Removing it restores the default.
+    """
+
+
+class SkillOutputs:
+    """What a Skill resource reports, as attributes."""
+
+    files: pulumi.Output[str]
+    """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
+    (relative to the program's folder), or in Python a pulumi.FileArchive. Read when a version is published; the
+    state keeps the path and files_sha256, never the content.
+    """
+
+    display_title: pulumi.Output[str]
+    """The skill's title as people see it."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map. The API has no update for a skill: a change replaces it."""
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the skill lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: skill."""
+
+    latest_version: pulumi.Output[str]
+    """The skill's newest version: an agent's skills name it as version (else they load the latest)."""
+
+    source: pulumi.Output[str]
+    """Who made the skill: custom."""
+
+    created_at: pulumi.Output[str]
+    """When the skill was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the skill last had a version published (ISO 8601)."""
+
+    files_sha256: pulumi.Output[str]
+    """The SHA-256 of the skill's files (each file's path and content), as the provider read them (hex): a change
+    publishes a new version. The provider's own record: the API does not report it.
+    """
+
+
 class DeploymentAgentArgs(TypedDict, total=False):
 
     type: Required[pulumi.Input[Literal["agent"]]]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents.qoder.emulator.collection import Kind
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid
-from pulumi_agents.qoder.emulator.uploads import file_upload
+from pulumi_agents.qoder.emulator.uploads import file_upload, first_version, skill_deletable, skill_upload
 
 if TYPE_CHECKING:
     from pulumi_agents.qoder.emulator.state import QoderState
@@ -121,4 +121,12 @@ KINDS = (
         kept=agent_object,
     ),
     Kind("File", "file_", "file", upload=file_upload),
+    Kind(
+        "Skill",
+        "skill_",
+        "skill",
+        upload=skill_upload,
+        uploaded=first_version,
+        deletable=skill_deletable,
+    ),
 )
