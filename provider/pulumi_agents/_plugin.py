@@ -52,7 +52,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from pulumi_agents import __version__, _config
-from pulumi_agents._api import lookups
+from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
@@ -127,6 +127,7 @@ class PluginProvider(Provider):
         self.package = package
         self.types = {f"{package}:index:{name}": name for name, pkg in resource_types().items() if pkg == package}
         self.functions = lookups(package)
+        self.catalogues = catalogues(package)
         self.config: dict[str, Any] = {}
 
     # -- plumbing ---------------------------------------------------------------------------------
@@ -215,6 +216,15 @@ class PluginProvider(Provider):
     # -- functions: a resource of the kind, looked up by name ------------------------------------------
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        catalogue = self.catalogues.get(request.tok)
+        if catalogue is not None:  # a list with no arguments (Qoder's models), read by the package's service
+            import importlib
+
+            module = importlib.import_module(f"pulumi_agents.{self.package}.service")
+            items = await self._run(lambda: module.catalogue(self.config, catalogue))
+            root = tree(catalogue.type_name)
+            listed = [to_value(item, root, (catalogue.returns, i), set()) for i, item in enumerate(items)]
+            return InvokeResponse(return_value={catalogue.returns: PropertyValue(listed)})
         type_name = self.functions.get(request.tok)
         if type_name is None:
             raise PulumiAgentsError(f"the {self.package} provider has no function {request.tok!r}")

@@ -199,3 +199,10 @@ def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions |
     for wire in ("id", *spec.inputs, *spec.outputs):
         result[spec.wire_to_python.get(wire, wire)] = field(wire)
     return result
+
+
+def catalogue(token: str, returns: str, opts: pulumi.InvokeOptions | None) -> pulumi.Output[list[dict[str, Any]]]:
+    """A catalogue function of the provider plugin (``qoder:index:getModels``): its items, each
+    with the API's field names."""
+    found = pulumi.runtime.invoke_output(token, {}, opts)
+    return found.apply(lambda result: list(result.get(returns) or []))

@@ -11,7 +11,7 @@ from typing import Any, Unpack
 
 import pulumi
 
-from pulumi_agents._resource import PluginResource, lookup
+from pulumi_agents._resource import PluginResource, catalogue, lookup
 from pulumi_agents.qoder.types import (
     AgentArgs,
     AgentOutputs,
@@ -45,6 +45,7 @@ __all__ = [
     "get_environment",
     "get_file",
     "get_memory_store",
+    "get_models",
     "get_skill",
     "get_vault",
 ]
@@ -272,3 +273,13 @@ def get_deployment(
     or several have that name.
     """
     return lookup("Deployment", {"name": name}, opts)
+
+
+def get_models(
+    *,
+    opts: pulumi.InvokeOptions | None = None,
+) -> pulumi.Output[list[dict[str, Any]]]:
+    """A model of Qoder's catalogue (GET /models), as qca-sdk's ModelInfo reads it: what an agent's model can name.
+    Every one (qoder:index:getModels), with the API's field names.
+    """
+    return catalogue("qoder:index:getModels", "models", opts)
