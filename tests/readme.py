@@ -44,6 +44,7 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("Move a stack from dynamic to plugin resources without recreating anything", 0): (
         "tests/e2e/test_plugins.py::test_move_a_stack_from_dynamic_to_plugin_resources_without_recreating"
     ),
+    ("Several regions or accounts", 0): "tests/e2e/test_plugins.py::test_several_regions_or_accounts_in_one_stack",
     ("The two commands", 0): "tests/e2e/test_readme.py::test_run_demo_destroy_stop",
     ("Published agents (Huawei Cloud AIAE)", 0): "tests/test_readme.py::test_the_aiae_client_example",
     ("Published agents (Huawei Cloud AIAE)", 1): "tests/test_readme.py::test_the_invoke_example",

@@ -149,6 +149,25 @@ class _Builder:
         return variables
 
 
+    def provider(self) -> dict[str, Any]:
+        """An explicit provider resource: its settings, none required and with no default, so that
+        a generated SDK sends only what the program sets; the plugin reads what is left out as
+        the default provider does (``_plugin.layered``), the same in every language."""
+        inputs = {}
+        for name, node in _config.settings(self.package).items():
+            spec = self.property(node)
+            spec.pop("default", None)
+            inputs[name] = spec
+        return {
+            "description": (
+                f"An explicit {self.package} provider: another region or account in the stack. Its arguments win;"
+                " one it leaves out is read as the default provider reads it (stack config, then the environment,"
+                " then the default), but not from a group it sets another of."
+            ),
+            "inputProperties": inputs,
+        }
+
+
 def package_schema(package: str, version: str) -> dict[str, Any]:
     """The Pulumi package schema of ``package`` (agentrun, qoder or aiae)."""
     builder = _Builder(package)
@@ -167,10 +186,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
         "keywords": ["pulumi", package, "ai-agents"],
         "license": "Apache-2.0",
         "config": {"variables": config, **({"defaults": required} if required else {})},
-        "provider": {
-            "description": f"The {package} provider; every setting falls back to its environment variable.",
-            "inputProperties": config,
-        },
+        "provider": builder.provider(),
         "resources": resources,
         "functions": functions,
         "types": builder.types,
