@@ -340,3 +340,24 @@ def test_uploads_retried_after_a_lost_answer_make_one(
         updated["latest_version"],
         outs["latest_version"],
     ]
+
+
+def test_the_review_says_what_a_skills_change_does() -> None:
+    from pulumi_agents.review.meaning import Change, meaning_of
+
+    skill = meaning_of("Skill")
+    old = {"files": "skills/a", "files_sha256": "1" * 64}
+    moved = Change("Skill", "update", old, {**old, "files": "skills/b"}, {"latest_version": "17"})
+    assert skill.describe(moved) == [
+        "records where the skill's files are read from: the same files, nothing is published"
+    ]
+    edited = Change("Skill", "update", old, {**old, "files_sha256": "2" * 64}, {"latest_version": "17"})
+    assert skill.describe(edited) == [
+        "publishes a new version of the skill's files (latest_version 17 moves to it); agents that name its"
+        " latest_version follow"
+    ]
+    gone = Change("Skill", "delete", old, {}, {})
+    assert skill.describe(gone) == [
+        "deletes the skill",
+        "**its versions go with it** (set `protect` or `retain_on_delete` to keep them)",
+    ]
