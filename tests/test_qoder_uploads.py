@@ -384,3 +384,26 @@ def test_a_skill_from_an_asset_archive(door: Door, tmp_path: Path) -> None:
     door.delete("Skill", rid, outs)
     with pytest.raises(ArgumentError, match="not a local file or folder"):
         _to_wire(pulumi.AssetArchive({"SKILL.md": pulumi.StringAsset("x")}), tree("Skill").child("files"), ("files",))
+
+
+def test_a_deployment_mounts_a_file(qoder_env: Emulator, tmp_path: Path) -> None:
+    """A deployment's resources name a File by its file_id; one that names no file is a 400 naming it."""
+    from pulumi_agents._service import service_class
+    from pulumi_agents.errors import ApiError
+    from tests.test_qoder_platform import AGENT, SAMPLES
+
+    local = tmp_path / "guide.md"
+    local.write_text("# Guide\n")
+    door = Dynamic()
+    file_id, _ = door.create("File", door.check("File", {"file": str(local)}))
+    made = {
+        "agent": service_class("Agent")({}).create(dict(AGENT)).id,
+        "environment_id": service_class("Environment")({}).create(dict(SAMPLES["Environment"][0])).id,
+    }
+    deployments = service_class("Deployment")({})
+    mounted = {"type": "file", "file_id": file_id, "mount_path": "/workspace/guide.md"}
+    created = deployments.create({**made, **SAMPLES["Deployment"][0], "resources": [mounted]})
+    assert created.outs["resources"] == [mounted]
+    with pytest.raises(ApiError) as refused:
+        deployments.create({**made, **SAMPLES["Deployment"][0], "resources": [{**mounted, "file_id": "file_nope"}]})
+    assert refused.value.status == 400 and "resources[0].file_id" in str(refused.value)
