@@ -217,3 +217,12 @@ def test_pages_follow_what_the_answers_give(lister: _Pages, calls: int) -> None:
 def test_pages_stop_when_the_service_repeats_a_page() -> None:
     lister = _Pages(120, ignores_page=True)
     assert pages(lister, Operation("GET", "/t", "ListT"), "/t", {"paging": "pageNumber"}, {}) == lister.items[:50]
+
+
+def test_a_malformed_id_is_named_with_its_article() -> None:
+    # "not a endpoint id" read as a typo to the user who pasted a wrong id into `pulumi import`.
+    with pytest.raises(ValueError, match=r"is not an endpoint id: expected <agentRuntimeId>/"):
+        api("AgentRuntimeEndpoint").parse_id("ar-1")
+    with pytest.raises(ValueError, match=r"is not an IM bot id"):
+        api("IMBot").parse_id("")
+    assert api("AgentRuntime").a_noun == "a runtime"
