@@ -405,7 +405,7 @@ class EnvironmentArgs(TypedDict, total=False):
 
     workspace_id: pulumi.Input[str]
     """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
-    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a environment belongs to the
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (an environment belongs to the
     workspace it was made in). Removing it restores the default.
     """
 
