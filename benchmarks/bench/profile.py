@@ -47,5 +47,9 @@ def profile_rows(stack: MakeStack, lib: Path, state: BenchState, count: int, out
                 stats.sort_stats(order).print_stats(TOP)
                 body = text.getvalue().split("\n", 1)[-1]
                 print(f"\n== {door} {args[0]} ({len(files)} processes, {sample.wall:.1f} s), by {order}\n{body}")
-    for made in doors.values():
-        made.destroy()
+    state.transition_seconds = 0.2  # nor are the deletes
+    try:
+        for made in doors.values():
+            made.destroy()
+    finally:
+        state.transition_seconds = 1.0

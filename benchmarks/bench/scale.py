@@ -73,6 +73,10 @@ def scale_rows(
         f"credentials check off = {' and '.join(f'{k}=true' for k in SKIP_CHECK)}; CPU: each provider process's "
         f"own (os.times, written at exit), the emulator's (this process), the rest of the command's tree"
     )
-    for side in stacks.values():
-        side.destroy()
+    state.transition_seconds = 0.2  # nor are the deletes
+    try:
+        for side in stacks.values():
+            side.destroy()
+    finally:
+        state.transition_seconds = 1.0
     return rows

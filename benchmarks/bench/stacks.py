@@ -117,19 +117,38 @@ def _start(kind, cpu_dir, profile_dir):
                 write()
         threading.Thread(target=loop, daemon=True).start()
     if profile_dir:
+        # CPU time of each thread (not wall: the waits on the network are not a cost here),
+        # written every second too: the engine may kill a plugin before its atexit runs.
         import cProfile, pstats
         profiles = []
         def begin(*_):
-            profiles.append(cProfile.Profile())
+            profiles.append(cProfile.Profile(time.thread_time))
             profiles[-1].enable()
+        class Snapshot:  # what pstats takes, without disabling the profiler as create_stats does
+            def __init__(self, profile):
+                profile.snapshot_stats()
+                self.stats = dict(profile.stats)
+            def create_stats(self):
+                pass
+        def dump():
+            taken = [t for t in map(Snapshot, list(profiles)) if t.stats]  # pstats refuses an empty one
+            stats = pstats.Stats(*taken)
+            path = os.path.join(profile_dir, f"{kind}-{os.getpid()}.prof")
+            stats.dump_stats(path + ".tmp")
+            os.replace(path + ".tmp", path)
+        atexit.register(dump)
+        def every_second():
+            while True:
+                time.sleep(1)
+                try:
+                    dump()
+                except Exception:  # a profile changed while read: the next second's will do
+                    pass
+        threading.Thread(target=every_second, daemon=True).start()  # before the hook: not profiled
         begin()
         threading.setprofile(begin)
-        def dump():
-            for p in profiles:
-                p.disable()
-            stats = pstats.Stats(*profiles)
-            stats.dump_stats(os.path.join(profile_dir, f"{kind}-{os.getpid()}.prof"))
-        atexit.register(dump)
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # atexit runs, as on SIGINT
 
 _k = _kind()
 if _k and (os.environ.get("BENCH_CPU_DIR") or os.environ.get("BENCH_PROFILE_DIR")):
