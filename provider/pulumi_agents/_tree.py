@@ -53,7 +53,7 @@ class Node:
     def at(self, value: Any) -> Node:
         """The node that describes ``value``: a union's object or array branch for such a value,
         else this node (a scalar, or a value not known yet, needs no branch)."""
-        if value.__class__ in _SCALARS or not self.branches:
+        if value.__class__ in SCALARS or not self.branches:
             return self
         if isinstance(value, Mapping):
             wanted: tuple[Kind, ...] = ("object", "map")
@@ -223,7 +223,7 @@ ANY = Node({})  # a value the schema says nothing about: walks pass it through u
 
 # The types of the values a walk passes through as they are: checked first, as most values are
 # these, and isinstance against an ABC (Mapping) costs more than the rest of a step.
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _json_type(value: Any) -> str:
@@ -365,7 +365,7 @@ def coerce(value: Any, node: Node) -> Any:
 
 def _copy(value: Any) -> Any:
     """What ``rebuild(ANY, value)`` returns: objects as dicts, arrays as lists, scalars as they are."""
-    if value.__class__ in _SCALARS:
+    if value.__class__ in SCALARS:
         return value
     if isinstance(value, Mapping):
         return {k: _copy(v) for k, v in value.items()}
