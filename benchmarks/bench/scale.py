@@ -21,7 +21,7 @@ DOORS = ("dynamic", "plugin")
 
 
 def _cpu(samples: Sequence[Sample], part: str) -> str:
-    return spread([getattr(s, part) for s in samples], "{:.1f}")
+    return spread([getattr(s, part) for s in samples], "{:.1f}", "")
 
 
 def scale_rows(
@@ -62,11 +62,15 @@ def scale_rows(
             rows.append(Row(f"{what}, {count}: {door} vs no-I/O", measured, f"ratio <= {most}x", met))
         ratios = [p / d for p, d in zip(walls["plugin"], walls["dynamic"], strict=True)]
         rows.append(Row("  plugin / dynamic", spread(ratios, unit="x"), "<= 1.0x", statistics.median(ratios) <= 1.0))
-        cpu = ", ".join(f"{name} {_cpu(got, 'providers')}" for name, got in samples.items())
-        rows.append(Row("  CPU s of the provider processes", cpu, "", None))
-        emulator = ", ".join(f"{name} {_cpu(samples[name], 'emulator')}" for name in DOORS)
-        rest = ", ".join(f"{name} {_cpu(got, 'others')}" for name, got in samples.items())
-        rows.append(Row("  CPU s of the emulator / of engine+program", f"{emulator} / {rest}", "", None))
+        for part, label in (
+            ("providers", "provider processes"),
+            ("emulator", "emulator"),
+            ("others", "engine+program"),
+        ):
+            shown = ", ".join(
+                f"{name} {_cpu(got, part)}" for name, got in samples.items() if part != "emulator" or name in DOORS
+            )
+            rows.append(Row(f"  CPU s: {label}", shown, "", None))
     notes.append(
         f"rows at {count}: {kinds} per front door (created once, untimed), against {2 * half} no-I/O dynamic "
         f"resources that register the inputs and answer the outputs the dynamic stack's have in its state; the "
