@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 from pulumi_agents._diff import Changes, changes, managed_view
@@ -20,6 +21,7 @@ from pulumi_agents._tree import contains_unknown
 from pulumi_agents._validate import validate
 
 
+@cache
 def service_class(type_name: str) -> type[Service]:
     """The Service of a schema.json resource, ``pulumi_agents.<package>.service.<Type>Service``,
     imported on first use (it brings the service's HTTP client)."""
