@@ -19,7 +19,7 @@ from tests.conftest import QODER_TOKEN, Emulator
 from tests.e2e.conftest import Stack, make_stack
 from tests.readme import bash
 
-TOKEN = "tickets-bearer-token-not-for-the-state"
+TOKEN, ROTATED = "tickets-bearer-token-not-for-the-state", "rotated-tickets-token-not-for-the-state"
 
 
 @contextmanager
@@ -60,10 +60,12 @@ def test_qoder_platform_example(tmp_path: Path, emulator: Emulator, mode: str) -
     assert out["deployment_status"] == "active" and out["schedule"]["timezone"] == "Asia/Shanghai"
     pulumi("preview", "--expect-no-changes")  # no perpetual diff, the write-only token included
 
-    # The schedule moves and the nightly runs pause: one update in place.
-    stack.config_all({"schedule": "30 3 * * 1-5", "paused": "true"}, {})
-    update = pulumi("up", "--yes", "--skip-preview")
-    assert "1 updated" in update and "replaced" not in update, update
+    # The schedule moves, the nightly runs pause and the token rotates: updates in place, shown
+    # in the diff with the token masked.
+    stack.config_all({"schedule": "30 3 * * 1-5", "paused": "true"}, {"ticketsToken": ROTATED})
+    update = pulumi("up", "--yes", "--skip-preview", "--diff")
+    assert "2 updated" in update and "replaced" not in update, update
+    assert "30 3 * * 1-5" in update and "[secret]" in update
     with managed(emulator) as qoder:
         paused = qoder.deployments.retrieve(out["deployment_id"])
     assert paused.status == "paused" and paused.schedule and paused.schedule.expression == "30 3 * * 1-5"
@@ -94,7 +96,8 @@ def test_qoder_platform_example(tmp_path: Path, emulator: Emulator, mode: str) -
         assert qoder.deployments.retrieve(out["deployment_id"]).archived_at
         assert qoder.environments.retrieve(out["environment_id"]).archived_at
         assert qoder.vaults.retrieve(out["vault_id"]).archived_at
-    assert TOKEN not in stack.export() and not [text for text in said if TOKEN in text]
+    state = stack.export()
+    assert [token for token in (TOKEN, ROTATED) if token in state or any(token in text for text in said)] == []
 
 
 def _import_the_credential(stack: Stack, vault_id: str, credential_id: str) -> str:
@@ -109,7 +112,7 @@ def _import_the_credential(stack: Stack, vault_id: str, credential_id: str) -> s
     command = import_command("qoder:index:VaultCredential", "tickets", f"{vault_id}/{credential_id}")
     imported = bash(command + " --non-interactive", cwd=stack.dir, env=stack.env).stdout
     assert "1 imported" in imported, imported
-    assert TOKEN not in stack.export()
+    assert ROTATED not in stack.export()
     update = stack.pulumi("up", "--yes", "--skip-preview").stdout
     assert "1 updated" in update, update
     stack.pulumi("preview", "--expect-no-changes")
