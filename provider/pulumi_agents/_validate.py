@@ -151,9 +151,23 @@ def _synonyms(validator: Any, groups: Any, instance: Any, _schema: Any) -> Itera
 
 
 @cache
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _time_zone(value: object) -> bool:
+    """``format: time-zone``: an IANA time zone name (Asia/Shanghai, UTC), as the services take
+    it. Not checked on a machine that has no time zone database (no zone is known there)."""
+    zones = _time_zones()
+    return not isinstance(value, str) or not zones or value in zones
+
+
+@cache
 def _validator(type_name: str) -> Any:
     # jsonschema (and referencing) load only when something is validated, not with every import.
-    from jsonschema import Draft202012Validator, validators
+    from jsonschema import Draft202012Validator, FormatChecker, validators
     from referencing import Registry, Resource
 
     definition(type_name)  # a clear KeyError for an unknown type
@@ -169,8 +183,16 @@ def _validator(type_name: str) -> Any:
     return validators.extend(Draft202012Validator, keywords)(
         {"$ref": f"urn:pulumi-agents#/$defs/{type_name}"},
         registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
+        format_checker=_format_checker(Draft202012Validator, FormatChecker),
     )
+
+
+@cache
+def _format_checker(validator: Any, checker: Any) -> Any:
+    """The draft's formats, and the time-zone one schema.json adds."""
+    found = checker(validator.FORMAT_CHECKER.checkers)
+    found.checks("time-zone")(_time_zone)
+    return found
 
 
 # --- turning jsonschema's errors into one clear reason each --------------------------------
@@ -210,7 +232,12 @@ def spelled_like(name: str, known: Mapping[str, str]) -> str | None:
     return close[0] if close else None
 
 
-_FORMATS = {"regex": "regular expression", "uri": "URI", "date-time": "date-time (RFC 3339)"}
+_FORMATS = {
+    "regex": "regular expression",
+    "uri": "URI",
+    "date-time": "date-time (RFC 3339)",
+    "time-zone": "IANA time zone (such as Asia/Shanghai or UTC)",
+}
 
 
 def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
