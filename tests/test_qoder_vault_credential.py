@@ -133,3 +133,13 @@ def test_what_the_update_does_not_take_replaces(qoder_env: Emulator, vault: str,
 def test_bad_auth_names_the_field(qoder_env: Emulator, vault: str) -> None:
     result = provider.check({}, credential(vault, {"type": "static_bearer", "mcp_server_url": MCP}))
     assert [(f.property, f.reason) for f in result.failures] == [("", "auth.token: is required")]
+
+
+def test_an_expiry_must_be_a_date_time(qoder_env: Emulator, vault: str) -> None:
+    """expires_at is checked as RFC 3339 (an offset included) at preview, whether or not
+    jsonschema's optional rfc3339-validator is installed."""
+    for bad in ("next week", "2027-01-01T00:00:00", "2027-02-30T00:00:00Z"):
+        result = provider.check({}, credential(vault, {**OAUTH, "expires_at": bad}))
+        assert [f.reason for f in result.failures] == [
+            f"auth.expires_at: must be a valid date-time (RFC 3339) (the value: {bad!r})"
+        ], bad
