@@ -40,7 +40,15 @@ def invoke(provider: Any, type_name: str, args: dict[str, Any]) -> Any:
 def test_every_named_kind_has_a_lookup() -> None:
     assert set(LOOKED_UP) >= {"AgentRuntime", "Credential", "Workspace", "ModelService", "AgentRuntimeEndpoint"}
     assert "RuntimeVersion" not in lookups("agentrun").values()  # no name: looked up by nothing
-    assert set(lookups("qoder").values()) == {"Agent", "Deployment", "Environment", "MemoryStore", "Vault"}
+    assert set(lookups("qoder").values()) == {
+        "Agent",
+        "Deployment",
+        "Environment",
+        "File",
+        "MemoryStore",
+        "Skill",
+        "Vault",
+    }
     assert lookups("aiae") == {}
 
 

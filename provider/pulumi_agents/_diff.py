@@ -132,6 +132,13 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     spec = fields(type_name)
     old, new = spec.managed(olds), spec.managed(news)
     changed = tuple(k for k, v in new.items() if _differs_from(spec.node(k), old, k, v))
+    # Local files (x-local-files) change with their digest, which the state keeps (never the
+    # content); one never recorded (an import) is adopted as the program gives it.
+    changed += tuple(
+        k
+        for k, (_, digest) in spec.local.items()
+        if k in new and k not in changed and olds.get(digest) and news.get(digest) != olds.get(digest)
+    )
     removed = tuple(k for k in old if k not in new and removal_matters(spec.node(k), old[k]))
     # A write-only field never recorded (an import: the service never says it) is adopted as the
     # program gives it, recorded by an update that sends nothing: it is no reason to replace.

@@ -450,7 +450,8 @@ class ApiService(Service):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         spec = fields(self.type_name)
         if self.api.update == "none":  # only provider options reach here: anything else replaces
-            return {**olds, **spec.managed(news)}
+            digests = {d: news[d] for _, d in spec.local.values() if d in news}  # a file adopted after an import
+            return {**olds, **spec.managed(news), **digests}
         ids = self._ids(id_)
         olds = spec.coerced(olds)  # the engine sends every number as a float: version 1, not 1.0
         timeout = self._timeout(news)

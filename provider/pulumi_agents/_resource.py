@@ -40,6 +40,8 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
         return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, where))
     if len(where) > MAX_DEPTH:
         raise ArgumentError(f"{format_path(where[:3])}...: nests deeper than {MAX_DEPTH} levels")
+    if node.schema.get("x-local-files") and isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
+        return _local_path(value, where)
     node = node.at(value)
     out: Any = value
     if isinstance(value, Mapping):
@@ -56,6 +58,19 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
                 _refuse_none((*where, index), node.item)
         out = [_to_wire(item, node.item, (*where, index)) for index, item in enumerate(value)]
     return pulumi.Output.secret(out) if node.secret else out
+
+
+def _local_path(value: pulumi.asset.Asset | pulumi.asset.Archive, where: tuple[str | int, ...]) -> str:
+    """A ``pulumi.FileAsset`` or ``pulumi.FileArchive`` as its path, which is what the state keeps
+    (with a digest of the files, never their content: a raw archive in a dynamic resource's state
+    breaks the next ``up`` on the 3.259 CLI); other assets and archives hold no local path."""
+    path = getattr(value, "path", None)
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive) and isinstance(path, str):
+        return path
+    raise ArgumentError(
+        f"{_shown_path(where)}: a {type(value).__name__} is not a local file or folder: give a path, "
+        "a pulumi.FileAsset or a pulumi.FileArchive (the state keeps its path and a digest, never the content)"
+    )
 
 
 def _refuse_none(where: tuple[str | int, ...], node: Node) -> None:

@@ -30,7 +30,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
-from pulumi_agents.qoder.emulator.collection import Collection
+from pulumi_agents.qoder.emulator import upload_routes
+from pulumi_agents.qoder.emulator.collection import Collection, Form, Part
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
 
 PREFIX = "/api/v1/cloud"
@@ -94,6 +95,26 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
             raise QoderError(401, "authentication_error", "invalid or expired personal access token")
         return token
 
+    async def form_of(request: Request) -> tuple[bytes, Form]:
+        """A multipart upload (``qca-sdk``'s files and skills): field -> values, a file as ``Part``."""
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise QoderError(400, "invalid_request_error", "content-type must be multipart/form-data")
+        try:
+            async with request.form(max_files=1000, max_fields=100) as form:
+                found: Form = {}
+                for name, value in form.multi_items():
+                    if isinstance(value, str):
+                        found.setdefault(name, []).append(value)
+                    else:
+                        content = await value.read()
+                        part = Part(value.filename or "", content, value.content_type or "application/octet-stream")
+                        found.setdefault(name, []).append(part)
+        except Exception as exc:  # python-multipart's (or Starlette's) refusal of a malformed form
+            raise QoderError(400, "invalid_request_error", f"the multipart body cannot be read: {exc}") from None
+        return raw, found
+
     async def body_of(request: Request) -> tuple[bytes, dict[str, Any]]:
         raw = await request.body()
         if not raw:
@@ -109,11 +130,11 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
         return raw, parsed
 
     async def handle(
-        request: Request, operation: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]], *, keyed: bool
+        request: Request, operation: Callable[[Any], tuple[int, dict[str, Any]]], *, keyed: bool, form: bool = False
     ) -> JSONResponse:
         try:
             token = token_of(request)
-            raw, body = await body_of(request)
+            raw, body = await (form_of(request) if form else body_of(request))
             if not keyed:
                 return _answer(*operation(body))
             key = request.headers.get("idempotency-key")
@@ -205,6 +226,7 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
     for collection in state.collections.values():
         serve(api, collection, handle)
+    upload_routes.serve(api, state, handle, workspace)
     return api
 
 
@@ -216,14 +238,18 @@ def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
     (an Idempotency-Key replays the first answer), reads not."""
     ops = collection.api.operations
 
-    def route(name: str, status: int, run: Callable[[dict[str, str], dict[str, Any], Request], dict[str, Any]]) -> None:
+    def route(
+        name: str, status: int, run: Callable[[dict[str, str], Any, Request], dict[str, Any]], *, form: bool = False
+    ) -> None:
         if name not in ops:
             return
         op = ops[name]
 
         async def endpoint(request: Request) -> JSONResponse:
             params = dict(request.path_params)
-            return await handle(request, lambda body: (status, run(params, body, request)), keyed=op.method != "GET")
+            return await handle(
+                request, lambda body: (status, run(params, body, request)), keyed=op.method != "GET", form=form
+            )
 
         api.add_api_route(op.path, endpoint, methods=[op.method], name=f"{collection.kind.type} {name}")
 
@@ -242,7 +268,10 @@ def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
         )
 
     route("list", 200, listing)
-    route("create", 201, lambda p, b, r: collection.create(p, b, workspace(r)))
+    if collection.kind.upload is not None:  # a multipart upload (a file, a skill)
+        route("create", 200, lambda p, form, r: collection.upload(p, form, workspace(r)), form=True)
+    else:
+        route("create", 201, lambda p, b, r: collection.create(p, b, workspace(r)))
     route("read", 200, lambda p, _b, r: collection.read(p, workspace(r)))
     route("update", 200, lambda p, b, r: collection.update(p, b, workspace(r)))
     route("archive", 200, lambda p, _b, r: collection.archive(p, workspace(r)))
