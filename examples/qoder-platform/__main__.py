@@ -1,5 +1,8 @@
 """A team's Qoder platform in one stack: an agent that writes release notes every night.
 
+The skill is the folder skills/release-notes: a change of its files publishes a new version,
+which the agent moves to. files/style-guide.md is uploaded and mounted in each run.
+
 Stack config:
   qoder:token (secret), qoder:baseUrl (the China endpoint by default)
   ticketsToken  the tickets MCP server's bearer token, kept in the vault (secret)
@@ -15,6 +18,9 @@ from pulumi_agents import qoder
 config = pulumi.Config()
 TICKETS = "https://tickets.example.com/mcp"
 
+# How to write release notes, as a skill: a change of the folder's files publishes a new version.
+skill = qoder.Skill("release-notes", files="skills/release-notes", display_title="Release notes")
+
 agent = qoder.Agent(
     "release-notes",
     name="release-notes-writer",
@@ -26,6 +32,9 @@ agent = qoder.Agent(
         {"type": "agent_toolset_20260401", "enabled_tools": ["Read", "Write", "Edit", "Glob", "Grep"]},
         {"type": "mcp_toolset", "mcp_server_name": "tickets"},
     ],
+    # Naming the skill's latest version moves the agent to each new one (a new agent version);
+    # without a version the agent loads the latest at each session.
+    skills=[{"type": "custom", "skill_id": skill.skill_id, "version": skill.latest_version}],
     metadata={"team": "docs"},
     on_delete=config.get("agentOnDelete") or "archive",
 )
@@ -58,6 +67,9 @@ tickets_token = qoder.VaultCredential(
     auth={"type": "static_bearer", "mcp_server_url": TICKETS, "token": config.require_secret("ticketsToken")},
 )
 
+# The style guide each run reads, uploaded: a change of its content uploads a new file.
+guide = qoder.File("style-guide", file="files/style-guide.md")
+
 notes = qoder.MemoryStore("notes", name="release-notes-memory", description="What past release notes said")
 
 nightly = qoder.Deployment(
@@ -83,16 +95,20 @@ nightly = qoder.Deployment(
             "access": "read_write",
             "instructions": "Read last week's notes first; keep a line per release.",
         },
+        {"type": "file", "file_id": guide.file_id, "mount_path": "/mnt/files/style-guide.md"},
     ],
     paused=config.get_bool("paused") or False,
 )
 
+pulumi.export("skill_id", skill.skill_id)
+pulumi.export("skill_version", skill.latest_version)
 pulumi.export("agent_id", agent.agent_id)
 pulumi.export("agent_version", agent.version)
 pulumi.export("environment_id", sandbox.environment_id)
 pulumi.export("vault_id", vault.vault_id)
 pulumi.export("credential_id", tickets_token.credential_id)
 pulumi.export("memory_store_id", notes.memory_store_id)
+pulumi.export("file_id", guide.file_id)
 pulumi.export("deployment_id", nightly.deployment_id)
 pulumi.export("deployment_status", nightly.status)
 pulumi.export("schedule", nightly.schedule)

@@ -1,8 +1,9 @@
-"""examples/qoder-platform under the real engine, in both front doors: an agent run nightly as a
-deployment deploys, previews clean, updates in place (the schedule; pause, then unpause), finds a
-change made behind Pulumi's back by refresh and destroys (the agent and the deployment archived,
-as the API has no delete for them); the MCP server's token never in the state or the CLI's
-output; in the plugin door the vault's credential is imported as the plugin prints the command.
+"""examples/qoder-platform under the real engine, in both front doors: an agent with a skill from
+a folder, run nightly as a deployment, deploys, previews clean, updates in place (the skill's files
+publish a new version the agent moves to; the schedule; pause, then unpause), finds a change made
+behind Pulumi's back by refresh and destroys (the agent and the deployment archived, as the API
+has no delete for them); the MCP server's token never in the state or the CLI's output; in the
+plugin door the vault's credential is imported as the plugin prints the command.
 Each kind's other operations are tested in process (tests/test_qoder_platform*.py,
 tests/test_qoder_deployment.py), not by more real-CLI stacks."""
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import qca
 
 from pulumi_agents._lifecycle import import_command
+from pulumi_agents.qoder.client import EXTENDED  # an agent's skills come back only with it
 from tests.conftest import QODER_TOKEN, Emulator
 from tests.e2e.conftest import Stack, make_stack
 from tests.readme import bash
@@ -45,31 +47,45 @@ def test_qoder_platform_example(tmp_path: Path, emulator: Emulator, mode: str) -
         deployment = qoder.deployments.retrieve(out["deployment_id"])
         environment = qoder.environments.retrieve(out["environment_id"])
         [credential] = qoder.vaults.credentials.list(out["vault_id"]).data
+        agent = qoder.agents.retrieve(out["agent_id"], extra_headers=EXTENDED)
+        skill = qoder.skills.retrieve(out["skill_id"])
+        guide = qoder.files.download(out["file_id"]).read()
     assert deployment.agent.id == out["agent_id"] and deployment.environment_id == out["environment_id"]
     assert deployment.vault_ids == [out["vault_id"]] and deployment.status == "active"
     assert deployment.schedule and (deployment.schedule.expression, deployment.schedule.timezone) == (
         "0 2 * * *",
         "Asia/Shanghai",
     )
-    assert [r.memory_store_id for r in deployment.resources or [] if r.type == "memory_store"] == [
-        out["memory_store_id"]
-    ]
+    mounted = {r.type: r for r in deployment.resources or []}
+    assert mounted["memory_store"].memory_store_id == out["memory_store_id"]
+    assert mounted["file"].file_id == out["file_id"] and guide == (stack.dir / "files/style-guide.md").read_bytes()
+    assert skill.latest_version == out["skill_version"]
+    assert [(s.skill_id, s.version) for s in agent.skills or []] == [(out["skill_id"], out["skill_version"])]
     networking = environment.config.networking  # type: ignore[union-attr]
     assert networking.type == "limited" and networking.allowed_hosts == ["tickets.example.com"]  # type: ignore[union-attr]
     assert credential.id == out["credential_id"] and credential.auth.type == "static_bearer"
     assert out["deployment_status"] == "active" and out["schedule"]["timezone"] == "Asia/Shanghai"
     pulumi("preview", "--expect-no-changes")  # no perpetual diff, the write-only token included
 
-    # The schedule moves, the nightly runs pause and the token rotates: updates in place, shown
-    # in the diff with the token masked.
+    # The skill's files change (a new version of the same skill, which the agent moves to), the
+    # schedule moves, the nightly runs pause and the token rotates: the skill, the agent, the
+    # deployment and the credential updated in place, the token masked in the diff.
+    with (stack.dir / "skills/release-notes/SKILL.md").open("a") as skill_md:
+        skill_md.write("5. End with a line thanking the contributors.\n")
     stack.config_all({"schedule": "30 3 * * 1-5", "paused": "true"}, {"ticketsToken": ROTATED})
     update = pulumi("up", "--yes", "--skip-preview", "--diff")
-    assert "2 updated" in update and "replaced" not in update, update
+    assert "4 updated" in update and "replaced" not in update, update
     assert "30 3 * * 1-5" in update and "[secret]" in update
+    now = stack.outputs()
+    assert now["skill_id"] == out["skill_id"] and now["skill_version"] != out["skill_version"]
+    assert now["agent_version"] == out["agent_version"] + 1 and now["deployment_status"] == "paused"
     with managed(emulator) as qoder:
         paused = qoder.deployments.retrieve(out["deployment_id"])
+        versions = [v.version for v in qoder.skills.versions.list(out["skill_id"])]
+        agent = qoder.agents.retrieve(out["agent_id"], extra_headers=EXTENDED)
     assert paused.status == "paused" and paused.schedule and paused.schedule.expression == "30 3 * * 1-5"
-    assert stack.outputs()["deployment_status"] == "paused"
+    assert sorted(versions) == sorted([out["skill_version"], now["skill_version"]])
+    assert [(s.skill_id, s.version) for s in agent.skills or []] == [(out["skill_id"], now["skill_version"])]
     pulumi("preview", "--expect-no-changes")
 
     # Someone opens the environment's networking by hand: refresh finds it; the next up puts the
@@ -96,6 +112,7 @@ def test_qoder_platform_example(tmp_path: Path, emulator: Emulator, mode: str) -
         assert qoder.deployments.retrieve(out["deployment_id"]).archived_at
         assert qoder.environments.retrieve(out["environment_id"]).archived_at
         assert qoder.vaults.retrieve(out["vault_id"]).archived_at
+        assert qoder.skills.list().data == [] and qoder.files.list().data == []  # deleted: they have no archive
     state = stack.export()
     assert [token for token in (TOKEN, ROTATED) if token in state or any(token in text for text in said)] == []
 
