@@ -109,6 +109,16 @@ def test_skills_and_versions(managed: qca.Managed, emulator: Emulator, tmp_path:
         managed.skills.versions.list(made.id)
 
 
+def test_models(managed: qca.Managed, emulator: Emulator) -> None:
+    page = managed.models.list(limit=2)
+    assert [m.id for m in page.data] == ["auto", "efficient"] and page.has_more
+    every = list(managed.models.list(limit=2))  # the SDK pages by after_id (its "Page" style)
+    assert "ultimate" in [m.id for m in every] and len(every) == len({m.id for m in every})
+    answer = raw(emulator, "/models")
+    for model, shown in zip(page.data, answer["data"], strict=False):
+        assert unknown_keys(model, shown) == []
+
+
 BAD_SKILLS: list[tuple[list[tuple[str, bytes]], str]] = [
     ([("SKILL.md", SKILL_MD)], "inside the skill's folder"),
     ([("a/SKILL.md", SKILL_MD), ("b/x.txt", b"x")], "one top-level folder"),

@@ -36,7 +36,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from pulumi_agents._schema import definition, resource_types
+from pulumi_agents._schema import definition, resource_types, schema
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -181,4 +181,27 @@ def lookups(package: str) -> dict[str, str]:
         spec = api(type_name) if pkg == package else None
         if spec is not None and spec.lookup:
             found[f"{package}:index:get{type_name}"] = type_name
+    return found
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A list the package's plugin serves as a function with no arguments (``x-catalogue``: Qoder's
+    models, ``getModels``): every item, each a ``type_name`` object, under ``returns``."""
+
+    type_name: str
+    operation: Operation
+    returns: str
+    listing: Mapping[str, Any]
+
+
+@cache
+def catalogues(package: str) -> dict[str, Catalogue]:
+    """The catalogue functions of ``package`` (``qoder:index:getModels``) -> what each lists."""
+    found = {}
+    for name, node in schema()["$defs"].items():
+        spec = node.get("x-catalogue")
+        if spec is not None and spec["package"] == package:
+            operation = Operation(**spec["operation"])
+            found[f"{package}:index:{spec['function']}"] = Catalogue(name, operation, spec["returns"], spec["list"])
     return found

@@ -155,6 +155,12 @@ class SchemaResource(_Names, pulumi.dynamic.Resource):
                 f"{type(self).__name__}({resource_name!r}): import_= needs the plugin class: "
                 f"from pulumi_agents.plugin import {package} (a dynamic resource cannot adopt by id)"
             )
+        if opts is not None and isinstance(opts.provider, PluginProviderResource):
+            package = resource_types()[self._type_name]
+            raise ArgumentError(
+                f"{type(self).__name__}({resource_name!r}): provider= needs the plugin class: "
+                f"from pulumi_agents.plugin import {package} (a dynamic resource takes the stack's one configuration)"
+            )
         spec = fields(self._type_name)
         # The resource's identity in its stack, for the options schema.json marks x-seed (a
         # provider plugin takes the same from the URN instead).
@@ -180,6 +186,26 @@ class PluginResource(_Names, pulumi.CustomResource):
         super().__init__(token, resource_name, props, opts)
 
 
+class PluginProviderResource(pulumi.ProviderResource):
+    """An explicit provider of the plugin of ``_package``: one more region or account in a stack,
+    passed to a resource as ``opts=pulumi.ResourceOptions(provider=...)``. Its arguments are the
+    settings of schema.json's ``x-config`` definition by Python name; secret ones are kept as
+    secrets in the state, as the engine stores a provider's inputs there."""
+
+    _package: ClassVar[str]
+
+    def __init__(self, resource_name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        from pulumi_agents import _config
+
+        settings = _config.settings(self._package)
+        wire = {node.python: name for name, node in settings.items()}
+        unknown = [key for key in args if key not in wire]
+        if unknown:
+            raise _unknown(type(self), unknown, {name: node.python for name, node in settings.items()})
+        props = {wire[k]: _to_wire(v, settings[wire[k]], (k,)) for k, v in args.items() if v is not None}
+        super().__init__(self._package, resource_name, props, opts)
+
+
 def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions | None) -> dict[str, pulumi.Output[Any]]:
     """The provider plugin's ``get<Kind>`` function: the resource that ``args`` (Python names)
     name, as its ``id`` and each output by Python name (nested values keep the API's names).
@@ -199,3 +225,10 @@ def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions |
     for wire in ("id", *spec.inputs, *spec.outputs):
         result[spec.wire_to_python.get(wire, wire)] = field(wire)
     return result
+
+
+def catalogue(token: str, returns: str, opts: pulumi.InvokeOptions | None) -> pulumi.Output[list[dict[str, Any]]]:
+    """A catalogue function of the provider plugin (``qoder:index:getModels``): its items, each
+    with the API's field names."""
+    found = pulumi.runtime.invoke_output(token, {}, opts)
+    return found.apply(lambda result: list(result.get(returns) or []))

@@ -54,6 +54,7 @@ def emulator(
     transition_seconds: Annotated[float, typer.Option(help="How long CREATING/UPDATING/DELETING last.")] = 2.0,
     access_key_id: Annotated[str, typer.Option(help="AgentRun access key id accepted.")] = "test-access-key-id",
     access_key_secret: Annotated[str, typer.Option(help="AgentRun access key secret.")] = "test-access-key-secret",
+    region: Annotated[str, typer.Option(help="AgentRun region it plays (in ARNs and addresses).")] = "cn-hangzhou",
     qoder_token: Annotated[str, typer.Option(help="Qoder bearer token accepted.")] = "test-qoder-token",
     aiae_api_key: Annotated[str, typer.Option(help="API key accepted by published AIAE agents.")] = "test-api-key",
     tls: Annotated[
@@ -86,6 +87,7 @@ def emulator(
         data_dir=data,
         transition_seconds=transition_seconds,
         access_keys={access_key_id: access_key_secret},
+        region=region,
         qoder_tokens={qoder_token},
         aiae_api_keys={aiae_api_key},
     )

@@ -27,6 +27,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pulumi_agents._api import Catalogue
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
@@ -454,3 +455,16 @@ class SkillService(_Uploaded):
                 with contextlib.suppress(NotFoundError):  # deleted meanwhile
                     client.request(self.api.operation("delete_version"), path)
         super().delete(id_, props)
+
+
+# -- catalogues: lists the plugin serves as functions (x-catalogue) --------------------------------
+
+
+def catalogue(config: Mapping[str, Any], found: Catalogue) -> list[Doc]:
+    """Every item of a catalogue (the models), each with the fields its schema.json type declares."""
+    from pulumi_agents.qoder.client import QoderClient, Settings
+
+    known = set(fields(found.type_name).root.props)
+    with QoderClient(Settings.from_sources(config)) as client:
+        items = pages(client, found.operation, found.operation.path, found.listing, {})
+    return [{k: v for k, v in item.items() if k in known} for item in items]

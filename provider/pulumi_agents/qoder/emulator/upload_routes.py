@@ -18,6 +18,7 @@ from pulumi_agents.qoder.emulator.rules import QoderError, invalid
 from pulumi_agents.qoder.emulator.uploads import (
     VERSIONS,
     form_fields,
+    models,
     publish,
     signature,
     skill_files,
@@ -39,6 +40,7 @@ def serve(api: APIRouter, state: QoderState, handle: Handle, workspace: Workspac
     """The operations the generic collection does not serve."""
     serve_files(api, state, handle, workspace)
     serve_skills(api, state, handle, workspace)
+    serve_models(api, handle)
 
 
 def serve_files(api: APIRouter, state: QoderState, handle: Handle, workspace: Workspace) -> None:
@@ -136,6 +138,14 @@ def serve_skills(api: APIRouter, state: QoderState, handle: Handle, workspace: W
 
         answer = await handle(request, run, keyed=False)  # auth, and a 404 in Qoder's envelope
         return Response(zipped(found["_files"]), media_type="application/zip") if found else answer
+
+
+def serve_models(api: APIRouter, handle: Handle) -> None:
+    """The models catalogue (``GET /models``, paged by after_id/before_id: the SDK's "Page" style)."""
+
+    @api.get("/models")
+    async def list_models(request: Request) -> JSONResponse:
+        return await handle(request, lambda _b: (200, page_of(models(), request.query_params)), keyed=False)
 
 
 def page_of(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:

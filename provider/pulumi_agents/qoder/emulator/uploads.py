@@ -244,3 +244,35 @@ def zipped(files: Mapping[str, str]) -> bytes:
         for path in sorted(files):
             archive.writestr(zipfile.ZipInfo(path, (1980, 1, 1, 0, 0, 0)), base64.b64decode(files[path]))
     return out.getvalue()
+
+
+# -- the models catalogue -------------------------------------------------------------------------
+
+MODELS = (
+    ("auto", "Auto", 200_000, 32_000),
+    ("efficient", "Efficient", 200_000, 32_000),
+    ("performance", "Performance", 200_000, 64_000),
+    ("ultimate", "Ultimate", 1_000_000, 64_000),
+)
+
+
+def models() -> list[dict[str, Any]]:
+    """The catalogue, as the SDK's ModelInfo reads it (the ids the docs use: ultimate, ...)."""
+    return [
+        {
+            "type": "model",
+            "id": model_id,
+            "display_name": name,
+            "created_at": "2026-01-01T00:00:00Z",
+            "source": "qoder",
+            "is_enabled": True,
+            "is_new": False,
+            "max_input_tokens": window,
+            "max_tokens": out,
+            "default_context_window": window,
+            "available_context_windows": [window],
+            "efforts": ["low", "medium", "high"],
+            "default_effort": "medium",
+        }
+        for model_id, name, window, out in MODELS
+    ]
