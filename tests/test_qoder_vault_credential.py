@@ -143,3 +143,8 @@ def test_an_expiry_must_be_a_date_time(qoder_env: Emulator, vault: str) -> None:
         assert [f.reason for f in result.failures] == [
             f"auth.expires_at: must be a valid date-time (RFC 3339) (the value: {bad!r})"
         ], bad
+    # The emulator, as strict as the service: a 400 naming the field.
+    headers = {"authorization": f"Bearer {QODER_TOKEN}"}
+    url = f"{qoder_env.url}/api/v1/cloud/vaults/{vault}/credentials"
+    refused = httpx.post(url, headers=headers, json={"auth": {**OAUTH, "expires_at": "next week"}}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "auth.expires_at", refused.text
