@@ -1,6 +1,7 @@
 """examples/qoder-platform under the real engine, in both front doors: an agent with a skill from
-a folder, run nightly as a deployment, deploys, previews clean, updates in place (the skill's files
-publish a new version the agent moves to; the schedule; pause, then unpause), finds a change made
+a folder, run nightly as a deployment with a memory store and a file, deploys, previews clean,
+updates in place (the skill's files publish a new version the agent moves to; the schedule; the
+token; pause, then unpause), finds a change made
 behind Pulumi's back by refresh and destroys (the agent and the deployment archived, as the API
 has no delete for them); the MCP server's token never in the state or the CLI's output; in the
 plugin door the vault's credential is imported as the plugin prints the command.
@@ -118,10 +119,10 @@ def test_qoder_platform_example(tmp_path: Path, emulator: Emulator, mode: str) -
 
 
 def _import_the_credential(stack: Stack, vault_id: str, credential_id: str) -> str:
-    """The credential, forgotten by the stack, adopted with the `pulumi import` command the plugin
-    prints (in its "exists and this stack did not create it" error): the state then holds no
-    token (the API never returns it), so the next up sends the program's once and the stack
-    previews clean after it."""
+    """The credential, forgotten by the stack, adopted with the `pulumi import` command as the
+    plugin prints it (import_command, which its "exists and this stack did not create it" errors
+    use; the id is <vault_id>/<credential_id>): the state then holds no token (the API never
+    returns it), so the next up sends the program's once and the stack previews clean after it."""
     urn = next(
         line for line in stack.pulumi("stack", "--show-urns").stdout.split() if "VaultCredential::tickets" in line
     )
