@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pulumi
 import pytest
 from pulumi.provider.experimental.provider import (
@@ -306,3 +307,57 @@ def test_lookups_find_a_skill_by_title_and_a_file_by_name(qoder_env: Emulator, t
     ):
         found = plugin.run(plugin.provider.invoke(InvokeRequest(token, {k: PropertyValue(v) for k, v in args.items()})))
         assert not found.failures and plain_map(found.return_value)["id"] == rid
+
+
+def test_uploads_retried_after_a_lost_answer_make_one(
+    qoder_env: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload whose answer is lost (after the service took it) or refused with a 503 is sent
+    again with the same Idempotency-Key and the same bytes: one file, one skill, one new version."""
+    monkeypatch.setenv("QODER_HTTP_TIMEOUT", "1")
+    door = Dynamic()
+    local = tmp_path / "guide.md"
+    local.write_text("# Guide\n")
+    for path in ("/api/v1/cloud/files", "/api/v1/cloud/skills"):
+        qoder_env.fault(kind="lost", method="POST", path=path, seconds=2)
+        qoder_env.fault(kind="status", status=503, retryAfter=0.1, method="POST", path=path)
+    file_id, _ = door.create("File", door.check("File", {"file": str(local)}))
+    folder = a_skill(tmp_path)
+    given = door.check("Skill", {"files": str(folder)})
+    skill_id, outs = door.create("Skill", given)
+    (folder / "scripts" / "lint.sh").write_text("echo two\n")
+    qoder_env.fault(kind="lost", method="POST", path=f"/api/v1/cloud/skills/{skill_id}/versions", seconds=2)
+    updated = door.update("Skill", skill_id, outs, door.check("Skill", {"files": str(folder)}, given))
+
+    listed = {
+        path: httpx.get(
+            qoder_env.url + "/api/v1/cloud" + path, headers={"authorization": f"Bearer {QODER_TOKEN}"}, timeout=10
+        ).json()["data"]
+        for path in ("/files", "/skills", f"/skills/{skill_id}/versions")
+    }
+    assert [f["id"] for f in listed["/files"]] == [file_id] and [s["id"] for s in listed["/skills"]] == [skill_id]
+    assert [v["version"] for v in listed[f"/skills/{skill_id}/versions"]] == [
+        updated["latest_version"],
+        outs["latest_version"],
+    ]
+
+
+def test_the_review_says_what_a_skills_change_does() -> None:
+    from pulumi_agents.review.meaning import Change, meaning_of
+
+    skill = meaning_of("Skill")
+    old = {"files": "skills/a", "files_sha256": "1" * 64}
+    moved = Change("Skill", "update", old, {**old, "files": "skills/b"}, {"latest_version": "17"})
+    assert skill.describe(moved) == [
+        "records where the skill's files are read from: the same files, nothing is published"
+    ]
+    edited = Change("Skill", "update", old, {**old, "files_sha256": "2" * 64}, {"latest_version": "17"})
+    assert skill.describe(edited) == [
+        "publishes a new version of the skill's files (latest_version 17 moves to it); agents that name its"
+        " latest_version follow"
+    ]
+    gone = Change("Skill", "delete", old, {}, {})
+    assert skill.describe(gone) == [
+        "deletes the skill",
+        "**its versions go with it** (set `protect` or `retain_on_delete` to keep them)",
+    ]

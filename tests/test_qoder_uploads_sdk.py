@@ -165,3 +165,15 @@ def test_bad_uploads_are_400s_in_qoders_envelope(emulator: Emulator) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
     forged = httpx.get(url + "/storage/files/file_nope?signature=x")
     assert forged.status_code == 404
+
+
+def test_uploads_take_more_than_a_json_body(managed: qca.Managed, emulator: Emulator, tmp_path: Path) -> None:
+    """An upload may be larger than the 1 MiB a JSON body may be, up to the limit of its path."""
+    big = bytes(range(256)) * (3 * 4096)  # 3 MiB
+    made = managed.files.upload(file=("data.bin", big, "application/octet-stream"))
+    assert made.size_bytes == len(big) and managed.files.download(str(made.id)).read() == big
+    files = [("big/SKILL.md", SKILL_MD), ("big/data.bin", big)]
+    assert managed.skills.create(files=files).latest_version
+    with pytest.raises(errors.APIStatusError) as refused:
+        managed.skills.create(files=[("big/SKILL.md", SKILL_MD), ("big/data.bin", big * 4)])
+    assert refused.value.status_code == 413

@@ -2,8 +2,9 @@
 
 What the service refuses before an operation runs, in this order:
 
-- a body over ``MAX_BODY_BYTES`` (1 MiB): 413 ``request_too_large``, the type Anthropic's API (the
-  model of this one) documents for 413, answered before the body is read (``emulator/limits.py``).
+- a body over ``MAX_BODY_BYTES`` (1 MiB; an upload, over its ``UPLOAD_LIMITS``): 413
+  ``request_too_large``, the type Anthropic's API (the model of this one) documents for 413,
+  answered before the body is read (``emulator/limits.py``).
   Qoder publishes no limit; an agent definition is a few KiB (a long system prompt included), so
   1 MiB is generous while keeping memory bounded;
 - a missing or unknown token: 401 ``authentication_error``;
@@ -36,6 +37,9 @@ from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical
 
 PREFIX = "/api/v1/cloud"
 MAX_BODY_BYTES = 1024 * 1024
+# Uploads (multipart) are larger: a skill's files up to Anthropic's 8 MB (with the form's own bytes),
+# a file up to 32 MiB here (Anthropic's API takes 500 MB; the emulator keeps them in its store).
+UPLOAD_LIMITS = {PREFIX + "/skills": 9 * 1024 * 1024, PREFIX + "/files": 32 * 1024 * 1024}
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 

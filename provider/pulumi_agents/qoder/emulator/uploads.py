@@ -1,8 +1,8 @@
 """What Qoder takes as multipart uploads, as ``qca-sdk`` sends them: files (``POST /files``, one part
 ``file``) and skills (``POST /skills`` and ``POST /skills/{skill_id}/versions``, parts ``files``
-whose names are paths), with the operations the generic collection does not have: a file's content
-(a download link, as the SDK follows it), a skill's versions and their content, and the models
-catalogue.
+whose names are paths), read from the form into documents of the generic collection (``Kind.upload``);
+``upload_routes`` serves what the collection does not (a file's content, a skill's versions, the
+models catalogue, whose items are here).
 
 A skill's files are checked as Anthropic's skills API (which Qoder's mirrors) checks them: every
 file under one top-level folder, none outside it (no absolute path, no ``..``), a ``SKILL.md`` at
