@@ -219,6 +219,15 @@ def test_pages_stop_when_the_service_repeats_a_page() -> None:
     assert pages(lister, Operation("GET", "/t", "ListT"), "/t", {"paging": "pageNumber"}, {}) == lister.items[:50]
 
 
+def test_a_malformed_id_is_named_with_its_article() -> None:
+    # "not a endpoint id" read as a typo to the user who pasted a wrong id into `pulumi import`.
+    with pytest.raises(ValueError, match=r"is not an endpoint id: expected <agentRuntimeId>/"):
+        api("AgentRuntimeEndpoint").parse_id("ar-1")
+    with pytest.raises(ValueError, match=r"is not an IM bot id"):
+        api("IMBot").parse_id("")
+    assert api("AgentRuntime").a_noun == "a runtime"
+
+
 def _qca_operations() -> set[tuple[str, str]]:
     """(method, path) of every operation of Qoder's own client (``qca-sdk``'s ``qca.Managed``),
     read from its methods' docstrings ("POST /skills/{skill_id}/versions.", a sentence may follow)."""

@@ -361,3 +361,49 @@ def test_the_review_says_what_a_skills_change_does() -> None:
         "deletes the skill",
         "**its versions go with it** (set `protect` or `retain_on_delete` to keep them)",
     ]
+
+
+def test_a_skill_from_an_asset_archive(door: Door, tmp_path: Path) -> None:
+    """A pulumi.AssetArchive of local files and folders is kept as a map of its names to their paths:
+    the same files under one folder, digested and uploaded as a folder's are."""
+    folder = a_skill(tmp_path / "src")
+    archive = pulumi.AssetArchive(
+        {"SKILL.md": pulumi.FileAsset(str(folder / "SKILL.md")), "scripts": pulumi.FileArchive(str(folder / "scripts"))}
+    )
+    files = _to_wire(archive, tree("Skill").child("files"), ("files",))
+    assert files == {"SKILL.md": str(folder / "SKILL.md"), "scripts": str(folder / "scripts")}
+    given = door.check("Skill", {"files": files})
+    assert [n for n, _ in read("folder", files).files] == ["skill/SKILL.md", "skill/scripts/lint.sh"]
+    rid, outs = door.create("Skill", given)
+    assert outs["files"] == files and outs["files_sha256"] == given["files_sha256"]
+    assert door.diff("Skill", rid, outs, door.check("Skill", {"files": files}, given)) == (False, [])
+    (folder / "scripts" / "lint.sh").write_text("echo three\n")
+    news = door.check("Skill", {"files": files}, given)
+    assert door.diff("Skill", rid, outs, news) == (True, [])
+    assert door.update("Skill", rid, outs, news)["latest_version"] != outs["latest_version"]
+    door.delete("Skill", rid, outs)
+    with pytest.raises(ArgumentError, match="not a local file or folder"):
+        _to_wire(pulumi.AssetArchive({"SKILL.md": pulumi.StringAsset("x")}), tree("Skill").child("files"), ("files",))
+
+
+def test_a_deployment_mounts_a_file(qoder_env: Emulator, tmp_path: Path) -> None:
+    """A deployment's resources name a File by its file_id; one that names no file is a 400 naming it."""
+    from pulumi_agents._service import service_class
+    from pulumi_agents.errors import ApiError
+    from tests.test_qoder_platform import AGENT, SAMPLES
+
+    local = tmp_path / "guide.md"
+    local.write_text("# Guide\n")
+    door = Dynamic()
+    file_id, _ = door.create("File", door.check("File", {"file": str(local)}))
+    made = {
+        "agent": service_class("Agent")({}).create(dict(AGENT)).id,
+        "environment_id": service_class("Environment")({}).create(dict(SAMPLES["Environment"][0])).id,
+    }
+    deployments = service_class("Deployment")({})
+    mounted = {"type": "file", "file_id": file_id, "mount_path": "/workspace/guide.md"}
+    created = deployments.create({**made, **SAMPLES["Deployment"][0], "resources": [mounted]})
+    assert created.outs["resources"] == [mounted]
+    with pytest.raises(ApiError) as refused:
+        deployments.create({**made, **SAMPLES["Deployment"][0], "resources": [{**mounted, "file_id": "file_nope"}]})
+    assert refused.value.status == 400 and "resources[0].file_id" in str(refused.value)

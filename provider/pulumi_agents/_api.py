@@ -95,6 +95,11 @@ class Api:
     def operation(self, name: str) -> Operation:
         return self.operations[name]
 
+    @property
+    def a_noun(self) -> str:
+        """The noun with its article: "an agent", "an IM bot", "a runtime"."""
+        return ("an " if self.noun[0].lower() in "aeiou" or self.noun.startswith("IM") else "a ") + self.noun
+
     def field_of(self, param: str) -> str:
         """The wire field a path parameter names."""
         return self.params.get(param, camel(param))
@@ -122,7 +127,7 @@ class Api:
         parts = resource_id.split("/", len(self.id_params) - 1)
         if len(parts) != len(self.id_params) or not all(parts):
             expected = "/".join(f"<{self.field_of(p)}>" for p in self.id_params)
-            raise ValueError(f"{resource_id!r} is not a {self.noun} id: expected {expected}")
+            raise ValueError(f"{resource_id!r} is not {self.a_noun} id: expected {expected}")
         return {self.field_of(p): v for p, v in zip(self.id_params, parts, strict=True)}
 
     @property

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_agents._fields import fields
-from pulumi_agents._tree import Node, contains_unknown, empty
+from pulumi_agents._tree import SCALARS, Node, contains_unknown, empty
 
 
 def _sort_key(value: Any) -> str:
@@ -30,6 +30,8 @@ def _sort_key(value: Any) -> str:
 
 def normalize(value: Any, node: Node, shape: Any = None) -> Any:
     """``value`` in canonical form; with ``shape``, schema-object keys absent from it are dropped."""
+    if value.__class__ in SCALARS:
+        return node.canonical(value)
     node = node.at(value)
     if isinstance(value, Mapping):
         within = isinstance(shape, Mapping) and node.kind == "object"

@@ -411,7 +411,7 @@ class ApiService(Service):
             api_.operation("create").action,
             409,
             "AlreadyExists",
-            f"a {api_.noun} named {props.get(api_.name or '')!r} ({resource_id}) exists and this stack did not "
+            f"{api_.a_noun} named {props.get(api_.name or '')!r} ({resource_id}) exists and this stack did not "
             f"create it: pick another {api_.name}, or adopt it with the provider plugin (pulumi_agents.plugin): "
             f"`{import_command(f'{package}:index:{self.type_name}', resource, resource_id)}`",
         )

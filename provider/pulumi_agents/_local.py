@@ -20,6 +20,7 @@ import hashlib
 import os
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -42,8 +43,11 @@ class Upload:
     sha256: str
 
 
-def read(kind: str, path: str) -> Upload:
-    """The files at ``path`` as ``kind`` (``file`` or ``folder``) uploads them."""
+def read(kind: str, path: str | Mapping[str, str]) -> Upload:
+    """The files at ``path`` as ``kind`` (``file`` or ``folder``) uploads them; a folder may also
+    be a map of names in it to local paths (a ``pulumi.AssetArchive`` of files and folders)."""
+    if not isinstance(path, str):
+        return _mapped(path)
     where = Path(path).expanduser()
     if kind == "file":
         if not where.is_file():
@@ -60,6 +64,26 @@ def read(kind: str, path: str) -> Upload:
         raise LocalFilesError(f"{path!r} holds no file")
     ordered = tuple(sorted(files.items()))
     _bounded(b"", path, sum(len(c) for _, c in ordered))
+    return Upload(ordered, digest(ordered))
+
+
+def _mapped(names: Mapping[str, str]) -> Upload:
+    """A folder made of named local files and folders (or archives), under one top-level folder:
+    their names' own, when they all share one, else ``skill``."""
+    files: dict[str, bytes] = {}
+    for name, path in sorted(names.items()):
+        inner = _member(name, Path(path))
+        where = Path(path).expanduser()
+        if where.is_file() and not where.name.lower().endswith(ARCHIVES):
+            files[inner] = _bounded(where.read_bytes(), path)
+            continue
+        found = read("folder", path).files  # each under the folder's own name: put it under ``name``
+        files.update({f"{inner}/{n.split('/', 1)[1]}": content for n, content in found})
+    tops = {n.split("/", 1)[0] for n in files}
+    if not (len(tops) == 1 and all("/" in n for n in files)):
+        files = {f"skill/{n}": content for n, content in files.items()}
+    ordered = tuple(sorted(files.items()))
+    _bounded(b"", "the skill's files", sum(len(c) for _, c in ordered))
     return Upload(ordered, digest(ordered))
 
 

@@ -58,7 +58,7 @@ from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Service, service_class
-from pulumi_agents._tree import Node, tree
+from pulumi_agents._tree import SCALARS, Node, tree
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -86,6 +86,8 @@ def to_plain(value: PropertyValue, path: Path = (), secrets: set[Path] | None = 
     if value.is_secret and secrets is not None:
         secrets.add(path)
     inner = value.value
+    if inner.__class__ in SCALARS:  # most values: no ABC isinstance checks for them
+        return inner
     if isinstance(inner, tuple | list):
         return [to_plain(v, (*path, i), secrets) for i, v in enumerate(inner)]
     if isinstance(inner, Mapping):
@@ -99,6 +101,8 @@ def plain_map(values: Mapping[str, PropertyValue], secrets: set[Path] | None = N
 
 def to_value(value: Any, node: Node, path: Path, secrets: set[Path]) -> PropertyValue:
     """A PropertyValue of plain data, secret where schema.json or the program says so."""
+    if value.__class__ in SCALARS and value.__class__ is not int:  # most values: straight through
+        return PropertyValue(value, is_secret=node.secret or path in secrets)
     node = node.at(value)
     secret = node.secret or path in secrets
     if isinstance(value, Mapping):

@@ -60,13 +60,16 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
     return pulumi.Output.secret(out) if node.secret else out
 
 
-def _local_path(value: pulumi.asset.Asset | pulumi.asset.Archive, where: tuple[str | int, ...]) -> str:
-    """A ``pulumi.FileAsset`` or ``pulumi.FileArchive`` as its path, which is what the state keeps
-    (with a digest of the files, never their content: a raw archive in a dynamic resource's state
-    breaks the next ``up`` on the 3.259 CLI); other assets and archives hold no local path."""
+def _local_path(value: pulumi.asset.Asset | pulumi.asset.Archive, where: tuple[str | int, ...]) -> Any:
+    """A ``pulumi.FileAsset`` or ``pulumi.FileArchive`` as its path, and a ``pulumi.AssetArchive``
+    of them as a map of its names to their paths: what the state keeps (with a digest of the
+    files, never their content: a raw archive in a dynamic resource's state breaks the next ``up``
+    on the 3.259 CLI); other assets and archives hold no local path."""
     path = getattr(value, "path", None)
     if isinstance(value, pulumi.FileAsset | pulumi.FileArchive) and isinstance(path, str):
         return path
+    if isinstance(value, pulumi.AssetArchive):  # a map of names to local paths, where the field takes one
+        return {name: _local_path(member, (*where, name)) for name, member in value.assets.items()}
     raise ArgumentError(
         f"{_shown_path(where)}: a {type(value).__name__} is not a local file or folder: give a path, "
         "a pulumi.FileAsset or a pulumi.FileArchive (the state keeps its path and a digest, never the content)"

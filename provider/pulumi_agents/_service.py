@@ -11,14 +11,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 from pulumi_agents._diff import Changes, changes, managed_view
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import resource_types
+from pulumi_agents._tree import contains_unknown
 from pulumi_agents._validate import validate
 
 
+@cache
 def service_class(type_name: str) -> type[Service]:
     """The Service of a schema.json resource, ``pulumi_agents.<package>.service.<Type>Service``,
     imported on first use (it brings the service's HTTP client)."""
@@ -120,7 +123,7 @@ class Service:
         spec, failures = fields(self.type_name), []
         for wire, (kind, digest) in spec.local.items():
             path = inputs.get(wire)
-            if not isinstance(path, str) or not path:
+            if not path or not isinstance(path, str | Mapping) or contains_unknown(path):
                 continue
             try:
                 inputs[digest] = read(kind, path).sha256

@@ -380,7 +380,7 @@ class _Uploaded(_QoderService):
 
         spec = fields(self.type_name)
         [(wire, (kind, digest))] = spec.local.items()
-        upload = read(kind, str(props[wire]))
+        upload = read(kind, props[wire])
         form = {k: v for k, v in spec.wire_inputs(props).items() if k != wire} if operation == "create" else {}
         field = "file" if kind == "file" else "files"
         parts = [(field, name, content, _media_type(name)) for name, content in upload.files]

@@ -405,7 +405,7 @@ class EnvironmentArgs(TypedDict, total=False):
 
     workspace_id: pulumi.Input[str]
     """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
-    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a environment belongs to the
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (an environment belongs to the
     workspace it was made in). Removing it restores the default.
     """
 
@@ -855,10 +855,11 @@ class FileOutputs:
 class SkillArgs(TypedDict, total=False):
     """Arguments of Skill."""
 
-    files: Required[pulumi.Input[str]]
+    files: Required[pulumi.Input[str | Mapping[str, pulumi.Input[str]]]]
     """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
-    (relative to the program's folder), or in Python a pulumi.FileArchive. Read when a version is published; the
-    state keeps the path and files_sha256, never the content.
+    (relative to the program's folder), or a map of names in the skill to local files and folders (SKILL.md at
+    its top); in Python a pulumi.FileArchive, or a pulumi.AssetArchive of FileAssets and FileArchives. Read when
+    a version is published; the state keeps the paths and files_sha256, never the content.
     """
 
     display_title: pulumi.Input[str]
@@ -881,10 +882,11 @@ class SkillArgs(TypedDict, total=False):
 class SkillOutputs:
     """What a Skill resource reports, as attributes."""
 
-    files: pulumi.Output[str]
+    files: pulumi.Output[Any]
     """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
-    (relative to the program's folder), or in Python a pulumi.FileArchive. Read when a version is published; the
-    state keeps the path and files_sha256, never the content.
+    (relative to the program's folder), or a map of names in the skill to local files and folders (SKILL.md at
+    its top); in Python a pulumi.FileArchive, or a pulumi.AssetArchive of FileAssets and FileArchives. Read when
+    a version is published; the state keeps the paths and files_sha256, never the content.
     """
 
     display_title: pulumi.Output[str]

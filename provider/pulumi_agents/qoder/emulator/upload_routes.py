@@ -92,9 +92,6 @@ def serve_skills(api: APIRouter, state: QoderState, handle: Handle, workspace: W
             encoded = {k: base64.b64encode(v).decode() for k, v in uploaded.items()}
             with state.store.transaction():
                 skill = skill_of(skill_id, request)
-                earlier = versions_of(state, skill_id)
-                if earlier and earlier[-1]["directory"] != folder:
-                    raise invalid(f"files must be in the skill's folder {earlier[-1]['directory']}/", "files")
                 return 200, version_view(publish(state, skill, folder, meta, encoded))
 
         return await handle(request, run, keyed=True, form=True)
