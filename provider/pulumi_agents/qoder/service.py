@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to
 TYPE = "Agent"
 PROMPT, DOCS_PROMPT = "system", "instructions"  # the SDK's name of the prompt, and the docs'
 ARCHIVE_ONLY = "this deployment offers archive only: set on_delete to archive"
+# How many agents, archived or deleted since, a create may meet replayed before it makes one:
+# one per time the same stack was destroyed and made again within the service's 24 h.
+REPLAYS = 64
 
 
 def _wire(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,11 +214,20 @@ class AgentService(_QoderService):
         with self._client() as client:
             agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
             current = self._current(client, agent["id"])
-            if current is None or current.get("archived"):
+            for _ in range(REPLAYS):
+                if current is not None and not current.get("archived"):
+                    break
                 # The key replayed an agent made earlier from the same inputs (within the
-                # service's 24 h) that has since been archived or deleted: make a new one.
+                # service's 24 h) that has since been archived or deleted: make a new one, with a
+                # key derived from that one's id, so that it too is made once. A stack destroyed
+                # and made again several times a day meets the agents of the earlier times in turn.
                 agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
-                current = self._current(client, agent["id"]) or agent
+                current = self._current(client, agent["id"])
+            else:
+                raise ResourceFailed(
+                    f"{self.what(props, {})}: each of {REPLAYS} creates answered with an agent archived or "
+                    "deleted since (the service replays a create of the same inputs for 24 h): change an input"
+                )
         return Created(agent["id"], self.outputs(props, current))
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
