@@ -407,3 +407,21 @@ def test_a_deployment_mounts_a_file(qoder_env: Emulator, tmp_path: Path) -> None
     with pytest.raises(ApiError) as refused:
         deployments.create({**made, **SAMPLES["Deployment"][0], "resources": [{**mounted, "file_id": "file_nope"}]})
     assert refused.value.status == 400 and "resources[0].file_id" in str(refused.value)
+
+
+@pytest.mark.parametrize("type_name", ["File", "Skill"])
+def test_a_stack_made_again_and_again_gets_a_live_upload_each_time(door: Door, tmp_path: Path, type_name: str) -> None:
+    """Destroyed and made again three times within the service's 24 h, the same files: each
+    upload's key replays the one of the time before (deleted since); each time a live one is made
+    (the replay was kept as made, and a deployment then named a deleted file)."""
+    local = tmp_path / "guide.md"
+    local.write_text("# Guide\n")
+    news = {"file": str(local)} if type_name == "File" else {"files": str(a_skill(tmp_path))}
+    news = {**news, "idempotencySeed": "org/proj/dev/again"} if isinstance(door, Dynamic) else news
+    made: list[str] = []
+    for _ in range(3):
+        rid, outs = door.create(type_name, door.check(type_name, dict(news)))
+        assert door.read(type_name, rid, outs)[0] == rid, made  # alive
+        made.append(rid)
+        door.delete(type_name, rid, outs)
+    assert len(set(made)) == 3

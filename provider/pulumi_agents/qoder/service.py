@@ -24,7 +24,7 @@ argument, do).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pulumi_agents._api import Catalogue
@@ -44,6 +44,28 @@ ARCHIVE_ONLY = "this deployment offers archive only: set on_delete to archive"
 # How many agents, archived or deleted since, a create may meet replayed before it makes one:
 # one per time the same stack was destroyed and made again within the service's 24 h.
 REPLAYS = 64
+
+
+def _made_once(
+    send: Callable[..., Doc], live: Callable[[Doc], Doc | None], what: str
+) -> tuple[Doc, Doc]:
+    """A create sent with an Idempotency-Key derived from the resource, and what it made, alive.
+
+    The service replays the answer of a key it saw in the last 24 h: a stack destroyed and made
+    again that day is answered with what the earlier time made, archived or deleted since. Then
+    the create is sent again with a key derived from that one's id (``send(id)``), so that it too
+    is made once; several times a day meets the earlier times' in turn."""
+    made = send()
+    current = live(made)
+    for _ in range(REPLAYS):
+        if current is not None and not current.get("archived"):
+            return made, current
+        made = send(made["id"])
+        current = live(made)
+    raise ResourceFailed(
+        f"{what}: each of {REPLAYS} creates was answered with one archived or deleted since "
+        "(the service replays a create of the same inputs for 24 h): change an input"
+    )
 
 
 def _wire(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,22 +234,11 @@ class AgentService(_QoderService):
         body = self.create_body(props)
         seed = self.seed(props)
         with self._client() as client:
-            agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
-            current = self._current(client, agent["id"])
-            for _ in range(REPLAYS):
-                if current is not None and not current.get("archived"):
-                    break
-                # The key replayed an agent made earlier from the same inputs (within the
-                # service's 24 h) that has since been archived or deleted: make a new one, with a
-                # key derived from that one's id, so that it too is made once. A stack destroyed
-                # and made again several times a day meets the agents of the earlier times in turn.
-                agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
-                current = self._current(client, agent["id"])
-            else:
-                raise ResourceFailed(
-                    f"{self.what(props, {})}: each of {REPLAYS} creates answered with an agent archived or "
-                    "deleted since (the service replays a create of the same inputs for 24 h): change an input"
-                )
+            agent, current = _made_once(
+                lambda *after: client.create_agent(body, idempotency_key=idempotency_key(seed, body, *after)),
+                lambda made: self._current(client, made["id"]),
+                self.what(props, {}),
+            )
         return Created(agent["id"], self.outputs(props, current))
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
@@ -372,9 +383,12 @@ class _Uploaded(_QoderService):
     the state keeps their path and digest only. The upload carries an Idempotency-Key derived from
     the resource and the files' digest, so a create resent after a lost answer makes one."""
 
-    def upload(self, client: QoderClient, operation: str, ids: Mapping[str, Any], props: Mapping[str, Any]) -> Doc:
+    def upload(
+        self, client: QoderClient, operation: str, ids: Mapping[str, Any], props: Mapping[str, Any], *after: str
+    ) -> Doc:
         """Send ``operation`` with the local files of ``props`` (and, for a create, its other
-        inputs as form fields); ``props`` gets the digest of what was sent."""
+        inputs as form fields); ``props`` gets the digest of what was sent. ``after``: the id a
+        replayed key answered with, gone since (``_made_once``)."""
         from pulumi_agents._local import read
         from pulumi_agents._requests import idempotency_key
 
@@ -386,7 +400,7 @@ class _Uploaded(_QoderService):
         parts = [(field, name, content, _media_type(name)) for name, content in upload.files]
         if kind == "file" and props.get("name"):
             parts = [(field, str(props["name"]), upload.files[0][1], _media_type(str(props["name"])))]
-        key = idempotency_key(self.seed(props), operation, dict(ids), upload.sha256, form)
+        key = idempotency_key(self.seed(props), operation, dict(ids), upload.sha256, form, *after)
         made = client.upload(
             self.api.operation(operation), self.api.path(operation, ids), fields=form, files=parts, key=key
         )
@@ -397,12 +411,18 @@ class _Uploaded(_QoderService):
         self._at(props)
         props = dict(props)
         with self._client() as client:
-            made = self.upload(client, "create", {}, props)
-            try:
-                current = self._get(client, {"id": made["id"]})
-            except (ApiError, NotFoundError):
-                current = made
+            made, current = _made_once(
+                lambda *after: self.upload(client, "create", {}, props, *after),
+                lambda made: self._live(client, made),
+                self.what(props, {}),
+            )
         return Created(str(made["id"]), self.outputs(props, current))
+
+    def _live(self, client: QoderClient, made: Doc) -> Doc | None:
+        try:
+            return self._get(client, {"id": made["id"]})
+        except NotFoundError:
+            return None
 
 
 class FileService(_Uploaded):
