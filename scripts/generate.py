@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "provider"))
 
 from pulumi_agents import _config as config  # noqa: E402
-from pulumi_agents._api import api, lookups  # noqa: E402
+from pulumi_agents._api import api, catalogues, lookups  # noqa: E402
 from pulumi_agents._schema import definition, resource_types  # noqa: E402
 from pulumi_agents._tree import Node, to_snake, tree  # noqa: E402
 
@@ -266,10 +266,12 @@ def plugin_module(package: str) -> str:
     head += f" Arguments and outputs are those of ``pulumi_agents.{package}``."
     out = [*_wrap(head, ""), "", GENERATED, '"""', ""]
     out[0] = '"""' + out[0]
-    base = "PluginProviderResource, PluginResource" + (", lookup" if lookups(package) else "")
+    shared = ["PluginProviderResource", "PluginResource", *(["catalogue"] if catalogues(package) else [])]
+    base = ", ".join([*shared, *(["lookup"] if lookups(package) else [])])
     out += _imports(package, base, names, providers=False)
     out[out.index("from typing import Any, Unpack")] = "from typing import Any, TypedDict, Unpack"
     functions = [f"get_{to_snake(n)}" for n in lookups(package).values()]
+    functions += [to_snake(token.rsplit(":", 1)[1]) for token in catalogues(package)]
     every = [*sorted([*names, "Provider", "ProviderArgs"]), *sorted(functions)]
     out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in every)}]"]
     out += _explicit_provider(package)
@@ -282,6 +284,12 @@ def plugin_module(package: str) -> str:
         out += _id_property(name)
     for token, name in lookups(package).items():
         out += _lookup_function(token, name)
+    for token, found in catalogues(package).items():
+        doc = f"{definition(found.type_name)['description']} Every one ({token}), with the API's field names."
+        out += ["", "", f"def {to_snake(token.rsplit(':', 1)[1])}(", "    *,"]
+        out += ["    opts: pulumi.InvokeOptions | None = None,"]
+        out += [") -> pulumi.Output[list[dict[str, Any]]]:", *_docstring(doc, "    ")]
+        out += [f'    return catalogue("{token}", "{found.returns}", opts)']
     return "\n".join(out) + "\n"
 
 

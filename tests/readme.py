@@ -36,6 +36,7 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("AgentRuntime", 0): _RESOURCES,
     ("Endpoints and versions: serve traffic, roll out safely", 0): _RESOURCES,
     ("Agent (Qoder)", 0): _RESOURCES,
+    ("Skills and files (Qoder)", 0): "tests/e2e/test_uploads.py::test_the_skills_and_files_example",
     ("AgentSmokeTest: prove a deployed agent answers", 0): _RESOURCES,
     ("Review a preview in a pull request", 0): _RESOURCES,
     ("Provider plugins: the same resources, served by `pulumi-resource-agentrun`, `-qoder`, `-aiae`", 0): _RESOURCES,

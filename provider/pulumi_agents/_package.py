@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_agents import _config
-from pulumi_agents._api import api, lookups
+from pulumi_agents._api import Catalogue, api, catalogues, lookups
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node, tree
 
@@ -127,6 +127,17 @@ class _Builder:
             },
         }
 
+    def catalogue(self, found: Catalogue) -> dict[str, Any]:
+        """A catalogue function (``getModels``): no arguments, every item of the list."""
+        root = tree(found.type_name)
+        return {
+            "description": root.description,
+            "outputs": {
+                "properties": {found.returns: {"type": "array", "items": self.type_of(root)}},
+                "required": [found.returns],
+            },
+        }
+
     def config(self) -> dict[str, Any]:
         variables: dict[str, Any] = {}
         for name, node in _config.settings(self.package).items():
@@ -164,6 +175,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
         builder.token(name): builder.resource(name) for name, pkg in resource_types().items() if pkg == package
     }
     functions = {token: builder.function(name) for token, name in lookups(package).items()}
+    functions |= {token: builder.catalogue(found) for token, found in catalogues(package).items()}
     config = builder.config()
     required = [name for name, node in _config.settings(package).items() if node.required]
     return {

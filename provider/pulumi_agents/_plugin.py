@@ -52,13 +52,13 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from pulumi_agents import __version__, _config
-from pulumi_agents._api import lookups
+from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Service, service_class
-from pulumi_agents._tree import Node, tree
+from pulumi_agents._tree import SCALARS, Node, tree
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -86,6 +86,8 @@ def to_plain(value: PropertyValue, path: Path = (), secrets: set[Path] | None = 
     if value.is_secret and secrets is not None:
         secrets.add(path)
     inner = value.value
+    if inner.__class__ in SCALARS:  # most values: no ABC isinstance checks for them
+        return inner
     if isinstance(inner, tuple | list):
         return [to_plain(v, (*path, i), secrets) for i, v in enumerate(inner)]
     if isinstance(inner, Mapping):
@@ -99,6 +101,8 @@ def plain_map(values: Mapping[str, PropertyValue], secrets: set[Path] | None = N
 
 def to_value(value: Any, node: Node, path: Path, secrets: set[Path]) -> PropertyValue:
     """A PropertyValue of plain data, secret where schema.json or the program says so."""
+    if value.__class__ in SCALARS and value.__class__ is not int:  # most values: straight through
+        return PropertyValue(value, is_secret=node.secret or path in secrets)
     node = node.at(value)
     secret = node.secret or path in secrets
     if isinstance(value, Mapping):
@@ -165,6 +169,7 @@ class PluginProvider(Provider):
         self.package = package
         self.types = {f"{package}:index:{name}": name for name, pkg in resource_types().items() if pkg == package}
         self.functions = lookups(package)
+        self.catalogues = catalogues(package)
         self.config: dict[str, Any] = {}
         self.urn = ""  # this provider's own URN, from the engine's Configure
 
@@ -274,6 +279,15 @@ class PluginProvider(Provider):
     # -- functions: a resource of the kind, looked up by name ------------------------------------------
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        catalogue = self.catalogues.get(request.tok)
+        if catalogue is not None:  # a list with no arguments (Qoder's models), read by the package's service
+            import importlib
+
+            module = importlib.import_module(f"pulumi_agents.{self.package}.service")
+            items = await self._run(lambda: module.catalogue(self.config, catalogue))
+            root = tree(catalogue.type_name)
+            listed = [to_value(item, root, (catalogue.returns, i), set()) for i, item in enumerate(items)]
+            return InvokeResponse(return_value={catalogue.returns: PropertyValue(listed)})
         type_name = self.functions.get(request.tok)
         if type_name is None:
             raise PulumiAgentsError(f"the {self.package} provider has no function {request.tok!r}")

@@ -40,6 +40,8 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
         return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, where))
     if len(where) > MAX_DEPTH:
         raise ArgumentError(f"{format_path(where[:3])}...: nests deeper than {MAX_DEPTH} levels")
+    if node.schema.get("x-local-files") and isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
+        return _local_path(value, where)
     node = node.at(value)
     out: Any = value
     if isinstance(value, Mapping):
@@ -56,6 +58,22 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
                 _refuse_none((*where, index), node.item)
         out = [_to_wire(item, node.item, (*where, index)) for index, item in enumerate(value)]
     return pulumi.Output.secret(out) if node.secret else out
+
+
+def _local_path(value: pulumi.asset.Asset | pulumi.asset.Archive, where: tuple[str | int, ...]) -> Any:
+    """A ``pulumi.FileAsset`` or ``pulumi.FileArchive`` as its path, and a ``pulumi.AssetArchive``
+    of them as a map of its names to their paths: what the state keeps (with a digest of the
+    files, never their content: a raw archive in a dynamic resource's state breaks the next ``up``
+    on the 3.259 CLI); other assets and archives hold no local path."""
+    path = getattr(value, "path", None)
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive) and isinstance(path, str):
+        return path
+    if isinstance(value, pulumi.AssetArchive):  # a map of names to local paths, where the field takes one
+        return {name: _local_path(member, (*where, name)) for name, member in value.assets.items()}
+    raise ArgumentError(
+        f"{_shown_path(where)}: a {type(value).__name__} is not a local file or folder: give a path, "
+        "a pulumi.FileAsset or a pulumi.FileArchive (the state keeps its path and a digest, never the content)"
+    )
 
 
 def _refuse_none(where: tuple[str | int, ...], node: Node) -> None:
@@ -210,3 +228,10 @@ def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions |
     for wire in ("id", *spec.inputs, *spec.outputs):
         result[spec.wire_to_python.get(wire, wire)] = field(wire)
     return result
+
+
+def catalogue(token: str, returns: str, opts: pulumi.InvokeOptions | None) -> pulumi.Output[list[dict[str, Any]]]:
+    """A catalogue function of the provider plugin (``qoder:index:getModels``): its items, each
+    with the API's field names."""
+    found = pulumi.runtime.invoke_output(token, {}, opts)
+    return found.apply(lambda result: list(result.get(returns) or []))

@@ -4,18 +4,19 @@ sets itself, the parent a path names)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pulumi_agents.qoder.emulator.collection import Kind
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid
+from pulumi_agents.qoder.emulator.runs import run
+from pulumi_agents.qoder.emulator.uploads import file_upload, first_version, skill_deletable, skill_upload
 
 if TYPE_CHECKING:
     from pulumi_agents.qoder.emulator.state import QoderState
 
 
-def validate_mcp_oauth(credential: dict[str, Any], now: float) -> dict[str, Any]:
+def validate_mcp_oauth(_state: QoderState, credential: dict[str, Any], now: float) -> dict[str, Any]:
     """POST .../credentials/{credential_id}/mcp_oauth_validate: an MCP OAuth credential checked
     (the emulator reaches no token endpoint: a credential with a refresh token refreshes)."""
     auth = credential.get("auth") or {}
@@ -39,7 +40,7 @@ def _now(ts: float) -> str:
 
 def deployment_references(state: QoderState, deployment: dict[str, Any], workspace: str | None) -> None:
     """What a deployment names exists in its workspace: its agent (and that version), environment,
-    vaults and memory stores; else a 400 naming the field."""
+    vaults, memory stores and files; else a 400 naming the field."""
     agent: Any = deployment.get("agent") or ""
     agent_id, version = (agent, None) if isinstance(agent, str) else (agent.get("id"), agent.get("version"))
     try:
@@ -52,6 +53,11 @@ def deployment_references(state: QoderState, deployment: dict[str, Any], workspa
         (f"resources[{i}].memory_store_id", "MemoryStore", r.get("memory_store_id"))
         for i, r in enumerate(deployment.get("resources") or [])
         if r.get("type") == "memory_store"
+    ]
+    named += [
+        (f"resources[{i}].file_id", "File", r.get("file_id"))
+        for i, r in enumerate(deployment.get("resources") or [])
+        if r.get("type") == "file"
     ]
     for where, kind, value in named:
         try:
@@ -67,31 +73,17 @@ def agent_object(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "agent": {"type": "agent", "id": agent}} if isinstance(agent, str) else body
 
 
-def pause(deployment: dict[str, Any], now: float) -> dict[str, Any]:
+def pause(_state: QoderState, deployment: dict[str, Any], now: float) -> dict[str, Any]:
     """POST /deployments/{id}/pause: paused by its owner (again: no change)."""
     if deployment.get("status") != "paused":
         deployment["status"], deployment["paused_reason"] = "paused", {"type": "manual"}
     return deployment
 
 
-def unpause(deployment: dict[str, Any], now: float) -> dict[str, Any]:
+def unpause(_state: QoderState, deployment: dict[str, Any], now: float) -> dict[str, Any]:
     """POST /deployments/{id}/unpause: active again, whoever paused it."""
     deployment["status"], deployment["paused_reason"] = "active", None
     return deployment
-
-
-def run(deployment: dict[str, Any], now: float) -> dict[str, Any]:
-    """POST /deployments/{id}/run: a run started now (the emulator runs no agent)."""
-    agent = deployment["agent"]  # kept as an object (agent_object)
-    return {
-        "type": "deployment_run",
-        "id": "drun_" + secrets.token_hex(12),
-        "deployment_id": deployment["id"],
-        "agent": agent,
-        "session_id": "sesn_" + secrets.token_hex(12),
-        "created_at": _now(now),
-        "error": None,
-    }
 
 
 KINDS = (
@@ -113,5 +105,14 @@ KINDS = (
         operations={"pause": pause, "unpause": unpause, "run": run},
         check=deployment_references,
         kept=agent_object,
+    ),
+    Kind("File", "file_", "file", upload=file_upload),
+    Kind(
+        "Skill",
+        "skill_",
+        "skill",
+        upload=skill_upload,
+        uploaded=first_version,
+        deletable=skill_deletable,
     ),
 )
