@@ -246,6 +246,7 @@ NEED_AN_EXTRA = {
     "pulumi_agents.emulator.faults",
     *(f"pulumi_agents.{service}.emulator.routes" for service in SERVICES),
     "pulumi_agents.qoder.emulator.upload_routes",  # the routes of Qoder's uploads
+    "pulumi_agents.qoder.emulator.run_routes",  # ... and of deployments' runs
 }
 
 
