@@ -324,10 +324,12 @@ def test_with_the_extras_the_command_runs() -> None:
 
 
 def test_check_and_diff_load_no_http_client() -> None:
-    """A no-change preview only checks and diffs: its provider host never needs httpx."""
+    """A no-change preview offline (the credentials check off) only checks and diffs: its provider
+    host never needs httpx. (With the check on, its one read loads httpx: tests/test_credentials.py.)"""
     out = ok(
         """
-        import sys
+        import os, sys
+        os.environ["AGENTRUN_SKIP_CREDENTIALS_VALIDATION"] = os.environ["QODER_SKIP_CREDENTIALS_VALIDATION"] = "true"
         from pulumi_agents.agentrun import AgentRuntimeProvider
         from pulumi_agents.qoder import AgentProvider
         from tests.runtimes import code_runtime
@@ -345,10 +347,13 @@ def test_check_and_diff_load_no_http_client() -> None:
 
 
 def test_an_unchanged_check_loads_no_validator() -> None:
-    """A no-change preview checks inputs equal to those of the last check: nothing to validate."""
+    """A no-change preview checks inputs equal to those of the last check: nothing to validate
+    (the credentials check off: the settings it reads are validated without jsonschema, but with no
+    credentials it would stop at the missing token)."""
     out = ok(
         """
-        import sys
+        import os, sys
+        os.environ["AGENTRUN_SKIP_CREDENTIALS_VALIDATION"] = os.environ["QODER_SKIP_CREDENTIALS_VALIDATION"] = "true"
         from pulumi_agents.agentrun import AgentRuntimeProvider
         from pulumi_agents.qoder import AgentProvider
         from tests.runtimes import code_runtime
