@@ -209,7 +209,8 @@ def test_the_run_program_advice_only_where_the_settings_may_be_stored_ones(
         _dynamic._config_values.update(agentrun_config(emulator, accessKeySecret="rotated-away"))
     with pytest.raises(ProviderError) as refresh:
         AgentRuntimeProvider().read("ar-1", code_runtime())
-    assert "SignatureDoesNotMatch" in str(refresh.value) and "add --run-program" in str(refresh.value)
+    said = str(refresh.value)
+    assert "SignatureDoesNotMatch" in said and "without --run-program use the provider settings stored" in said
     assert "check agentrun:accessKeySecret (read from stack config agentrun:accessKeySecret)" in str(refresh.value)
     monkeypatch.setenv("AGENTRUN_SKIP_CREDENTIALS_VALIDATION", "true")
     AgentRuntimeProvider().check({}, code_runtime())  # the program ran

@@ -191,11 +191,11 @@ def verify(
     setting turns it off; raise the one-line error a preview shows. Unknown settings (an explicit
     provider's, from another resource's output) are not checked."""
     global reads
-    if package not in CHECKED or _config.value(package, SKIP, stack_config):
+    if package not in CHECKED or any(v == UNKNOWN for k, v in stack_config.items() if k.startswith(f"{package}:")):
+        return
+    if _config.value(package, SKIP, stack_config):
         return
     settings = _config.read(package, stack_config)  # a missing setting fails here, named
-    if any(v == UNKNOWN for v in settings.values()):
-        return
     key = _key(package, settings)
     with _locks_lock:
         lock = _locks.setdefault(key, threading.Lock())

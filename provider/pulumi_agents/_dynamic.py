@@ -37,8 +37,8 @@ _config_lock = threading.Lock()
 # stored, and a refusal says how to use the ones of now.
 _program_ran = threading.Event()
 STORED_SETTINGS = (
-    "with dynamic resources, `pulumi refresh` and `pulumi destroy` use the provider settings stored by the last "
-    "update: if the credentials changed in stack config since, add --run-program (or run `pulumi up` first)"
+    "with dynamic resources, `pulumi refresh` and `pulumi destroy` without --run-program use the provider settings "
+    "stored by the last update: if the credentials changed in stack config since, add it (or run `pulumi up` first)"
 )
 
 
