@@ -147,9 +147,11 @@ def blame(package: str, code: str, origins: Mapping[str, str]) -> str:
     chained = sorted({origins[n] for n in origins if "credential chain" in origins[n]})
     if chained:
         return f"check the credentials of {chained[0]}"
+    if not any(origins.values()):  # credentials a program built itself: nothing to say of where
+        return "check " + " and ".join(f"{package}:{n}" for n in names)
     said = [
         f"{package}:{n} (read from {origins[n]})"
-        if n in origins
+        if origins.get(n)
         else f"{package}:{n} (not set: {_config.where(package, n)})"
         for n in names
     ]
