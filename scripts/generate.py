@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "provider"))
 
 from pulumi_agents import _config as config  # noqa: E402
-from pulumi_agents._api import api, lookups  # noqa: E402
+from pulumi_agents._api import api, catalogues, lookups  # noqa: E402
 from pulumi_agents._schema import definition, resource_types  # noqa: E402
 from pulumi_agents._tree import Node, to_snake, tree  # noqa: E402
 
@@ -266,9 +266,15 @@ def plugin_module(package: str) -> str:
     head += f" Arguments and outputs are those of ``pulumi_agents.{package}``."
     out = [*_wrap(head, ""), "", GENERATED, '"""', ""]
     out[0] = '"""' + out[0]
-    out += _imports(package, "PluginResource, lookup" if lookups(package) else "PluginResource", names, providers=False)
+    shared = ["PluginProviderResource", "PluginResource", *(["catalogue"] if catalogues(package) else [])]
+    base = ", ".join([*shared, *(["lookup"] if lookups(package) else [])])
+    out += _imports(package, base, names, providers=False)
+    out[out.index("from typing import Any, Unpack")] = "from typing import Any, TypedDict, Unpack"
     functions = [f"get_{to_snake(n)}" for n in lookups(package).values()]
-    out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in sorted(names) + sorted(functions))}]"]
+    functions += [to_snake(token.rsplit(":", 1)[1]) for token in catalogues(package)]
+    every = [*sorted([*names, "Provider", "ProviderArgs"]), *sorted(functions)]
+    out += ["", f"__all__ = [{', '.join(json.dumps(n) for n in every)}]"]
+    out += _explicit_provider(package)
     for name in names:
         first = definition(name).get("description", "").split(". ")[0].rstrip(".")
         doc = f"{first} (see ``pulumi_agents.{package}.{name}``).{_import_id(name)}"
@@ -278,7 +284,37 @@ def plugin_module(package: str) -> str:
         out += _id_property(name)
     for token, name in lookups(package).items():
         out += _lookup_function(token, name)
+    for token, found in catalogues(package).items():
+        doc = f"{definition(found.type_name)['description']} Every one ({token}), with the API's field names."
+        out += ["", "", f"def {to_snake(token.rsplit(':', 1)[1])}(", "    *,"]
+        out += ["    opts: pulumi.InvokeOptions | None = None,"]
+        out += [") -> pulumi.Output[list[dict[str, Any]]]:", *_docstring(doc, "    ")]
+        out += [f'    return catalogue("{token}", "{found.returns}", opts)']
     return "\n".join(out) + "\n"
+
+
+def _explicit_provider(package: str) -> list[str]:
+    """``Provider``: an explicit provider resource of the package, with its settings as arguments."""
+    settings = config.settings(package)
+    groups: dict[str, list[str]] = {}
+    for node in settings.values():
+        if node.schema.get("x-group"):
+            groups.setdefault(node.schema["x-group"], []).append(node.python)
+    together = "; ".join(f"{group}: {', '.join(names)}" for group, names in groups.items())
+    doc = (
+        f"An explicit {package} provider (``pulumi:providers:{package}``): another region or account in the stack,"
+        " for the resources given it as ``opts=pulumi.ResourceOptions(provider=...)``. Its arguments win; one it"
+        " leaves out is read as the default provider reads it (stack config, then the environment variable, then"
+        f" the default), but not from a group it sets another of ({together}). A changed argument updates the"
+        " provider in place: its resources stay where they are."
+    )
+    out = ["", "", "class ProviderArgs(TypedDict, total=False):", f'    """Arguments of {package}.Provider."""']
+    for node in settings.values():
+        out += ["", f"    {node.python}: {_input(node)}", *_docstring(_described(node), "    ")]
+    out += ["", "", "class Provider(PluginProviderResource):", *_docstring(doc, "    ")]
+    out += ["", f'    _package = "{package}"']
+    out += _init("Provider", "")
+    return out
 
 
 def _lookup_function(token: str, name: str) -> list[str]:
@@ -375,11 +411,18 @@ def reference() -> str:
         lines += [f"Nested argument types: `pulumi_agents.{package}.types`.", ""]
     lines += ["### Provider configuration", ""]
     lines += ["Stack config first (`pulumi config set [--secret] KEY VALUE`), else the environment variable.", ""]
+    lines += [
+        "An explicit provider (`agentrun.Provider(region=...)`, plugin front door) takes the same settings as"
+        " arguments: its own win, one it leaves out is read as here, except from a group it sets another of"
+        " ([Several regions or accounts](plugins.md#several-regions-or-accounts)).",
+        "",
+    ]
     lines += ["| config | environment | facts | description |", "|---|---|---|---|"]
     for package in sorted(set(resource_types().values())):
         for name, node in config.settings(package).items():
             env = ", ".join(f"`{e}`" for e in node.schema.get("x-env", []))
             facts = (["**required**"] if node.required else []) + _notes(node)
+            facts += [f"group {node.schema['x-group']}"] if node.schema.get("x-group") else []
             lines.append(f"| `{package}:{name}` | {env} | {_cell('; '.join(facts))} | {_cell(node.description)} |")
     lines += ["", END]
     return "\n".join(lines)

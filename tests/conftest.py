@@ -159,8 +159,11 @@ def _start(
             time.sleep(0.5)
 
 
-def start_emulator(data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS) -> Emulator:
-    process, url = _start(data, port, transition, "http", lambda: True)
+def start_emulator(
+    data: Path, port: int | None = None, transition: float = TRANSITION_SECONDS, *options: str
+) -> Emulator:
+    """An emulator on loopback; ``options`` are more of its command's (``--region cn-shanghai``)."""
+    process, url = _start(data, port, transition, "http", lambda: True, *options)
     return Emulator(url, process, data)
 
 

@@ -36,6 +36,7 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("AgentRuntime", 0): _RESOURCES,
     ("Endpoints and versions: serve traffic, roll out safely", 0): _RESOURCES,
     ("Agent (Qoder)", 0): _RESOURCES,
+    ("Skills and files (Qoder)", 0): "tests/e2e/test_uploads.py::test_the_skills_and_files_example",
     ("AgentSmokeTest: prove a deployed agent answers", 0): _RESOURCES,
     ("Review a preview in a pull request", 0): _RESOURCES,
     ("Provider plugins: the same resources, served by `pulumi-resource-agentrun`, `-qoder`, `-aiae`", 0): _RESOURCES,
@@ -43,6 +44,7 @@ RUN_BY: dict[tuple[str, int], str] = {
     ("Move a stack from dynamic to plugin resources without recreating anything", 0): (
         "tests/e2e/test_plugins.py::test_move_a_stack_from_dynamic_to_plugin_resources_without_recreating"
     ),
+    ("Several regions or accounts", 0): "tests/e2e/test_plugins.py::test_several_regions_or_accounts_in_one_stack",
     ("The two commands", 0): "tests/e2e/test_readme.py::test_run_demo_destroy_stop",
     ("Published agents (Huawei Cloud AIAE)", 0): "tests/test_readme.py::test_the_aiae_client_example",
     ("Published agents (Huawei Cloud AIAE)", 1): "tests/test_readme.py::test_the_invoke_example",

@@ -67,3 +67,18 @@ def test_non_finite_numbers_are_named(tmp_path: Path) -> None:
         f"{tmp_path / 'nan.yaml'}: cpu: must be a finite number",
         f"{tmp_path / 'inf.json'}: memory: must be a finite number",
     ]
+
+
+def test_the_upload_kinds_are_known(tmp_path: Path) -> None:
+    """Every kind is a schema.json definition, which --type takes: a File and a Skill included."""
+    (tmp_path / "file.yaml").write_text(yaml.safe_dump({"file": "docs/guide.md", "expires_in_seconds": 0}))
+    (tmp_path / "skill.yaml").write_text(yaml.safe_dump({"files": "skills/docs-style", "display_title": ""}))
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump({"files": "skills/docs-style", "display_title": "Docs"}))
+    for type_name, bad, said in (
+        ("File", "file.yaml", "expires_in_seconds: must be at least 1"),
+        ("Skill", "skill.yaml", "display_title: must be at least 1 character"),
+    ):
+        result = run("--type", type_name, str(tmp_path / bad), str(tmp_path / "good.yaml"))
+        lines = result.stdout.splitlines()
+        assert result.returncode == 1 and lines[0].startswith(f"{tmp_path / bad}: {said}"), result.stdout
+        assert ("good.yaml" in result.stdout) == (type_name == "File")  # a skill's inputs, not a file's

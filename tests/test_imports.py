@@ -226,7 +226,13 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
     assert names(project["dependencies"]) == core
     extras = {extra: names(requirements) for extra, requirements in project["optional-dependencies"].items()}
     assert extras["cli"] == {"typer", "rich", "pyyaml"}
-    assert extras["emulator"] == {"pulumi-agents[cli]", "fastapi", "uvicorn", "cryptography"}
+    assert extras["emulator"] == {
+        "pulumi-agents[cli]",
+        "fastapi",
+        "uvicorn",
+        "cryptography",
+        "python-multipart",
+    }
     assert "pulumi-agents[emulator]" in extras["dev"]
     assert project["scripts"] == {
         "pulumi-agents": "pulumi_agents.__main__:main",
@@ -256,6 +262,7 @@ NEED_AN_EXTRA = {
     "pulumi_agents.emulator.app",
     "pulumi_agents.emulator.faults",
     *(f"pulumi_agents.{service}.emulator.routes" for service in SERVICES),
+    "pulumi_agents.qoder.emulator.upload_routes",  # the routes of Qoder's uploads
 }
 
 

@@ -217,3 +217,47 @@ def test_pages_follow_what_the_answers_give(lister: _Pages, calls: int) -> None:
 def test_pages_stop_when_the_service_repeats_a_page() -> None:
     lister = _Pages(120, ignores_page=True)
     assert pages(lister, Operation("GET", "/t", "ListT"), "/t", {"paging": "pageNumber"}, {}) == lister.items[:50]
+
+
+def test_a_malformed_id_is_named_with_its_article() -> None:
+    # "not a endpoint id" read as a typo to the user who pasted a wrong id into `pulumi import`.
+    with pytest.raises(ValueError, match=r"is not an endpoint id: expected <agentRuntimeId>/"):
+        api("AgentRuntimeEndpoint").parse_id("ar-1")
+    with pytest.raises(ValueError, match=r"is not an IM bot id"):
+        api("IMBot").parse_id("")
+    assert api("AgentRuntime").a_noun == "a runtime"
+
+
+def _qca_operations() -> set[tuple[str, str]]:
+    """(method, path) of every operation of Qoder's own client (``qca-sdk``'s ``qca.Managed``),
+    read from its methods' docstrings ("POST /skills/{skill_id}/versions.", a sentence may follow)."""
+    import qca.managed.resources as managed
+
+    found = set()
+    for source in Path(managed.__file__).parent.rglob("*.py"):
+        text = source.read_text("utf-8")
+        found |= set(re.findall(r'"""(GET|POST|PUT|PATCH|DELETE) (/\S*?)\.?(?:\s[^"]*)?"""', text))
+    return found
+
+
+# Where x-api goes beyond qca-sdk, and why: the docs' generation of the API has these.
+BEYOND_QCA = {
+    ("Agent", "delete"): "DELETE /agents/{id}: the docs' generation (onDelete: delete); the SDK archives only"
+}
+
+
+@pytest.mark.parametrize("type_name", [t for t, p in resource_types().items() if p == "qoder"])
+def test_every_qoder_operation_is_qca_sdks(type_name: str) -> None:
+    """Each x-api operation of a Qoder kind (method and path, parameters as the SDK names them) is
+    one of qca-sdk's Managed client, the catalogue's (getModels) too."""
+    from pulumi_agents._api import catalogues
+
+    facts = api(type_name)
+    assert facts is not None
+    sdk = _qca_operations()
+    assert len(sdk) > 60  # the parse found the client's operations
+    for name, op in facts.operations.items():
+        beyond = (type_name, name) in BEYOND_QCA  # and still beyond it: the list stays true
+        assert ((op.method, op.path) in sdk) != beyond, f"{type_name}.{name}: {op.method} {op.path}"
+    for found in catalogues("qoder").values():
+        assert (found.operation.method, found.operation.path) in sdk

@@ -40,7 +40,15 @@ def invoke(provider: Any, type_name: str, args: dict[str, Any]) -> Any:
 def test_every_named_kind_has_a_lookup() -> None:
     assert set(LOOKED_UP) >= {"AgentRuntime", "Credential", "Workspace", "ModelService", "AgentRuntimeEndpoint"}
     assert "RuntimeVersion" not in lookups("agentrun").values()  # no name: looked up by nothing
-    assert set(lookups("qoder").values()) == {"Agent", "Deployment", "Environment", "MemoryStore", "Vault"}
+    assert set(lookups("qoder").values()) == {
+        "Agent",
+        "Deployment",
+        "Environment",
+        "File",
+        "MemoryStore",
+        "Skill",
+        "Vault",
+    }
     assert lookups("aiae") == {}
 
 
@@ -107,3 +115,19 @@ def test_a_qoder_agent_is_looked_up_by_name(emulator: Emulator) -> None:
     request = InvokeRequest("qoder:index:getAgent", {"name": PropertyValue("triage")})
     found = plain_map(run(provider.invoke(request)).return_value)
     assert found["id"] == created.resource_id and found["name"] == "triage"
+
+
+def test_the_models_catalogue_is_a_function(emulator: Emulator) -> None:
+    """``qoder:index:getModels``: every model of the catalogue (qca's models.list), paged through,
+    with the fields schema.json's Model declares; the package schema types it."""
+    from pulumi_agents._package import package_schema
+    from pulumi_agents._schema import definition
+    from tests.test_plugin_kinds import plugin
+
+    found = run(plugin(emulator, "qoder").invoke(InvokeRequest("qoder:index:getModels", {})))
+    assert not found.failures
+    models = plain_map(found.return_value)["models"]
+    assert [m["id"] for m in models] == ["auto", "efficient", "performance", "ultimate"]
+    assert all(set(m) <= set(definition("Model")["properties"]) and m["max_tokens"] > 0 for m in models)
+    spec = package_schema("qoder", "0.0.0")["functions"]["qoder:index:getModels"]
+    assert spec["outputs"]["properties"]["models"]["items"] == {"$ref": "#/types/qoder:index:Model"}

@@ -1,7 +1,8 @@
 """qoder.Deployment against the emulator: ``paused`` pauses and unpauses it; a deployment paused
 outside Pulumi or by the service itself (its budget) shows as a change in the preview, never
 unpaused silently; the agent named by id or pinned to a version; repository secrets kept as sent
-and marked secret; what it names must exist; qca-sdk's pause, unpause and run."""
+and marked secret; what it names must exist; its schedule's time zone must be one; qca-sdk's
+pause, unpause and run."""
 
 from __future__ import annotations
 
@@ -88,6 +89,22 @@ def test_what_it_names_must_exist(qoder_env: Emulator) -> None:
     result = inputs_of("Deployment")
     with pytest.raises(Exception, match="environment_id: environment env_missing does not exist"):
         service("Deployment").create({**result, "environment_id": "env_missing"})
+
+
+def test_the_time_zone_must_be_known(managed: qca.Managed) -> None:
+    """An unknown time zone is refused at preview, naming the field, and by the emulator as by the
+    service (a 400 naming it), never taken as a schedule that would never run when meant."""
+    schedule = {"type": "cron", "expression": "0 2 * * *", "timezone": "Mars/Olympus"}
+    given: dict[str, Any] = {**inputs_of("Deployment"), "schedule": schedule}
+    result = provider.check({}, given)
+    [failure] = result.failures
+    assert failure.reason == (
+        "schedule.timezone: must be a valid IANA time zone (such as Asia/Shanghai or UTC) (the value: 'Mars/Olympus')"
+    )
+    with pytest.raises(qca.BadRequestError) as refused:
+        managed.deployments.create(**{k: v for k, v in given.items() if k != "metadata"})
+    assert refused.value.body["error"]["param"] == "schedule.timezone", refused.value.body  # type: ignore[index]
+    assert not provider.check({}, {**given, "schedule": {**schedule, "timezone": "Europe/Berlin"}}).failures
 
 
 def test_the_sdk_pauses_unpauses_runs_and_lists(managed: qca.Managed) -> None:

@@ -117,6 +117,21 @@ def test_archived_behind_our_back_is_replaced(qoder_env: Emulator) -> None:
     assert new_id != agent_id and new_outs["archived"] is False
 
 
+@pytest.mark.parametrize("on_delete", ["archive", "delete"])
+def test_a_stack_made_again_and_again_gets_a_live_agent_each_time(qoder_env: Emulator, on_delete: str) -> None:
+    """Destroyed and made again three times within the service's 24 h, with the same inputs: each
+    create's key replays the agent of the time before (archived or deleted), and the key derived
+    from it the one of the time before that; each time a live agent, a new one, is made."""
+    made: list[str] = []
+    for _ in range(3):
+        agent_id, outs = create(doc_helper(onDelete=on_delete))
+        with client() as c:
+            assert c.get_agent(agent_id)["archived"] is False, made
+        made.append(agent_id)
+        provider.delete(agent_id, outs)
+    assert len(set(made)) == 3
+
+
 def test_deleted_behind_our_back_is_gone(qoder_env: Emulator) -> None:
     agent_id, outs = create(doc_helper())
     with client() as c:

@@ -133,3 +133,18 @@ def test_what_the_update_does_not_take_replaces(qoder_env: Emulator, vault: str,
 def test_bad_auth_names_the_field(qoder_env: Emulator, vault: str) -> None:
     result = provider.check({}, credential(vault, {"type": "static_bearer", "mcp_server_url": MCP}))
     assert [(f.property, f.reason) for f in result.failures] == [("", "auth.token: is required")]
+
+
+def test_an_expiry_must_be_a_date_time(qoder_env: Emulator, vault: str) -> None:
+    """expires_at is checked as RFC 3339 (an offset included) at preview, whether or not
+    jsonschema's optional rfc3339-validator is installed."""
+    for bad in ("next week", "2027-01-01T00:00:00", "2027-02-30T00:00:00Z"):
+        result = provider.check({}, credential(vault, {**OAUTH, "expires_at": bad}))
+        assert [f.reason for f in result.failures] == [
+            f"auth.expires_at: must be a valid date-time (RFC 3339) (the value: {bad!r})"
+        ], bad
+    # The emulator, as strict as the service: a 400 naming the field.
+    headers = {"authorization": f"Bearer {QODER_TOKEN}"}
+    url = f"{qoder_env.url}/api/v1/cloud/vaults/{vault}/credentials"
+    refused = httpx.post(url, headers=headers, json={"auth": {**OAUTH, "expires_at": "next week"}}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "auth.expires_at", refused.text

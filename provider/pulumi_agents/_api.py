@@ -36,7 +36,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from pulumi_agents._schema import definition, resource_types
+from pulumi_agents._schema import definition, resource_types, schema
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -95,6 +95,11 @@ class Api:
     def operation(self, name: str) -> Operation:
         return self.operations[name]
 
+    @property
+    def a_noun(self) -> str:
+        """The noun with its article: "an agent", "an IM bot", "a runtime"."""
+        return ("an " if self.noun[0].lower() in "aeiou" or self.noun.startswith("IM") else "a ") + self.noun
+
     def field_of(self, param: str) -> str:
         """The wire field a path parameter names."""
         return self.params.get(param, camel(param))
@@ -122,7 +127,7 @@ class Api:
         parts = resource_id.split("/", len(self.id_params) - 1)
         if len(parts) != len(self.id_params) or not all(parts):
             expected = "/".join(f"<{self.field_of(p)}>" for p in self.id_params)
-            raise ValueError(f"{resource_id!r} is not a {self.noun} id: expected {expected}")
+            raise ValueError(f"{resource_id!r} is not {self.a_noun} id: expected {expected}")
         return {self.field_of(p): v for p, v in zip(self.id_params, parts, strict=True)}
 
     @property
@@ -181,4 +186,27 @@ def lookups(package: str) -> dict[str, str]:
         spec = api(type_name) if pkg == package else None
         if spec is not None and spec.lookup:
             found[f"{package}:index:get{type_name}"] = type_name
+    return found
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A list the package's plugin serves as a function with no arguments (``x-catalogue``: Qoder's
+    models, ``getModels``): every item, each a ``type_name`` object, under ``returns``."""
+
+    type_name: str
+    operation: Operation
+    returns: str
+    listing: Mapping[str, Any]
+
+
+@cache
+def catalogues(package: str) -> dict[str, Catalogue]:
+    """The catalogue functions of ``package`` (``qoder:index:getModels``) -> what each lists."""
+    found = {}
+    for name, node in schema()["$defs"].items():
+        spec = node.get("x-catalogue")
+        if spec is not None and spec["package"] == package:
+            operation = Operation(**spec["operation"])
+            found[f"{package}:index:{spec['function']}"] = Catalogue(name, operation, spec["returns"], spec["list"])
     return found

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 from pulumi_agents._schema import schema
-from pulumi_agents._tree import Node, tree
+from pulumi_agents._tree import Node, contains_unknown, tree
 from pulumi_agents._validate import validate
 from pulumi_agents.errors import ConfigurationError
 
@@ -71,12 +71,13 @@ def _parse(node: Node, raw: Any, source: str) -> Any:
             return float(raw)
         except ValueError:
             raise ConfigurationError(f"{source} must be a number, not {raw!r}") from None
-    return raw if isinstance(raw, int | float) else str(raw)
+    # A map or a list (structured config, a provider argument) stays one: its type is then refused.
+    return raw if isinstance(raw, int | float | Mapping | list) else str(raw)
 
 
 # The keywords of a setting that takes any non-empty string, and of a definition with no rule
 # across its settings; any other keyword (a pattern, a custom x- rule) is left to the validator.
-_ANY_STRING = frozenset({"type", "minLength", "description", "default", "x-env", "x-secret"})
+_ANY_STRING = frozenset({"type", "minLength", "description", "default", "x-env", "x-secret", "x-group"})
 _NO_CROSS_RULE = frozenset({"type", "description", "x-config", "required", "additionalProperties", "properties"})
 
 
@@ -101,9 +102,14 @@ _read: dict[str, dict[str, Any]] = {}
 
 
 def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
-    """Every setting of ``package`` that has a value; a clear error for a missing or bad one."""
+    """Every setting of ``package`` that has a value; a clear error for a missing or bad one.
+
+    A key of ``stack_config`` present with the value None is a setting an explicit provider
+    leaves out while it sets another of its ``x-group``: it takes no environment variable, only
+    its default (the endpoint of the environment must not send a provider given its own region
+    elsewhere)."""
     names = settings(package)
-    raw = [stack_config.get(f"{package}:{n}") for n in names]
+    raw = [stack_config.get(f"{package}:{n}", ()) for n in names]
     raw += [os.environ.get(env) for node in names.values() for env in node.schema.get("x-env", [])]
     key = json.dumps([package, raw], default=repr)
     if key not in _read:
@@ -115,8 +121,10 @@ def source(package: str, name: str, stack_config: Mapping[str, Any]) -> tuple[st
     """Where one setting is read from (the config key ``agentrun:accessKeyId`` or the environment
     variable ``ALIBABA_CLOUD_ACCESS_KEY_ID``) and its raw value; ("", None) when it is not set."""
     node = settings(package)[name]
-    candidates = [(f"{package}:{name}", stack_config.get(f"{package}:{name}"))]
-    candidates += [(env, os.environ.get(env)) for env in node.schema.get("x-env", [])]
+    key = f"{package}:{name}"
+    candidates = [(key, stack_config.get(key))]
+    if not (key in stack_config and stack_config[key] is None):  # left out by an explicit provider (read())
+        candidates += [(env, os.environ.get(env)) for env in node.schema.get("x-env", [])]
     return next(((s, v) for s, v in candidates if v not in (None, "")), ("", None))
 
 
@@ -151,3 +159,31 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
             name = failure.path.split(".")[0]
             raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
     return values
+
+
+def problems(package: str, given: Mapping[str, Any], named: Callable[[str], str]) -> list[str]:
+    """What is wrong with the settings ``given`` (wire name -> value as written, e.g. an explicit
+    provider's arguments), by the rules ``read`` applies, each named by ``named(wire name)``:
+    names it does not know (with the closest one), and values that break a rule. A setting left
+    out is not a problem here: the stack config, the environment or the default may give it."""
+    from pulumi_agents._validate import spelled_like
+
+    known = settings(package)
+    found: list[str] = []
+    values: dict[str, Any] = {}
+    for name, raw in given.items():
+        if name not in known:
+            close = spelled_like(name, {w: n.python for w, n in known.items()})
+            found.append(
+                f"{named(name)} is not a setting of {package}" + (f" (did you mean {named(close)}?)" if close else "")
+            )
+        elif raw is not None and not contains_unknown(raw):  # unknown until another resource is made
+            try:
+                values[name] = _parse(known[name], raw, named(name))
+            except ConfigurationError as exc:
+                found.append(str(exc))
+    for failure in validate(definition(package), values):
+        name = failure.path.split(".")[0]
+        if name in values:  # "is required": read() names those with where to set them
+            found.append(f"{named(name)} {failure.reason}")
+    return found

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_agents._fields import fields
-from pulumi_agents._tree import Node, contains_unknown, empty
+from pulumi_agents._tree import SCALARS, Node, contains_unknown, empty
 
 
 def _sort_key(value: Any) -> str:
@@ -30,6 +30,8 @@ def _sort_key(value: Any) -> str:
 
 def normalize(value: Any, node: Node, shape: Any = None) -> Any:
     """``value`` in canonical form; with ``shape``, schema-object keys absent from it are dropped."""
+    if value.__class__ in SCALARS:
+        return node.canonical(value)
     node = node.at(value)
     if isinstance(value, Mapping):
         within = isinstance(shape, Mapping) and node.kind == "object"
@@ -132,6 +134,13 @@ def changes(type_name: str, olds: Mapping[str, Any], news: Mapping[str, Any]) ->
     spec = fields(type_name)
     old, new = spec.managed(olds), spec.managed(news)
     changed = tuple(k for k, v in new.items() if _differs_from(spec.node(k), old, k, v))
+    # Local files (x-local-files) change with their digest, which the state keeps (never the
+    # content); one never recorded (an import) is adopted as the program gives it.
+    changed += tuple(
+        k
+        for k, (_, digest) in spec.local.items()
+        if k in new and k not in changed and olds.get(digest) and news.get(digest) != olds.get(digest)
+    )
     removed = tuple(k for k in old if k not in new and removal_matters(spec.node(k), old[k]))
     # A write-only field never recorded (an import: the service never says it) is adopted as the
     # program gives it, recorded by an update that sends nothing: it is no reason to replace.

@@ -41,6 +41,15 @@ class Fields:
         return tuple(k for k in self.inputs if self._props[k].has_secret)
 
     @cached_property
+    def local(self) -> dict[str, tuple[str, str]]:
+        """``x-local-files``: wire name -> (``file`` or ``folder``, the output that keeps their digest)."""
+        return {
+            k: (str(n.schema["x-local-files"]), str(n.schema["x-digest"]))
+            for k, n in self._props.items()
+            if n.schema.get("x-local-files")
+        }
+
+    @cached_property
     def python(self) -> dict[str, str]:
         """Python name -> wire name, for every top-level field."""
         return {n.python: k for k, n in self._props.items() if not n.deprecated}

@@ -411,7 +411,7 @@ class ApiService(Service):
             api_.operation("create").action,
             409,
             "AlreadyExists",
-            f"a {api_.noun} named {props.get(api_.name or '')!r} ({resource_id}) exists and this stack did not "
+            f"{api_.a_noun} named {props.get(api_.name or '')!r} ({resource_id}) exists and this stack did not "
             f"create it: pick another {api_.name}, or adopt it with the provider plugin (pulumi_agents.plugin): "
             f"`{import_command(f'{package}:index:{self.type_name}', resource, resource_id)}`",
         )
@@ -450,7 +450,8 @@ class ApiService(Service):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         spec = fields(self.type_name)
         if self.api.update == "none":  # only provider options reach here: anything else replaces
-            return {**olds, **spec.managed(news)}
+            digests = {d: news[d] for _, d in spec.local.values() if d in news}  # a file adopted after an import
+            return {**olds, **spec.managed(news), **digests}
         ids = self._ids(id_)
         olds = spec.coerced(olds)  # the engine sends every number as a float: version 1, not 1.0
         timeout = self._timeout(news)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_agents import _config
-from pulumi_agents._api import api, lookups
+from pulumi_agents._api import Catalogue, api, catalogues, lookups
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import Node, tree
 
@@ -127,6 +127,17 @@ class _Builder:
             },
         }
 
+    def catalogue(self, found: Catalogue) -> dict[str, Any]:
+        """A catalogue function (``getModels``): no arguments, every item of the list."""
+        root = tree(found.type_name)
+        return {
+            "description": root.description,
+            "outputs": {
+                "properties": {found.returns: {"type": "array", "items": self.type_of(root)}},
+                "required": [found.returns],
+            },
+        }
+
     def config(self) -> dict[str, Any]:
         variables: dict[str, Any] = {}
         for name, node in _config.settings(self.package).items():
@@ -138,6 +149,25 @@ class _Builder:
         return variables
 
 
+    def provider(self) -> dict[str, Any]:
+        """An explicit provider resource: its settings, none required and with no default, so that
+        a generated SDK sends only what the program sets; the plugin reads what is left out as
+        the default provider does (``_plugin.layered``), the same in every language."""
+        inputs = {}
+        for name, node in _config.settings(self.package).items():
+            spec = self.property(node)
+            spec.pop("default", None)
+            inputs[name] = spec
+        return {
+            "description": (
+                f"An explicit {self.package} provider: another region or account in the stack. Its arguments win;"
+                " one it leaves out is read as the default provider reads it (stack config, then the environment,"
+                " then the default), but not from a group it sets another of."
+            ),
+            "inputProperties": inputs,
+        }
+
+
 def package_schema(package: str, version: str) -> dict[str, Any]:
     """The Pulumi package schema of ``package`` (agentrun, qoder or aiae)."""
     builder = _Builder(package)
@@ -145,6 +175,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
         builder.token(name): builder.resource(name) for name, pkg in resource_types().items() if pkg == package
     }
     functions = {token: builder.function(name) for token, name in lookups(package).items()}
+    functions |= {token: builder.catalogue(found) for token, found in catalogues(package).items()}
     config = builder.config()
     required = [name for name, node in _config.settings(package).items() if node.required]
     return {
@@ -155,10 +186,7 @@ def package_schema(package: str, version: str) -> dict[str, Any]:
         "keywords": ["pulumi", package, "ai-agents"],
         "license": "Apache-2.0",
         "config": {"variables": config, **({"defaults": required} if required else {})},
-        "provider": {
-            "description": f"The {package} provider; every setting falls back to its environment variable.",
-            "inputProperties": config,
-        },
+        "provider": builder.provider(),
         "resources": resources,
         "functions": functions,
         "types": builder.types,

@@ -52,13 +52,13 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
 from pulumi_agents import __version__, _config, _credentials
-from pulumi_agents._api import lookups
+from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Service, service_class
-from pulumi_agents._tree import Node, tree
+from pulumi_agents._tree import SCALARS, Node, tree
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -86,6 +86,8 @@ def to_plain(value: PropertyValue, path: Path = (), secrets: set[Path] | None = 
     if value.is_secret and secrets is not None:
         secrets.add(path)
     inner = value.value
+    if inner.__class__ in SCALARS:  # most values: no ABC isinstance checks for them
+        return inner
     if isinstance(inner, tuple | list):
         return [to_plain(v, (*path, i), secrets) for i, v in enumerate(inner)]
     if isinstance(inner, Mapping):
@@ -99,6 +101,8 @@ def plain_map(values: Mapping[str, PropertyValue], secrets: set[Path] | None = N
 
 def to_value(value: Any, node: Node, path: Path, secrets: set[Path]) -> PropertyValue:
     """A PropertyValue of plain data, secret where schema.json or the program says so."""
+    if value.__class__ in SCALARS and value.__class__ is not int:  # most values: straight through
+        return PropertyValue(value, is_secret=node.secret or path in secrets)
     node = node.at(value)
     secret = node.secret or path in secrets
     if isinstance(value, Mapping):
@@ -117,6 +121,44 @@ def value_map(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> 
     return {k: to_value(v, root.child(k), (k,), secrets) for k, v in values.items()}
 
 
+# -- configuration: the default provider and explicit ones ----------------------------------------
+
+# Inputs the engine itself gives every provider resource: not settings.
+_ENGINE_KEYS = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
+
+
+def _engine_key(name: str) -> bool:
+    return name in _ENGINE_KEYS or name.startswith("__")
+
+
+def explicit(urn: str) -> bool:
+    """Whether ``urn`` is a provider resource of the program (``agentrun.Provider("hz", ...)``),
+    not the default provider the engine makes from stack config (``default`` or
+    ``default_<version>``; an engine that sends no URN configures only that one)."""
+    name = urn.rsplit("::", 1)[-1] if urn else "default"
+    return name != "default" and not name.startswith("default_")
+
+
+def layered(package: str, given: Mapping[str, Any], stack: Mapping[str, Any], stated: bool) -> dict[str, Any]:
+    """The settings a provider works with (wire name -> value; None: none, not even the
+    environment's), from what the engine ``given`` it and the ``stack`` config of now
+    (PULUMI_CONFIG, which the engine sets for every plugin it starts).
+
+    The default provider: the stack config of now wins. For refresh and destroy the engine sends
+    the settings stored by the last deployment, so rotated credentials apply at once, without
+    --run-program. An explicit provider (``stated``): its own arguments win, and what it leaves
+    out comes from the stack config, except the settings of an ``x-group`` it sets one of (a
+    provider given its own keys takes no token, one given its own region no endpoint, from the
+    stack or the environment)."""
+    if not stated:
+        return {**given, **stack}
+    settings = _config.settings(package)
+    taken = {settings[name].schema.get("x-group") for name in given} - {None}
+    kept = {name: None for name, node in settings.items() if node.schema.get("x-group") in taken}
+    kept.update({name: value for name, value in stack.items() if settings[name].schema.get("x-group") not in taken})
+    return {**kept, **given}
+
+
 # -- the provider --------------------------------------------------------------------------------
 
 
@@ -127,7 +169,9 @@ class PluginProvider(Provider):
         self.package = package
         self.types = {f"{package}:index:{name}": name for name, pkg in resource_types().items() if pkg == package}
         self.functions = lookups(package)
+        self.catalogues = catalogues(package)
         self.config: dict[str, Any] = {}
+        self.urn = ""  # this provider's own URN, from the engine's Configure
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -157,31 +201,51 @@ class PluginProvider(Provider):
         return GetSchemaResponse(schema=json.dumps(package_schema(self.package, __version__)))
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
-        # "agentrun:config:region" -> "agentrun:region". For refresh and destroy the engine sends
-        # the settings stored by the last deployment; the stack config of now reaches the plugin's
-        # environment as PULUMI_CONFIG (the package's keys), so that wins: rotated credentials
-        # apply at once, without --run-program. (This package offers no explicit provider
-        # resources, whose settings would differ from the stack's.)
+        # "agentrun:config:region" -> "region": the engine sends each input twice, as a string
+        # variable and as a typed argument; the variable wins, as it always has.
         prefix = f"{self.package}:config:"
         settings = _config.settings(self.package)
-        config = {
-            f"{self.package}:{key.removeprefix(prefix)}": value
-            for key, value in request.variables.items()
-            if key.startswith(prefix)
-        }
+        given = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
         for name, value in request.args.items():
-            if name in settings and value.value is not None and f"{self.package}:{name}" not in config:
-                config[f"{self.package}:{name}"] = to_plain(value)
+            if value.value is not None and name not in given:
+                given[name] = to_plain(value)
         try:
             now = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
         except ValueError:
             now = {}
-        if isinstance(now, dict):
-            config.update({f"{self.package}:{k}": v for k, v in now.items() if k in settings})
-        self.config = config
+        stack = {k: v for k, v in now.items() if k in settings} if isinstance(now, dict) else {}
+        layers = layered(self.package, {k: v for k, v in given.items() if k in settings}, stack, explicit(self.urn))
+        self.config = {f"{self.package}:{name}": value for name, value in layers.items()}
         return ConfigureResponse(
             accept_secrets=True, supports_preview=True, accept_resources=False, accept_outputs=False
         )
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        """A provider's inputs, checked at preview by the rules of stack config: an explicit
+        provider's arguments, or the stack config the engine gives the default one."""
+        given = {k: to_plain(v) for k, v in request.new_inputs.items() if not _engine_key(k)}
+        # The engine names the provider resource; an explicit one's are its arguments (as YAML,
+        # TypeScript and Go write them: the Python class refuses its own typos first).
+        prefix = "" if explicit(request.urn) else f"{self.package}:"
+
+        def named(name: str) -> str:
+            return f"{prefix}{name}"
+
+        failures = _config.problems(self.package, given, named)
+        return CheckResponse(inputs=request.new_inputs, failures=[CheckFailure("", reason) for reason in failures])
+
+    async def diff_config(self, request: DiffRequest) -> DiffResponse:
+        """A changed setting updates the provider in place, never replaces it: the engine would
+        replace every resource of a replaced explicit provider, and a new region or endpoint
+        points at another place, where those resources are not (move them by import)."""
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        changed = {}
+        for name in sorted(set(olds) | set(news)):
+            if _engine_key(name) or olds.get(name) == news.get(name):
+                continue
+            kind = "add" if name not in olds else "delete" if name not in news else "update"
+            changed[name] = PropertyDiff(_KINDS[(kind, False)], input_diff=True)
+        return DiffResponse(changes=bool(changed), diffs=list(changed), detailed_diff=changed)
 
     # -- check and diff ---------------------------------------------------------------------------
 
@@ -217,6 +281,15 @@ class PluginProvider(Provider):
     # -- functions: a resource of the kind, looked up by name ------------------------------------------
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        catalogue = self.catalogues.get(request.tok)
+        if catalogue is not None:  # a list with no arguments (Qoder's models), read by the package's service
+            import importlib
+
+            module = importlib.import_module(f"pulumi_agents.{self.package}.service")
+            items = await self._run(lambda: module.catalogue(self.config, catalogue))
+            root = tree(catalogue.type_name)
+            listed = [to_value(item, root, (catalogue.returns, i), set()) for i, item in enumerate(items)]
+            return InvokeResponse(return_value={catalogue.returns: PropertyValue(listed)})
         type_name = self.functions.get(request.tok)
         if type_name is None:
             raise PulumiAgentsError(f"the {self.package} provider has no function {request.tok!r}")
@@ -308,6 +381,37 @@ class _Servicer(ProviderServicer):
             await context.abort_with_status(_init_failed(failure, self.plugin._type(urn)))
         except PulumiAgentsError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+
+    async def Configure(self, request: Any, context: Any) -> Any:
+        # The SDK's ConfigureRequest leaves out the URN, which tells an explicit provider from
+        # the default one.
+        self.plugin.urn = request.urn
+        return await super().Configure(request, context)
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:
+        # The SDK's own DiffConfig fails on any detailed diff (it reads PropertyDiff.inputDiff,
+        # which is input_diff): the answer marshalled as its Diff does it.
+        found = await self.plugin.diff_config(
+            DiffRequest(
+                request.urn,
+                request.id,
+                PropertyValue.unmarshal_map(request.olds),
+                PropertyValue.unmarshal_map(request.news),
+                list(request.ignoreChanges),
+            )
+        )
+        some = provider_pb2.DiffResponse.DIFF_SOME if found.changes else provider_pb2.DiffResponse.DIFF_NONE
+        return provider_pb2.DiffResponse(
+            changes=some,
+            diffs=found.diffs,
+            detailedDiff={
+                path: provider_pb2.PropertyDiff(
+                    kind=provider_pb2.PropertyDiff.Kind.Value(diff.kind.name), inputDiff=diff.input_diff
+                )
+                for path, diff in found.detailed_diff.items()
+            },
+            hasDetailedDiff=True,
+        )
 
     async def Invoke(self, request: Any, context: Any) -> Any:
         base: Any = super()

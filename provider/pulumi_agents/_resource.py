@@ -40,6 +40,8 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
         return pulumi.Output.from_input(value).apply(lambda v: _to_wire(v, node, where))
     if len(where) > MAX_DEPTH:
         raise ArgumentError(f"{format_path(where[:3])}...: nests deeper than {MAX_DEPTH} levels")
+    if node.schema.get("x-local-files") and isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
+        return _local_path(value, where)
     node = node.at(value)
     out: Any = value
     if isinstance(value, Mapping):
@@ -56,6 +58,22 @@ def _to_wire(value: Any, node: Node, where: tuple[str | int, ...] = ()) -> Any:
                 _refuse_none((*where, index), node.item)
         out = [_to_wire(item, node.item, (*where, index)) for index, item in enumerate(value)]
     return pulumi.Output.secret(out) if node.secret else out
+
+
+def _local_path(value: pulumi.asset.Asset | pulumi.asset.Archive, where: tuple[str | int, ...]) -> Any:
+    """A ``pulumi.FileAsset`` or ``pulumi.FileArchive`` as its path, and a ``pulumi.AssetArchive``
+    of them as a map of its names to their paths: what the state keeps (with a digest of the
+    files, never their content: a raw archive in a dynamic resource's state breaks the next ``up``
+    on the 3.259 CLI); other assets and archives hold no local path."""
+    path = getattr(value, "path", None)
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive) and isinstance(path, str):
+        return path
+    if isinstance(value, pulumi.AssetArchive):  # a map of names to local paths, where the field takes one
+        return {name: _local_path(member, (*where, name)) for name, member in value.assets.items()}
+    raise ArgumentError(
+        f"{_shown_path(where)}: a {type(value).__name__} is not a local file or folder: give a path, "
+        "a pulumi.FileAsset or a pulumi.FileArchive (the state keeps its path and a digest, never the content)"
+    )
 
 
 def _refuse_none(where: tuple[str | int, ...], node: Node) -> None:
@@ -140,6 +158,12 @@ class SchemaResource(_Names, pulumi.dynamic.Resource):
                 f"{type(self).__name__}({resource_name!r}): import_= needs the plugin class: "
                 f"from pulumi_agents.plugin import {package} (a dynamic resource cannot adopt by id)"
             )
+        if opts is not None and isinstance(opts.provider, PluginProviderResource):
+            package = resource_types()[self._type_name]
+            raise ArgumentError(
+                f"{type(self).__name__}({resource_name!r}): provider= needs the plugin class: "
+                f"from pulumi_agents.plugin import {package} (a dynamic resource takes the stack's one configuration)"
+            )
         spec = fields(self._type_name)
         # The resource's identity in its stack, for the options schema.json marks x-seed (a
         # provider plugin takes the same from the URN instead).
@@ -165,6 +189,26 @@ class PluginResource(_Names, pulumi.CustomResource):
         super().__init__(token, resource_name, props, opts)
 
 
+class PluginProviderResource(pulumi.ProviderResource):
+    """An explicit provider of the plugin of ``_package``: one more region or account in a stack,
+    passed to a resource as ``opts=pulumi.ResourceOptions(provider=...)``. Its arguments are the
+    settings of schema.json's ``x-config`` definition by Python name; secret ones are kept as
+    secrets in the state, as the engine stores a provider's inputs there."""
+
+    _package: ClassVar[str]
+
+    def __init__(self, resource_name: str, args: Mapping[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        from pulumi_agents import _config
+
+        settings = _config.settings(self._package)
+        wire = {node.python: name for name, node in settings.items()}
+        unknown = [key for key in args if key not in wire]
+        if unknown:
+            raise _unknown(type(self), unknown, {name: node.python for name, node in settings.items()})
+        props = {wire[k]: _to_wire(v, settings[wire[k]], (k,)) for k, v in args.items() if v is not None}
+        super().__init__(self._package, resource_name, props, opts)
+
+
 def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions | None) -> dict[str, pulumi.Output[Any]]:
     """The provider plugin's ``get<Kind>`` function: the resource that ``args`` (Python names)
     name, as its ``id`` and each output by Python name (nested values keep the API's names).
@@ -184,3 +228,10 @@ def lookup(type_name: str, args: Mapping[str, Any], opts: pulumi.InvokeOptions |
     for wire in ("id", *spec.inputs, *spec.outputs):
         result[spec.wire_to_python.get(wire, wire)] = field(wire)
     return result
+
+
+def catalogue(token: str, returns: str, opts: pulumi.InvokeOptions | None) -> pulumi.Output[list[dict[str, Any]]]:
+    """A catalogue function of the provider plugin (``qoder:index:getModels``): its items, each
+    with the API's field names."""
+    found = pulumi.runtime.invoke_output(token, {}, opts)
+    return found.apply(lambda result: list(result.get(returns) or []))

@@ -35,6 +35,8 @@ def definition(name: str) -> dict[str, Any]:
     return node
 
 
+@cache
 def resource_types() -> dict[str, str]:
-    """Every resource definition (one with ``x-package``) -> its Pulumi package."""
+    """Every resource definition (one with ``x-package``) -> its Pulumi package. Built once: every
+    provider call looks its kind up here. (Read it, never change it.)"""
     return {name: str(node["x-package"]) for name, node in schema()["$defs"].items() if "x-package" in node}

@@ -11,14 +11,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 from pulumi_agents._diff import Changes, changes, managed_view
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import resource_types
+from pulumi_agents._tree import contains_unknown
 from pulumi_agents._validate import validate
 
 
+@cache
 def service_class(type_name: str) -> type[Service]:
     """The Service of a schema.json resource, ``pulumi_agents.<package>.service.<Type>Service``,
     imported on first use (it brings the service's HTTP client)."""
@@ -103,10 +106,30 @@ class Service:
         those are not checked again, so a preview of an unchanged stack (the common case) loads
         no validator at all; a change of any field checks them all.
         """
-        inputs = fields(self.type_name).coerced({k: v for k, v in news.items() if v is not None})
+        spec = fields(self.type_name)
+        digests = {d for _, d in spec.local.values()}
+        inputs = spec.coerced({k: v for k, v in news.items() if v is not None and k not in digests})
+        unreadable = self.digest_local_files(inputs)
         if olds and _same(inputs, olds):
             return inputs, []
-        return inputs, self.failures(inputs)
+        return inputs, [*self.failures({k: v for k, v in inputs.items() if k not in digests}), *unreadable]
+
+    def digest_local_files(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """The digest of each field's local files (``x-local-files``), set in ``inputs`` under its
+        ``x-digest`` output: the state keeps it, never the content, and a preview compares it. A
+        path not known yet (an output) has none; one that cannot be read is a failure naming it."""
+        from pulumi_agents._local import LocalFilesError, read
+
+        spec, failures = fields(self.type_name), []
+        for wire, (kind, digest) in spec.local.items():
+            path = inputs.get(wire)
+            if not path or not isinstance(path, str | Mapping) or contains_unknown(path):
+                continue
+            try:
+                inputs[digest] = read(kind, path).sha256
+            except LocalFilesError as exc:
+                failures.append(CheckFailure(spec.wire_to_python.get(wire, wire), str(exc)))
+        return failures
 
     def failures(self, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         """Every rule that ``inputs`` (coerced) break; a service may add its own."""
@@ -143,6 +166,7 @@ class Service:
         outs = managed_view(self.type_name, remote, spec.wire_inputs(inputs))
         outs.update({k: remote[k] for k in spec.outputs if k in remote})
         outs.update({k: v for k, v in spec.managed(inputs).items() if k in spec.options})
+        outs.update({d: inputs[d] for _, d in spec.local.values() if d in inputs})  # the provider's own record
         return outs
 
     def found(self, id_: str, inputs: Mapping[str, Any], remote: Mapping[str, Any]) -> Found:

@@ -53,6 +53,8 @@ class Node:
     def at(self, value: Any) -> Node:
         """The node that describes ``value``: a union's object or array branch for such a value,
         else this node (a scalar, or a value not known yet, needs no branch)."""
+        if value.__class__ in SCALARS or not self.branches:
+            return self
         if isinstance(value, Mapping):
             wanted: tuple[Kind, ...] = ("object", "map")
         elif isinstance(value, list):
@@ -129,6 +131,11 @@ class Node:
     def has_secret(self) -> bool:
         """Whether this field or anything inside it is a secret."""
         return self.secret or any(child.has_secret for child in self.children)
+
+    @cached_property
+    def has_integer(self) -> bool:
+        """Whether this field or anything inside it is an integer (which the engine sends as a float)."""
+        return "integer" in self.types or any(child.has_integer for child in self.children)
 
     @cached_property
     def has_write_only(self) -> bool:
@@ -214,6 +221,10 @@ class Node:
 
 ANY = Node({})  # a value the schema says nothing about: walks pass it through untouched
 
+# The types of the values a walk passes through as they are: checked first, as most values are
+# these, and isinstance against an ABC (Mapping) costs more than the rest of a step.
+SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def _json_type(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}.get(
@@ -297,8 +308,8 @@ def rebuild(
 def mark_secrets(value: Any, node: Node, mark: Callable[[Any], Any]) -> Any:
     """``value`` with every secret in it (``x-secret`` anywhere below ``node``) replaced by
     ``mark(secret)``, and nothing else touched: only the secret leaf (or secret map) is marked."""
-    if value is None:
-        return None
+    if value is None or not node.has_secret:
+        return value
     node = node.at(value)
     if node.secret:
         return mark(value)
@@ -347,4 +358,17 @@ def _restore_int(node: Node, value: Any) -> Any:
 
 def coerce(value: Any, node: Node) -> Any:
     """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles)."""
+    if not node.has_integer:  # nothing to restore: the copy rebuild() makes, without the tree
+        return _copy(value)
     return rebuild(node, value, leaf=_restore_int)
+
+
+def _copy(value: Any) -> Any:
+    """What ``rebuild(ANY, value)`` returns: objects as dicts, arrays as lists, scalars as they are."""
+    if value.__class__ in SCALARS:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(v) for v in value]
+    return value

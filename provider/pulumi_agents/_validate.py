@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -151,9 +152,23 @@ def _synonyms(validator: Any, groups: Any, instance: Any, _schema: Any) -> Itera
 
 
 @cache
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _time_zone(value: object) -> bool:
+    """``format: time-zone``: an IANA time zone name (Asia/Shanghai, UTC), as the services take
+    it. Not checked on a machine that has no time zone database (no zone is known there)."""
+    zones = _time_zones()
+    return not isinstance(value, str) or not zones or value in zones
+
+
+@cache
 def _validator(type_name: str) -> Any:
     # jsonschema (and referencing) load only when something is validated, not with every import.
-    from jsonschema import Draft202012Validator, validators
+    from jsonschema import Draft202012Validator, FormatChecker, validators
     from referencing import Registry, Resource
 
     definition(type_name)  # a clear KeyError for an unknown type
@@ -169,8 +184,33 @@ def _validator(type_name: str) -> Any:
     return validators.extend(Draft202012Validator, keywords)(
         {"$ref": f"urn:pulumi-agents#/$defs/{type_name}"},
         registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
+        format_checker=_format_checker(Draft202012Validator, FormatChecker),
     )
+
+
+def _date_time(value: object) -> bool:
+    """``format: date-time`` (RFC 3339: a date, a time and an offset), where jsonschema would
+    check it only with rfc3339-validator installed, and else let anything through."""
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)", value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # 2026-02-30T...
+        return False
+    return True
+
+
+@cache
+def _format_checker(validator: Any, checker: Any) -> Any:
+    """The draft's formats, with date-time always checked, and the time-zone one schema.json adds."""
+    found = checker(validator.FORMAT_CHECKER.checkers)
+    found.checks("date-time")(_date_time)
+    found.checks("time-zone")(_time_zone)
+    return found
 
 
 # --- turning jsonschema's errors into one clear reason each --------------------------------
@@ -210,7 +250,12 @@ def spelled_like(name: str, known: Mapping[str, str]) -> str | None:
     return close[0] if close else None
 
 
-_FORMATS = {"regex": "regular expression", "uri": "URI", "date-time": "date-time (RFC 3339)"}
+_FORMATS = {
+    "regex": "regular expression",
+    "uri": "URI",
+    "date-time": "date-time (RFC 3339)",
+    "time-zone": "IANA time zone (such as Asia/Shanghai or UTC)",
+}
 
 
 def _reason(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:

@@ -61,6 +61,7 @@ def emulator(
     sts_security_token: Annotated[
         str, typer.Option(help="The security token its requests must carry.")
     ] = "test-sts-security-token",
+    region: Annotated[str, typer.Option(help="AgentRun region it plays (in ARNs and addresses).")] = "cn-hangzhou",
     qoder_token: Annotated[str, typer.Option(help="Qoder bearer token accepted.")] = "test-qoder-token",
     aiae_api_key: Annotated[str, typer.Option(help="API key accepted by published AIAE agents.")] = "test-api-key",
     tls: Annotated[
@@ -94,6 +95,7 @@ def emulator(
         transition_seconds=transition_seconds,
         access_keys={access_key_id: access_key_secret, sts_access_key_id: sts_access_key_secret},
         security_tokens={sts_access_key_id: sts_security_token},
+        region=region,
         qoder_tokens={qoder_token},
         aiae_api_keys={aiae_api_key},
     )

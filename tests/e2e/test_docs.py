@@ -58,3 +58,29 @@ def test_the_guardrails_page(tmp_path: Path, emulator: Emulator) -> None:
         assert f"[mandatory]  {policy}  " in stopped and f"[advisory]  {policy}  " in out.stdout
     assert out.stdout.splitlines()[0] == "3"  # grep -c: three mandatory violations stopped the first
     assert runtimes(emulator) == [] and agents(emulator) == []  # previews only
+
+
+def test_the_yaml_pages_explicit_provider(tmp_path: Path, emulator: Emulator) -> None:
+    """A `pulumi:providers:agentrun` resource in YAML: the YAML host checks it against the
+    package schema's provider section, and its runtime is made through it, with the stack's keys."""
+    _, env = yaml_project(tmp_path)
+    project = tmp_path / "agents-regions"
+    project.mkdir()
+    program = block("Several regions or accounts in YAML", 0, page="docs/yaml.md", langs=("yaml",))
+    (project / "Pulumi.yaml").write_text(program.with_port(int(emulator.url.rsplit(":", 1)[1])))
+    env |= {"PULUMI_BACKEND_URL": f"file://{tmp_path}/.state", "PULUMI_CONFIG_PASSPHRASE": "local"}
+    (tmp_path / ".state").mkdir()
+    out = bash(
+        "pulumi stack init dev --non-interactive\n"
+        "pulumi config set --secret agentrun:accessKeyId test-access-key-id\n"
+        "pulumi config set --secret agentrun:accessKeySecret test-access-key-secret\n"
+        "pulumi up --yes --non-interactive\n"
+        "pulumi stack output arn\n"
+        "pulumi preview --expect-no-changes --non-interactive\n",
+        cwd=project,
+        env=env,
+    )
+    [runtime] = runtimes(emulator)
+    assert runtime["agentRuntimeName"] == "support-bot" and runtime["agentRuntimeArn"] in out.stdout
+    bash("pulumi destroy --yes --non-interactive\n", cwd=project, env=env)
+    assert runtimes(emulator) == []

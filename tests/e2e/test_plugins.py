@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ACCESS_KEY_SECRET, Emulator, start_emulator
+from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
+from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator, start_emulator
 from tests.e2e.conftest import PROGRAMS, Stack, agentrun_client, make_stack, qoder_client, use_plugins
 from tests.e2e.conftest import agents as remote_agents
 from tests.e2e.conftest import runtimes as remote_runtimes
@@ -187,3 +188,76 @@ def test_get_schema_prints_the_generated_package_schema(tmp_path: Path, emulator
 
     assert set(printed["resources"]) == {f"agentrun:index:{t}" for t, p in resource_types().items() if p == "agentrun"}
     assert "agentrun:index:AgentRuntime" in printed["resources"]
+
+
+@pytest.fixture
+def other_places(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Emulator]]:
+    """Two more AgentRun places: cn-shanghai for the stack's keys, cn-beijing for a partner's."""
+    shanghai = start_emulator(tmp_path_factory.mktemp("shanghai"), None, 0.5, "--region", "cn-shanghai")
+    partner = start_emulator(
+        tmp_path_factory.mktemp("partner"),
+        None,
+        0.5,
+        *("--region", "cn-beijing", "--access-key-id", PARTNER_KEY_ID, "--access-key-secret", PARTNER_KEY_SECRET),
+    )
+    yield shanghai, partner
+    for emulator in (shanghai, partner):
+        emulator.process.terminate()
+        emulator.process.wait(10)
+
+
+PARTNER_KEY_ID, PARTNER_KEY_SECRET = "partner-key-id", "partner-key-secret-never-plain"
+
+
+def test_several_regions_or_accounts_in_one_stack(
+    tmp_path: Path, emulator: Emulator, other_places: tuple[Emulator, Emulator]
+) -> None:
+    """The page's program as written: a runtime of the same name through the default provider and
+    two explicit ones, each made where its provider says; an explicit provider's changed endpoint
+    updates it in place and replaces nothing."""
+    shanghai, partner = other_places
+    stack = make_stack("several-regions", tmp_path, emulator, source=PROGRAMS)
+    (stack.dir / "__main__.py").write_text(block("Several regions or accounts", page="docs/plugins.md").code)
+    stack.config_all(
+        {"shanghaiEndpoint": shanghai.url, "partnerEndpoint": partner.url},
+        {"partnerKeyId": PARTNER_KEY_ID, "partnerKeySecret": PARTNER_KEY_SECRET},
+    )
+    up = stack.pulumi("up", "--yes", "--skip-preview")
+    assert "Traceback" not in up.stdout + up.stderr
+    arns = stack.outputs()
+    places = {
+        "hangzhou": (emulator, ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+        "shanghai": (shanghai, ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+    }
+    places["partner"] = (partner, PARTNER_KEY_ID, PARTNER_KEY_SECRET)
+    regions = {"hangzhou": "cn-hangzhou", "shanghai": "cn-shanghai", "partner": "cn-beijing"}
+    for place, (where, key_id, key_secret) in places.items():
+        with AgentRunClient(Settings(Credentials(key_id, key_secret), endpoint=where.url)) as client:
+            [runtime] = client.list_runtimes()  # read over HTTP from the place itself
+        assert runtime["agentRuntimeName"] == "support-bot" and runtime["status"] == "READY"
+        assert runtime["agentRuntimeArn"] == arns[f"{place}_arn"]
+        assert runtime["agentRuntimeArn"].startswith(f"acs:agentrun:{regions[place]}:")
+    stack.pulumi("preview", "--expect-no-changes")
+    exported = stack.export()
+    assert PARTNER_KEY_SECRET not in exported and PARTNER_KEY_ID not in exported and ACCESS_KEY_SECRET not in exported
+
+    # Another address for the shanghai provider: a provider update, nothing replaced.
+    stack.config("shanghaiEndpoint", shanghai.url.replace("127.0.0.1", "localhost"))
+    preview = json.loads(stack.pulumi("preview", "--json").stdout)
+    changed = {step["urn"].rsplit("::", 1)[-1]: step for step in preview["steps"]}
+    assert changed["shanghai"]["op"] == "update" and changed["shanghai"]["diffReasons"] == ["endpoint"]
+    assert changed["shanghai"]["detailedDiff"] == {"endpoint": {"kind": "update", "inputDiff": True}}
+    assert {k: v for k, v in preview["changeSummary"].items() if k != "same"} == {"update": 1}  # no bot listed
+    stack.config("shanghaiEndpoint", shanghai.url)
+    # A misspelt setting fails the preview, as a provider's check says it.
+    stack.config("agentrun:regoin", "cn-shanghai")
+    refused = stack.pulumi("preview", check=False)
+    assert refused.returncode != 0 and "Traceback" not in refused.stdout + refused.stderr
+    assert "agentrun:regoin is not a setting of agentrun (did you mean agentrun:region?)" in refused.stdout
+    stack.pulumi("config", "rm", "agentrun:regoin")
+
+    stack.pulumi("destroy", "--yes", "--skip-preview")
+    assert remote_runtimes(emulator) == []
+    for where, key_id, key_secret in (places["shanghai"], places["partner"]):
+        with AgentRunClient(Settings(Credentials(key_id, key_secret), endpoint=where.url)) as client:
+            assert client.list_runtimes() == []

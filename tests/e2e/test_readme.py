@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,9 @@ PLUGINS = "Provider plugins: the same resources, served by `pulumi-resource-agen
 
 
 def resource_program(mode: str) -> str:
-    """The AgentRuntime, endpoint, agent and smoke-test snippets, in the README's order: one
-    program (each snippet continues the one before). In plugin mode the imports are the
-    provider plugins section's line."""
+    """The AgentRuntime, endpoint, agent and smoke-test snippets, in the page's order: one
+    program (each snippet continues the one before). They import the plugins; in dynamic mode
+    the imports are moved to ``pulumi_agents``, the one change the page describes."""
     parts = [
         block("AgentRuntime").code,
         block("Endpoints and versions: serve traffic, roll out safely").code,
@@ -35,8 +36,9 @@ def resource_program(mode: str) -> str:
     ]
     program = "\n".join(parts)
     if mode == "plugin":
-        lines = [line for line in program.splitlines() if not line.startswith("from pulumi_agents import ")]
-        program = block(PLUGINS).code + "\n".join(lines) + "\n"
+        program = block(PLUGINS).code + program  # the plugins page's import line, as a reader adds it
+    else:
+        program = re.sub(r"^from pulumi_agents\.plugin import ", "from pulumi_agents import ", program, flags=re.M)
     return program + 'pulumi.export("agent_version", bot.version)\n'
 
 

@@ -185,6 +185,10 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
             envelopes.append((routes.ERROR_PREFIX, routes.http_error))
             limit = getattr(routes, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
             limits.append((routes.ERROR_PREFIX, limit, routes.http_error))
+            # Paths that take uploads, with a limit of their own (Qoder's files and skills).
+            limits += [
+                (prefix, size, routes.http_error) for prefix, size in getattr(routes, "UPLOAD_LIMITS", {}).items()
+            ]
     # The longest prefix first, should one service's path ever sit inside another's.
     envelopes.sort(key=lambda pair: len(pair[0]), reverse=True)
     limits.sort(key=lambda entry: len(entry[0]), reverse=True)

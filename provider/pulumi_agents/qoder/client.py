@@ -13,7 +13,7 @@ A 409 is never retried.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -104,6 +104,47 @@ class QoderClient:
         safe = op.safe_to_repeat if idempotent is None else idempotent
         return self._call(op.method, path, op.action, body=body, query=query, headers=headers, idempotent=safe)
 
+    def upload(
+        self,
+        op: Operation,
+        path: str,
+        *,
+        fields: Mapping[str, Any],
+        files: Sequence[tuple[str, str, bytes, str]],
+        key: str,
+    ) -> dict[str, Any]:
+        """A multipart upload, as ``qca-sdk`` sends one: text fields (JSON for what is not a string)
+        and file parts ``(field, name, content, media type)``. With an Idempotency-Key and a
+        boundary derived from it, a resend after a lost answer is byte for byte the same request,
+        which the service replays."""
+        form = {k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in fields.items()}
+        parts = [(field, (name, content, media)) for field, name, content, media in files]
+        boundary = key.rsplit("-", 1)[-1][:40]
+        return self._call(
+            op.method,
+            path,
+            op.action,
+            form=form,
+            files=parts,
+            key=key,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+
+    def download(self, op: Operation, path: str) -> bytes:
+        """The content a GET answers (a skill version's archive), as bytes."""
+        sent = {"authorization": f"Bearer {self.settings.token}", **self.settings.headers()}
+        response = _http.send(
+            self._http,
+            lambda: self._http.build_request(op.method, path, headers=sent),
+            idempotent=True,
+            what=f"Qoder {op.action}",
+            policy=self._retry,
+            setting=self._origin,
+        )
+        if not response.is_success:
+            self._unwrap(op.action, response)  # raises the service's error
+        return response.content
+
     # -- agents ----------------------------------------------------------------------------
 
     def create_agent(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -156,6 +197,9 @@ class QoderClient:
         headers: Mapping[str, str] | None = None,
         key: str | None = None,
         idempotent: bool | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
+        content_type: str | None = None,
     ) -> dict[str, Any]:
         sent = {
             "authorization": f"Bearer {self.settings.token}",
@@ -168,9 +212,13 @@ class QoderClient:
         payload = json.dumps(body).encode() if body is not None else None
         if payload is not None:
             sent["content-type"] = "application/json"
+        if content_type:
+            sent["content-type"] = content_type
         safe = idempotent if idempotent is not None else (method == "GET" or key is not None)
 
         def build() -> httpx.Request:
+            if files is not None:  # multipart: httpx encodes it with the boundary content_type names
+                return self._http.build_request(method, path, params=query, data=form, files=files, headers=sent)
             return self._http.build_request(method, path, params=query, content=payload, headers=sent)
 
         response = _http.send(

@@ -1,12 +1,13 @@
 """What a change of a Qoder agent means in ``pulumi-agents review``: an update publishes a version,
 and what destroying it does is the agent's own ``onDelete``; a deployment's update that pauses or
-unpauses it says so."""
+unpauses it says so; a skill's update publishes a new version of its files, or nothing when only
+where they are read from moved."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pulumi_agents.review.meaning import Change, Meaning
+from pulumi_agents.review.meaning import Change, Meaning, plain
 
 
 class Agent(Meaning):
@@ -45,3 +46,16 @@ class Deployment(Meaning):
         if wanted and not paused:
             return [*lines, "pauses the deployment"]
         return lines
+
+
+class Skill(Meaning):
+    """Changed files publish a new version (the API has no other update); the same files read from
+    elsewhere publish nothing."""
+
+    def update(self, change: Change) -> list[str]:
+        old, new = change.old_inputs.get("files_sha256"), change.new_inputs.get("files_sha256")
+        if old and old == new:
+            return ["records where the skill's files are read from: the same files, nothing is published"]
+        latest = change.old_output("latest_version")
+        since = f" (latest_version {latest} moves to it)" if plain(latest) else ""
+        return [f"publishes a new version of the skill's files{since}; agents that name its latest_version follow"]

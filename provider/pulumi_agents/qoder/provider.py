@@ -27,5 +27,13 @@ class VaultCredentialProvider(DynamicProvider):
     type_name = "VaultCredential"
 
 
+class FileProvider(DynamicProvider):
+    type_name = "File"
+
+
+class SkillProvider(DynamicProvider):
+    type_name = "Skill"
+
+
 class DeploymentProvider(DynamicProvider):
     type_name = "Deployment"

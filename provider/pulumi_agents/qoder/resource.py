@@ -13,7 +13,9 @@ from pulumi_agents.qoder.provider import (
     AgentProvider,
     DeploymentProvider,
     EnvironmentProvider,
+    FileProvider,
     MemoryStoreProvider,
+    SkillProvider,
     VaultCredentialProvider,
     VaultProvider,
 )
@@ -24,8 +26,12 @@ from pulumi_agents.qoder.types import (
     DeploymentOutputs,
     EnvironmentArgs,
     EnvironmentOutputs,
+    FileArgs,
+    FileOutputs,
     MemoryStoreArgs,
     MemoryStoreOutputs,
+    SkillArgs,
+    SkillOutputs,
     VaultArgs,
     VaultCredentialArgs,
     VaultCredentialOutputs,
@@ -178,6 +184,63 @@ class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", na
         self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[VaultCredentialArgs]
     ) -> None:
         super().__init__(VaultCredentialProvider(), resource_name, dict[str, Any](args), opts)
+
+
+class File(SchemaResource, FileOutputs, module="qoder", name="File"):
+    """Qoder file (POST /files, a multipart upload): a local file uploaded for deployments and sessions to mount (a
+    deployment's resources name it by file_id). The API has no update for a file: a change of the local file's
+    content, or of any input, replaces it.
+
+    Example::
+
+        guide = qoder.File("guide", file="docs/style-guide.md")  # or file=pulumi.FileAsset(...)
+        pulumi.export("file_id", guide.file_id)
+
+    The API has no update for a file: a change of the local file's content (content_sha256) or of any input
+    replaces it. Destroy deletes it.
+    """
+
+    _type_name = "File"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[FileArgs]
+    ) -> None:
+        super().__init__(FileProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def file_id(self) -> pulumi.Output[str]:
+        """The file's id (file_...), which is also the resource's id."""
+        return self.id
+
+
+class Skill(SchemaResource, SkillOutputs, module="qoder", name="Skill"):
+    """Qoder skill (POST /skills, a multipart upload): a folder of instructions and scripts (a SKILL.md at its top)
+    that agents load. A change of the files publishes a new version of the same skill (POST
+    /skills/{skill_id}/versions) and moves latest_version; the API has no other update, so a change of
+    display_title or metadata replaces it.
+
+    Example::
+
+        helper = qoder.Skill("docs-style", files="skills/docs-style",  # or files=pulumi.FileArchive(...)
+            display_title="Docs style")
+        bot = qoder.Agent("writer", name="writer", model="ultimate",
+            skills=[{"type": "custom", "skill_id": helper.skill_id, "version": helper.latest_version}])
+
+    A change of the files (files_sha256) publishes a new version of the same skill and moves latest_version; a
+    change of display_title or metadata replaces it. Destroy deletes its versions, then the skill.
+    """
+
+    _type_name = "Skill"
+
+    def __init__(
+        self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **args: Unpack[SkillArgs]
+    ) -> None:
+        super().__init__(SkillProvider(), resource_name, dict[str, Any](args), opts)
+
+    @property
+    def skill_id(self) -> pulumi.Output[str]:
+        """The skill's id (skill_...), which is also the resource's id: an agent's skills name it as skill_id."""
+        return self.id
 
 
 class Deployment(SchemaResource, DeploymentOutputs, module="qoder", name="Deployment"):

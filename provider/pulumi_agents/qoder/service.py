@@ -23,13 +23,15 @@ argument, do).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pulumi_agents._api import Catalogue
 from pulumi_agents._diff import Changes
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
-from pulumi_agents._requests import Client, Doc
+from pulumi_agents._requests import Client, Doc, pages
 from pulumi_agents._service import Created, Found
 from pulumi_agents.errors import ApiError, ConflictError, NotFoundError, ResourceFailed
 
@@ -39,6 +41,31 @@ if TYPE_CHECKING:  # the client (and httpx) load on the first call that talks to
 TYPE = "Agent"
 PROMPT, DOCS_PROMPT = "system", "instructions"  # the SDK's name of the prompt, and the docs'
 ARCHIVE_ONLY = "this deployment offers archive only: set on_delete to archive"
+# How many agents, archived or deleted since, a create may meet replayed before it makes one:
+# one per time the same stack was destroyed and made again within the service's 24 h.
+REPLAYS = 64
+
+
+def _made_once(
+    send: Callable[..., Doc], live: Callable[[Doc], Doc | None], what: str
+) -> tuple[Doc, Doc]:
+    """A create sent with an Idempotency-Key derived from the resource, and what it made, alive.
+
+    The service replays the answer of a key it saw in the last 24 h: a stack destroyed and made
+    again that day is answered with what the earlier time made, archived or deleted since. Then
+    the create is sent again with a key derived from that one's id (``send(id)``), so that it too
+    is made once; several times a day meets the earlier times' in turn."""
+    made = send()
+    current = live(made)
+    for _ in range(REPLAYS):
+        if current is not None and not current.get("archived"):
+            return made, current
+        made = send(made["id"])
+        current = live(made)
+    raise ResourceFailed(
+        f"{what}: each of {REPLAYS} creates was answered with one archived or deleted since "
+        "(the service replays a create of the same inputs for 24 h): change an input"
+    )
 
 
 def _wire(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,13 +234,11 @@ class AgentService(_QoderService):
         body = self.create_body(props)
         seed = self.seed(props)
         with self._client() as client:
-            agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body))
-            current = self._current(client, agent["id"])
-            if current is None or current.get("archived"):
-                # The key replayed an agent made earlier from the same inputs (within the
-                # service's 24 h) that has since been archived or deleted: make a new one.
-                agent = client.create_agent(body, idempotency_key=idempotency_key(seed, body, agent["id"]))
-                current = self._current(client, agent["id"]) or agent
+            agent, current = _made_once(
+                lambda *after: client.create_agent(body, idempotency_key=idempotency_key(seed, body, *after)),
+                lambda made: self._current(client, made["id"]),
+                self.what(props, {}),
+            )
         return Created(agent["id"], self.outputs(props, current))
 
     def update_body(self, olds: Mapping[str, Any], news: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
@@ -342,3 +367,136 @@ class DeploymentService(_QoderService):
             return current
         operation = "pause" if wanted else "unpause"
         return client.request(self.api.operation(operation), self.api.path(operation, ids), idempotent=True)
+
+
+# -- uploads: files and skills (multipart, as qca-sdk sends them) ---------------------------------
+
+
+def _media_type(name: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class _Uploaded(_QoderService):
+    """A kind created by a multipart upload of local files (``x-local-files``): read when sent, so
+    the state keeps their path and digest only. The upload carries an Idempotency-Key derived from
+    the resource and the files' digest, so a create resent after a lost answer makes one."""
+
+    def upload(
+        self, client: QoderClient, operation: str, ids: Mapping[str, Any], props: Mapping[str, Any], *after: str
+    ) -> Doc:
+        """Send ``operation`` with the local files of ``props`` (and, for a create, its other
+        inputs as form fields); ``props`` gets the digest of what was sent. ``after``: the id a
+        replayed key answered with, gone since (``_made_once``)."""
+        from pulumi_agents._local import read
+        from pulumi_agents._requests import idempotency_key
+
+        spec = fields(self.type_name)
+        [(wire, (kind, digest))] = spec.local.items()
+        upload = read(kind, props[wire])
+        form = {k: v for k, v in spec.wire_inputs(props).items() if k != wire} if operation == "create" else {}
+        field = "file" if kind == "file" else "files"
+        parts = [(field, name, content, _media_type(name)) for name, content in upload.files]
+        if kind == "file" and props.get("name"):
+            parts = [(field, str(props["name"]), upload.files[0][1], _media_type(str(props["name"])))]
+        key = idempotency_key(self.seed(props), operation, dict(ids), upload.sha256, form, *after)
+        made = client.upload(
+            self.api.operation(operation), self.api.path(operation, ids), fields=form, files=parts, key=key
+        )
+        props[digest] = upload.sha256  # type: ignore[index]  # props is the caller's dict
+        return made
+
+    def create(self, props: dict[str, Any]) -> Created:
+        self._at(props)
+        props = dict(props)
+        with self._client() as client:
+            made, current = _made_once(
+                lambda *after: self.upload(client, "create", {}, props, *after),
+                lambda made: self._live(client, made),
+                self.what(props, {}),
+            )
+        return Created(str(made["id"]), self.outputs(props, current))
+
+    def _live(self, client: QoderClient, made: Doc) -> Doc | None:
+        try:
+            return self._get(client, {"id": made["id"]})
+        except NotFoundError:
+            return None
+
+
+class FileService(_Uploaded):
+    """No update in the API: a change of the local file's content (its digest) replaces it."""
+
+    type_name = "File"
+
+    def view(self, remote: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The name it was uploaded under as ``name``: what an import records as the input."""
+        return {**remote, "name": remote["filename"]} if remote.get("filename") else remote
+
+
+class SkillService(_Uploaded):
+    """A change of the files publishes a new version of the same skill (``publish``), which moves
+    ``latest_version``; destroy deletes the versions, then the skill (the API refuses a skill
+    that still has versions)."""
+
+    type_name = "Skill"
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        self._at(news)
+        news, ids = dict(news), self._ids(id_)
+        with self._client() as client:
+            if news.get("files_sha256") != olds.get("files_sha256") and not self._holds(client, ids, news):
+                self.upload(client, "publish", ids, news)
+            current = self._get(client, ids)
+        return self.outputs(news, current)
+
+    def _holds(self, client: QoderClient, ids: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether the skill's latest version holds the program's files already (its content
+        compared): after an import (the state has no digest), or a publish whose answer was lost
+        in an earlier run, nothing is published again."""
+        import io
+        import zipfile
+
+        from pulumi_agents._local import digest
+
+        latest = self._get(client, ids).get("latest_version")
+        if not latest:
+            return False
+        path = self.api.path("version_content", {**ids, "version": latest})
+        try:
+            content = client.download(self.api.operation("version_content"), path)
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                files = tuple(sorted((i.filename, archive.read(i)) for i in archive.infolist() if not i.is_dir()))
+        except (ApiError, zipfile.BadZipFile):
+            return False
+        return digest(files) == news.get("files_sha256")
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._at(props)
+        ids = self._ids(id_)
+        with self._client() as client:
+            try:
+                versions = pages(
+                    client, self.api.operation("versions"), self.api.path("versions", ids), self.api.listing, {}
+                )
+            except NotFoundError:
+                return
+            for version in versions:
+                path = self.api.path("delete_version", {**ids, "version": version["version"]})
+                with contextlib.suppress(NotFoundError):  # deleted meanwhile
+                    client.request(self.api.operation("delete_version"), path)
+        super().delete(id_, props)
+
+
+# -- catalogues: lists the plugin serves as functions (x-catalogue) --------------------------------
+
+
+def catalogue(config: Mapping[str, Any], found: Catalogue) -> list[Doc]:
+    """Every item of a catalogue (the models), each with the fields its schema.json type declares."""
+    from pulumi_agents.qoder.client import QoderClient, Settings
+
+    known = set(fields(found.type_name).root.props)
+    with QoderClient(Settings.from_sources(config)) as client:
+        items = pages(client, found.operation, found.operation.path, found.listing, {})
+    return [{k: v for k, v in item.items() if k in known} for item in items]

@@ -405,7 +405,7 @@ class EnvironmentArgs(TypedDict, total=False):
 
     workspace_id: pulumi.Input[str]
     """The Qoder workspace the environment lives in (the qoder-workspace-id header); else the provider's
-    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a environment belongs to the
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (an environment belongs to the
     workspace it was made in). Removing it restores the default.
     """
 
@@ -764,6 +764,161 @@ class VaultCredentialOutputs:
 
     updated_at: pulumi.Output[str]
     """When the credential was last changed (ISO 8601)."""
+
+
+class FileArgs(TypedDict, total=False):
+    """Arguments of File."""
+
+    file: Required[pulumi.Input[str]]
+    """The local file to upload: a path (relative to the program's folder), or in Python a pulumi.FileAsset. Read
+    when the resource is created; the state keeps the path and content_sha256, never the content. Changing it
+    replaces the resource (the API has no update for a file).
+    """
+
+    name: pulumi.Input[str]
+    """The file's name at Qoder; else the local file's name. Changing it replaces the resource (the API has no
+    update for a file). Removing it stops managing it; the service keeps the value.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map. The API has no update for a file: a change replaces it. Changing it replaces the resource
+    (the API has no update for a file). Removing it clears it.
+    """
+
+    expires_in_seconds: pulumi.Input[int]
+    """How long Qoder keeps the file, in seconds; kept until deleted when unset. Write-only: the API reports
+    expires_at instead. Changing it replaces the resource (the API has no update for a file). Removing it stops
+    managing it; the service keeps the value.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the file lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a file belongs to the workspace
+    it was made in). Removing it restores the default.
+    """
+
+
+class FileOutputs:
+    """What a File resource reports, as attributes."""
+
+    file: pulumi.Output[str]
+    """The local file to upload: a path (relative to the program's folder), or in Python a pulumi.FileAsset. Read
+    when the resource is created; the state keeps the path and content_sha256, never the content.
+    """
+
+    name: pulumi.Output[str]
+    """The file's name at Qoder; else the local file's name."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map. The API has no update for a file: a change replaces it."""
+
+    expires_in_seconds: pulumi.Output[int]
+    """How long Qoder keeps the file, in seconds; kept until deleted when unset. Write-only: the API reports
+    expires_at instead.
+    """
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the file lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: file."""
+
+    filename: pulumi.Output[str]
+    """The file's name at Qoder."""
+
+    mime_type: pulumi.Output[str]
+    """The file's media type, from its name."""
+
+    size_bytes: pulumi.Output[int]
+    """The file's size in bytes."""
+
+    downloadable: pulumi.Output[bool]
+    """Whether the file's content can be downloaded."""
+
+    status: pulumi.Output[str]
+    """The file's status (processed)."""
+
+    expires_at: pulumi.Output[str | None]
+    """When Qoder deletes the file (ISO 8601), or null."""
+
+    created_at: pulumi.Output[str]
+    """When the file was uploaded (ISO 8601)."""
+
+    content_sha256: pulumi.Output[str]
+    """The SHA-256 of the local file's content, as the provider read it (hex): a change of the content replaces the
+    file. The provider's own record: the API does not report it.
+    """
+
+
+class SkillArgs(TypedDict, total=False):
+    """Arguments of Skill."""
+
+    files: Required[pulumi.Input[str | Mapping[str, pulumi.Input[str]]]]
+    """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
+    (relative to the program's folder), or a map of names in the skill to local files and folders (SKILL.md at
+    its top); in Python a pulumi.FileArchive, or a pulumi.AssetArchive of FileAssets and FileArchives. Read when
+    a version is published; the state keeps the paths and files_sha256, never the content.
+    """
+
+    display_title: pulumi.Input[str]
+    """The skill's title as people see it. Changing it replaces the resource (the API has no update for a skill).
+    Removing it stops managing it; the service keeps the value.
+    """
+
+    metadata: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Flat string map. The API has no update for a skill: a change replaces it. Changing it replaces the resource
+    (the API has no update for a skill). Removing it clears it.
+    """
+
+    workspace_id: pulumi.Input[str]
+    """The Qoder workspace the skill lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body. Changing it replaces the resource (a skill belongs to the workspace
+    it was made in). Removing it restores the default.
+    """
+
+
+class SkillOutputs:
+    """What a Skill resource reports, as attributes."""
+
+    files: pulumi.Output[Any]
+    """The skill's files: a local folder or archive (.zip, .tar, .tar.gz, .tgz) holding SKILL.md, as a path
+    (relative to the program's folder), or a map of names in the skill to local files and folders (SKILL.md at
+    its top); in Python a pulumi.FileArchive, or a pulumi.AssetArchive of FileAssets and FileArchives. Read when
+    a version is published; the state keeps the paths and files_sha256, never the content.
+    """
+
+    display_title: pulumi.Output[str]
+    """The skill's title as people see it."""
+
+    metadata: pulumi.Output[dict[str, Any]]
+    """Flat string map. The API has no update for a skill: a change replaces it."""
+
+    workspace_id: pulumi.Output[str]
+    """The Qoder workspace the skill lives in (the qoder-workspace-id header); else the provider's
+    qoder:workspaceId. Not sent in the body.
+    """
+
+    type: pulumi.Output[str]
+    """The object's type: skill."""
+
+    latest_version: pulumi.Output[str]
+    """The skill's newest version: an agent's skills name it as version (else they load the latest)."""
+
+    source: pulumi.Output[str]
+    """Who made the skill: custom."""
+
+    created_at: pulumi.Output[str]
+    """When the skill was created (ISO 8601)."""
+
+    updated_at: pulumi.Output[str]
+    """When the skill last had a version published (ISO 8601)."""
+
+    files_sha256: pulumi.Output[str]
+    """The SHA-256 of the skill's files (each file's path and content), as the provider read them (hex): a change
+    publishes a new version. The provider's own record: the API does not report it.
+    """
 
 
 class DeploymentAgentArgs(TypedDict, total=False):

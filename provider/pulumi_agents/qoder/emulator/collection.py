@@ -65,6 +65,25 @@ class Kind:
     check: Callable[[QoderState, Doc, str | None], None] | None = None
     # A body as the service keeps it (a deployment's agent "x" as {"type": "agent", "id": "x"}).
     kept: Callable[[Doc], Doc] = dict
+    # A create sent as a multipart upload (a file, a skill): the state, the form (field -> values,
+    # a file part as ``Part``) and the time now -> the document's fields (its content hidden, "_").
+    upload: Callable[[QoderState, Form, float], Doc] | None = None
+    # What follows an upload's create, in its transaction (a skill's first version): the state, the document.
+    uploaded: Callable[[QoderState, Doc], None] | None = None
+    # The service's refusal of a delete (a skill that still has versions): the state and the document.
+    deletable: Callable[[QoderState, Doc], None] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """An uploaded file of a multipart form: its name (a path, for a skill's files), content and type."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+Form = dict[str, list["str | Part"]]
 
 
 def _timestamp(ts: float) -> str:
@@ -196,6 +215,21 @@ class Collection:
         self._refuse_unknown(body, self.inputs, "create")
         body = self.kind.kept(body)
         self._check({**{self.api.field_of(p): v for p, v in params.items()}, **body}, workspace)
+        return self.view(self._made(params, body, workspace))
+
+    def upload(self, params: Mapping[str, str], form: Form, workspace: str | None) -> Doc:
+        """A create sent as a multipart form (``Kind.upload`` reads it into the document's fields)."""
+        if self.kind.upload is None:
+            raise invalid("content-type must be application/json", "body")
+        fields = self.kind.upload(self.state, form, self.state.clock())
+        with self.state.store.transaction():
+            doc = self._made(params, fields, workspace)
+            if self.kind.uploaded is not None:
+                self.kind.uploaded(self.state, doc)
+        return self.view(self.state.store.get(self.store_kind, doc["id"]) or doc)
+
+    def _made(self, params: Mapping[str, str], body: Doc, workspace: str | None) -> Doc:
+        """A new document of ``body``'s fields, stored."""
         with self.state.store.transaction():
             parents = self._parent_ids(params, workspace)
             now = _timestamp(self.state.clock())
@@ -213,7 +247,7 @@ class Collection:
             if isinstance(doc.get("metadata"), dict):
                 doc["metadata"] = {k: v for k, v in doc["metadata"].items() if v is not None}
             self.state.store.put(self.store_kind, doc["id"], doc)
-        return self.view(doc)
+        return doc
 
     def read(self, params: Mapping[str, str], workspace: str | None) -> Doc:
         return self.view(self._located(params, workspace, "read"))
@@ -263,6 +297,8 @@ class Collection:
     def delete(self, params: Mapping[str, str], workspace: str | None) -> Doc:
         with self.state.store.transaction():
             doc = self._located(params, workspace, "delete")
+            if self.kind.deletable is not None:
+                self.kind.deletable(self.state, doc)
             self.state.store.delete(self.store_kind, doc["id"])
             for child in self.state.children(self.kind.type_name):
                 for held in list(self.state.store.all(child.store_kind)):

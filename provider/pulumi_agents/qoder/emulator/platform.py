@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi_agents.qoder.emulator.collection import Kind
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid
+from pulumi_agents.qoder.emulator.uploads import file_upload, first_version, skill_deletable, skill_upload
 
 if TYPE_CHECKING:
     from pulumi_agents.qoder.emulator.state import QoderState
@@ -39,7 +40,7 @@ def _now(ts: float) -> str:
 
 def deployment_references(state: QoderState, deployment: dict[str, Any], workspace: str | None) -> None:
     """What a deployment names exists in its workspace: its agent (and that version), environment,
-    vaults and memory stores; else a 400 naming the field."""
+    vaults, memory stores and files; else a 400 naming the field."""
     agent: Any = deployment.get("agent") or ""
     agent_id, version = (agent, None) if isinstance(agent, str) else (agent.get("id"), agent.get("version"))
     try:
@@ -52,6 +53,11 @@ def deployment_references(state: QoderState, deployment: dict[str, Any], workspa
         (f"resources[{i}].memory_store_id", "MemoryStore", r.get("memory_store_id"))
         for i, r in enumerate(deployment.get("resources") or [])
         if r.get("type") == "memory_store"
+    ]
+    named += [
+        (f"resources[{i}].file_id", "File", r.get("file_id"))
+        for i, r in enumerate(deployment.get("resources") or [])
+        if r.get("type") == "file"
     ]
     for where, kind, value in named:
         try:
@@ -113,5 +119,14 @@ KINDS = (
         operations={"pause": pause, "unpause": unpause, "run": run},
         check=deployment_references,
         kept=agent_object,
+    ),
+    Kind("File", "file_", "file", upload=file_upload),
+    Kind(
+        "Skill",
+        "skill_",
+        "skill",
+        upload=skill_upload,
+        uploaded=first_version,
+        deletable=skill_deletable,
     ),
 )

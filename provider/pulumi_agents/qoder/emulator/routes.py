@@ -2,8 +2,9 @@
 
 What the service refuses before an operation runs, in this order:
 
-- a body over ``MAX_BODY_BYTES`` (1 MiB): 413 ``request_too_large``, the type Anthropic's API (the
-  model of this one) documents for 413, answered before the body is read (``emulator/limits.py``).
+- a body over ``MAX_BODY_BYTES`` (1 MiB; an upload, over its ``UPLOAD_LIMITS``): 413
+  ``request_too_large``, the type Anthropic's API (the model of this one) documents for 413,
+  answered before the body is read (``emulator/limits.py``).
   Qoder publishes no limit; an agent definition is a few KiB (a long system prompt included), so
   1 MiB is generous while keeping memory bounded;
 - a missing or unknown token: 401 ``authentication_error``;
@@ -30,11 +31,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
-from pulumi_agents.qoder.emulator.collection import Collection
+from pulumi_agents.qoder.emulator import upload_routes
+from pulumi_agents.qoder.emulator.collection import Collection, Form, Part
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
 
 PREFIX = "/api/v1/cloud"
 MAX_BODY_BYTES = 1024 * 1024
+# Uploads (multipart) are larger: a skill's files up to Anthropic's 8 MB (with the form's own bytes),
+# a file up to 32 MiB here (Anthropic's API takes 500 MB; the emulator keeps them in its store).
+UPLOAD_LIMITS = {PREFIX + "/skills": 9 * 1024 * 1024, PREFIX + "/files": 32 * 1024 * 1024}
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
@@ -94,6 +99,26 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
             raise QoderError(401, "authentication_error", "invalid or expired personal access token")
         return token
 
+    async def form_of(request: Request) -> tuple[bytes, Form]:
+        """A multipart upload (``qca-sdk``'s files and skills): field -> values, a file as ``Part``."""
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise QoderError(400, "invalid_request_error", "content-type must be multipart/form-data")
+        try:
+            async with request.form(max_files=1000, max_fields=100) as form:
+                found: Form = {}
+                for name, value in form.multi_items():
+                    if isinstance(value, str):
+                        found.setdefault(name, []).append(value)
+                    else:
+                        content = await value.read()
+                        part = Part(value.filename or "", content, value.content_type or "application/octet-stream")
+                        found.setdefault(name, []).append(part)
+        except Exception as exc:  # python-multipart's (or Starlette's) refusal of a malformed form
+            raise QoderError(400, "invalid_request_error", f"the multipart body cannot be read: {exc}") from None
+        return raw, found
+
     async def body_of(request: Request) -> tuple[bytes, dict[str, Any]]:
         raw = await request.body()
         if not raw:
@@ -109,11 +134,11 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
         return raw, parsed
 
     async def handle(
-        request: Request, operation: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]], *, keyed: bool
+        request: Request, operation: Callable[[Any], tuple[int, dict[str, Any]]], *, keyed: bool, form: bool = False
     ) -> JSONResponse:
         try:
             token = token_of(request)
-            raw, body = await body_of(request)
+            raw, body = await (form_of(request) if form else body_of(request))
             if not keyed:
                 return _answer(*operation(body))
             key = request.headers.get("idempotency-key")
@@ -205,6 +230,7 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
 
     for collection in state.collections.values():
         serve(api, collection, handle)
+    upload_routes.serve(api, state, handle, workspace)
     return api
 
 
@@ -216,14 +242,18 @@ def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
     (an Idempotency-Key replays the first answer), reads not."""
     ops = collection.api.operations
 
-    def route(name: str, status: int, run: Callable[[dict[str, str], dict[str, Any], Request], dict[str, Any]]) -> None:
+    def route(
+        name: str, status: int, run: Callable[[dict[str, str], Any, Request], dict[str, Any]], *, form: bool = False
+    ) -> None:
         if name not in ops:
             return
         op = ops[name]
 
         async def endpoint(request: Request) -> JSONResponse:
             params = dict(request.path_params)
-            return await handle(request, lambda body: (status, run(params, body, request)), keyed=op.method != "GET")
+            return await handle(
+                request, lambda body: (status, run(params, body, request)), keyed=op.method != "GET", form=form
+            )
 
         api.add_api_route(op.path, endpoint, methods=[op.method], name=f"{collection.kind.type} {name}")
 
@@ -242,7 +272,10 @@ def serve(api: APIRouter, collection: Collection, handle: Handle) -> None:
         )
 
     route("list", 200, listing)
-    route("create", 201, lambda p, b, r: collection.create(p, b, workspace(r)))
+    if collection.kind.upload is not None:  # a multipart upload (a file, a skill)
+        route("create", 200, lambda p, form, r: collection.upload(p, form, workspace(r)), form=True)
+    else:
+        route("create", 201, lambda p, b, r: collection.create(p, b, workspace(r)))
     route("read", 200, lambda p, _b, r: collection.read(p, workspace(r)))
     route("update", 200, lambda p, b, r: collection.update(p, b, workspace(r)))
     route("archive", 200, lambda p, _b, r: collection.archive(p, workspace(r)))

@@ -84,6 +84,7 @@ def _prompt(body: dict[str, Any]) -> dict[str, Any]:
 class QoderState:
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store, self.clock = store, clock
+        self.signing_key = secrets.token_bytes(32)  # signs a file's download links (uploads.py)
 
     # -- the platform's other kinds (platform.py), each served from its schema.json entry ----
 
