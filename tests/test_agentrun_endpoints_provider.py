@@ -17,6 +17,7 @@ from pulumi_agents.agentrun import (
     RuntimeVersionProvider,
     Settings,
 )
+from pulumi_agents.agentrun.service import OWNER_VARIABLE
 from tests.conftest import Emulator
 from tests.runtimes import code_runtime
 
@@ -67,6 +68,18 @@ def test_publishing_waits_for_ready_and_freezes_the_configuration(agentrun_env: 
     _, second = publish(runtime_id)
     assert second["agentRuntimeVersion"] == "2" and second["runtime"]["memory"] == 4096
     assert versions.read(version_id, outs).outs["runtime"]["memory"] == 2048  # version 1 is immutable
+
+
+def test_the_frozen_configuration_carries_no_owner_mark(agentrun_env: Emulator) -> None:
+    """The provider marks each runtime it creates (PULUMI_AGENTS_OWNER, never shown to the program);
+    a version's frozen configuration showed it, so `preview --diff` listed an internal variable."""
+    runtime_id, outs = runtime()
+    with client() as c:
+        assert OWNER_VARIABLE in c.get_runtime(runtime_id)["environmentVariables"]  # the service has it
+    assert OWNER_VARIABLE not in outs["environmentVariables"]
+    version_id, published = publish(runtime_id)
+    assert published["runtime"]["environmentVariables"] == {"OPENAI_API_KEY": "***"}
+    assert OWNER_VARIABLE not in versions.read(version_id, published).outs["runtime"]["environmentVariables"]
 
 
 def test_a_version_never_changes_in_place(agentrun_env: Emulator) -> None:

@@ -105,8 +105,9 @@ def test_errors_end_with_one_clear_line(host: provider_pb2_grpc.ResourceProvider
     with pytest.raises(grpc.RpcError) as failed:
         host.Create(provider_pb2.CreateRequest(urn=URN, properties=struct({**code_runtime(), "__provider": PROVIDER})))
     details = failed.value.details()
+    # The message alone: not the gRPC server's "Exception calling application: ", nor a traceback.
+    assert details.startswith("runtime support-bot (ar-") and "Exception calling" not in details
     last = details.strip().splitlines()[-1]
-    # Newer hosts print a short traceback before it; either way the last line is the message.
     assert "runtime support-bot (ar-" in last
     assert "CREATE_FAILED (image pull failed)" in last and "was deleted" in last
     assert ACCESS_KEY_SECRET not in details and "sk-test-secret-value" not in details

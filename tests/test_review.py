@@ -178,9 +178,13 @@ def test_a_new_version_is_published(mode: str) -> None:
     assert "publishes a new version of the runtime; version 1 stays in its history" in comment
     reasons = {r.property: r for r in candidate.replace_reasons}
     assert not reasons["description"].unknown and reasons["triggers"].unknown
-    # The endpoint's weights name a version this update publishes: said in bold, in both modes.
-    unchecked = "**may send weighted traffic to a version published in this same update, before anyone has checked it"
-    assert unchecked in comment
+    # The endpoint's routing reads a version this update publishes, the routing itself known only
+    # after apply (the weight may be 0): said as what may happen, in both modes, never in bold.
+    unchecked = (
+        "may send traffic to `candidate`, a version this same update publishes, before anyone has checked it: "
+        "the routing is known only after apply"
+    )
+    assert unchecked in comment and "**may" not in comment
     if mode == "dynamic":
         # Issue 22, finding 1: a dynamic provider cannot know whether the runtime id stays, so
         # the review claims no replacement (the engine's guess); it says what is known, once.
@@ -610,3 +614,198 @@ def test_version() -> None:
     from pulumi_agents.cli import app
 
     assert CliRunner().invoke(app, ["--version"]).stdout == pulumi_agents.__version__ + "\n"
+
+
+# -- what one resource's change means for the others (issue 22's trial, findings 3, 4, 5, 8) -------
+
+DYN = "pulumi-python:dynamic/"
+PROVIDER = "urn:pulumi:prod::agents::pulumi:providers:agentrun::default::0b1c"
+
+
+def _of(
+    op: str,
+    token: str,
+    name: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    *,
+    id: str | None = None,
+    provider: str = PROVIDER,
+    reads: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A step as `pulumi preview --json` writes it: states with id, provider and what each input reads."""
+    urn = _urn(token, name)
+    step: dict[str, Any] = {"op": op, "urn": urn, "provider": provider, **extra}
+    for key, inputs in (("oldState", old), ("newState", new)):
+        if inputs is not None:
+            state = {"urn": urn, "type": token, "inputs": inputs, "outputs": inputs, "provider": provider}
+            if key == "oldState" and id is not None:
+                state["id"] = id
+            if reads is not None:
+                state["propertyDependencies"] = reads
+            step[key] = state
+    return step
+
+
+def _urn(token: str, name: str) -> str:
+    return f"urn:pulumi:prod::agents::{token}::{name}"
+
+
+def _canary(weight_version: Any, *, mode: str = DYN) -> dict[str, Any]:
+    return {
+        "agentRuntimeId": "ar-1",
+        "agentRuntimeEndpointName": "prod",
+        "targetVersion": "1",
+        "routingConfiguration": {"versionWeights": [{"version": weight_version, "weight": 0.1}]},
+    }
+
+
+def test_a_dynamic_canary_is_no_certain_alarm_when_nothing_is_published() -> None:
+    """Finding 3: `v2 = RuntimeVersion(..., triggers=["2026-02-tools-fix"])`, a 10% weight on
+    `v2.version`, only the runtime's cpu changes. In dynamic mode v2 and the endpoint read the
+    runtime's outputs, unknown: the engine guesses replacements. `pulumi up` published nothing,
+    while the review said in bold that 10% went to a version published in this update, and
+    counted "**3 to replace**" in bold."""
+    runtime, version, endpoint = (f"{DYN}agentrun:{kind}" for kind in ("AgentRuntime", "RuntimeVersion",
+                                                                       "AgentRuntimeEndpoint"))  # fmt: skip
+    bot = _urn(runtime, "bot")
+    published = {"agentRuntimeId": "ar-1", "triggers": ["2026-02-tools-fix"]}
+    guessed = {"agentRuntimeId": UNKNOWN, "triggers": ["2026-02-tools-fix"]}
+    steps = [
+        _of("update", runtime, "bot", _runtime(cpu=1), _runtime(cpu=2), id="ar-1"),
+        _of("replace", version, "v1", published, guessed, id="ar-1/1", reads={"agentRuntimeId": [bot]},
+            replaceReasons=["agentRuntimeId"]),
+        _of("replace", version, "v2", published, guessed, id="ar-1/2", reads={"agentRuntimeId": [bot]},
+            replaceReasons=["agentRuntimeId"]),
+        _of("replace", endpoint, "prod", _canary("2"), {**_canary(UNKNOWN), "agentRuntimeId": UNKNOWN,
+            "targetVersion": UNKNOWN}, id="ar-1/are-1", replaceReasons=["agentRuntimeId"],
+            reads={"agentRuntimeId": [bot], "routingConfiguration": [_urn(version, "v2")],
+                   "targetVersion": [_urn(version, "v1")]}),
+    ]  # fmt: skip
+    preview = {"steps": steps, "changeSummary": {"update": 1, "replace": 3, "same": 1}}
+    comment = review_text(json.dumps(preview))
+    prod = next(line for line in comment.splitlines() if line.startswith("| `prod` |"))
+    assert "**sends" not in comment and "**may" not in comment  # nothing said in bold is a guess
+    assert "may send 10% of the traffic to `v2`, if this same update publishes it" in prod
+    # The counts: what is known in bold, the engine's guesses as such.
+    assert "**1 to update**, 3 known after apply, 1 unchanged." in comment
+    assert "**3 to replace**" not in comment
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "plugin"])
+def test_a_canary_on_a_version_published_now_is_said_in_bold(mode: str) -> None:
+    """The same canary when the update certainly publishes v2 (its description changes): in bold,
+    with the version named, in both modes."""
+    prefix = DYN if mode == "dynamic" else ""
+    version, endpoint = (
+        (f"{DYN}agentrun:RuntimeVersion", f"{DYN}agentrun:AgentRuntimeEndpoint")
+        if mode == "dynamic"
+        else ("agentrun:index:RuntimeVersion", "agentrun:index:AgentRuntimeEndpoint")
+    )
+    assert prefix in version
+    old, new = {"agentRuntimeId": "ar-1", "description": "a"}, {"agentRuntimeId": "ar-1", "description": "b"}
+    steps = [
+        _of("replace", version, "v2", old, new, id="ar-1/2", replaceReasons=["description"]),
+        _of("update", endpoint, "prod", _canary("2"), _canary(UNKNOWN), id="ar-1/are-1",
+            reads={"routingConfiguration": [_urn(version, "v2")]}),
+    ]  # fmt: skip
+    comment = review_text(json.dumps({"steps": steps, "changeSummary": {"update": 1, "replace": 1}}))
+    assert "**sends 10% of the traffic to `v2`, a version this same update publishes, before anyone has checked" in (
+        comment
+    )
+    # (A dynamic endpoint reading the runtime's outputs cannot tell whether it changes at all.)
+    counts = "**1 to replace**, 1 known after apply." if mode == "dynamic" else "**1 to update**, **1 to replace**."
+    assert counts in comment
+
+
+def test_a_runtime_update_names_the_endpoints_on_latest_that_serve_it_at_once() -> None:
+    """Finding 5: an endpoint on LATEST was called out only when created. A runtime's cpu change
+    (plugin mode, --show-sames: the endpoint is listed unchanged) now says which endpoint serves
+    it at once; an endpoint on a fixed version, or another runtime's, is not named."""
+    runtime, endpoint = "agentrun:index:AgentRuntime", "agentrun:index:AgentRuntimeEndpoint"
+    bot = _urn(runtime, "bot")
+    latest = {"agentRuntimeId": "ar-1", "agentRuntimeEndpointName": "latest", "targetVersion": "LATEST"}
+    pinned = {"agentRuntimeId": "ar-1", "agentRuntimeEndpointName": "prod", "targetVersion": "1"}
+    elsewhere = {"agentRuntimeId": "ar-9", "agentRuntimeEndpointName": "other"}  # LATEST by default
+    steps = [
+        _of("update", runtime, "bot", _runtime(cpu=1), _runtime(cpu=2), id="ar-1",
+            detailedDiff={"cpu": {"kind": "update"}}),
+        _of("same", endpoint, "latest", latest, latest, id="ar-1/are-1", reads={"agentRuntimeId": [bot]}),
+        _of("same", endpoint, "prod", pinned, pinned, id="ar-1/are-2", reads={"agentRuntimeId": [bot]}),
+        _of("same", endpoint, "other", elsewhere, elsewhere, id="ar-9/are-3", reads={"agentRuntimeId": []}),
+    ]  # fmt: skip
+    comment = review_text(json.dumps({"steps": steps, "changeSummary": {"update": 1, "same": 3}}))
+    row = next(line for line in comment.splitlines() if line.startswith("| `bot` |"))
+    assert "**restarts the runtime** (every update does)<br>**endpoint `latest` serves this at once** (LATEST: " in row
+    assert "100% of its traffic)" in row and "`prod`" not in row and "`other`" not in row
+    # Without --show-sames the endpoints are not in the preview: said as what holds for any.
+    comment = review_text(json.dumps({"steps": steps[:1], "changeSummary": {"update": 1, "same": 3}}))
+    assert "an endpoint of this runtime on LATEST serves this at once (this preview does not list" in comment
+
+
+def test_a_changed_provider_region_says_its_resources_stay_behind() -> None:
+    """Finding 4: an explicit provider's region (and endpoint) changed looked like a harmless
+    update; `up` changed nothing, the next refresh forgot the runtime, which stayed in Shanghai."""
+    provider = "urn:pulumi:prod::agents::pulumi:providers:agentrun::shanghai"
+    old = {"region": "cn-shanghai", "endpoint": "http://127.0.0.1:9001", "version": "0.1.0"}
+    new = {"region": "cn-shenzhen", "endpoint": "http://127.0.0.1:9002", "version": "0.1.0"}
+    ref = f"{provider}::7f3a"
+    steps = [
+        _of("update", "pulumi:providers:agentrun", "shanghai", old, new, id="7f3a", provider="",
+            detailedDiff={"region": {"kind": "update"}, "endpoint": {"kind": "update"}}),
+        _of("same", "agentrun:index:AgentRuntime", "bot-shanghai", _runtime(), _runtime(), id="ar-1", provider=ref),
+        _of("same", "agentrun:index:AgentRuntime", "bot-hangzhou", _runtime(), _runtime(), id="ar-2"),
+    ]  # fmt: skip
+    comment = review_text(json.dumps({"steps": steps, "changeSummary": {"update": 1, "same": 2}}))
+    row = next(line for line in comment.splitlines() if line.startswith("| `shanghai` |"))
+    assert (
+        "**its 1 resource (bot-shanghai) stays where it was made (region `cn-shanghai`, endpoint "
+        "`http://127.0.0.1:9001`): the next `refresh` looks for it where this provider now points, and forgets "
+        "what it does not find there** (adopt it there by import, or set it back)"
+    ) in row
+    assert '`region`: `"cn-shanghai"` → `"cn-shenzhen"`' in row
+    # New keys may be a rotation in the same account: said as what may happen, not in bold.
+    keys = {**old, "accessKeyId": "[secret]"}
+    steps[0] = _of("update", "pulumi:providers:agentrun", "shanghai", keys, {**keys, "accessKeyId": "[secret]"},
+                   id="7f3a", provider="", detailedDiff={"accessKeyId": {"kind": "update"}})  # fmt: skip
+    row = next(line for line in review_text(json.dumps({"steps": steps})).splitlines() if "`shanghai`" in line)
+    assert "new credentials: if they are another account's, its 1 resource (bot-shanghai) stays in the old one" in row
+    assert "**" not in row.split("|")[4]
+    # A setting that says neither where nor as whom (the HTTP timeout) is no concern.
+    steps[0] = _of("update", "pulumi:providers:agentrun", "shanghai", old, {**old, "httpTimeout": 60},
+                   id="7f3a", provider="", detailedDiff={"httpTimeout": {"kind": "add"}})  # fmt: skip
+    row = next(line for line in review_text(json.dumps({"steps": steps})).splitlines() if "`shanghai`" in line)
+    assert "refresh" not in row
+
+
+def test_a_credential_in_a_replaced_vault_is_certainly_replaced() -> None:
+    """Finding 8: changing a vault's metadata replaces it (plugin mode); its credential, whose
+    vault_id reads the vault's id, was hedged as "replace?" although `up` replaced it."""
+    vault, credential = "qoder:index:Vault", "qoder:index:VaultCredential"
+    tools = _urn(vault, "tools")
+    old_vault = {"display_name": "tools", "metadata": {"team": "a"}}
+    cred = {"vault_id": "vlt_1", "display_name": "github"}
+    steps = [
+        _of("create-replacement", vault, "tools", old_vault, {**old_vault, "metadata": {"team": "b"}}, id="vlt_1",
+            replaceReasons=["metadata"], detailedDiff={"metadata.team": {"kind": "update-replace"}}),
+        _of("replace", vault, "tools", old_vault, {**old_vault, "metadata": {"team": "b"}}, id="vlt_1",
+            replaceReasons=["metadata"], detailedDiff={"metadata.team": {"kind": "update-replace"}}),
+        _of("create-replacement", credential, "github", cred, {**cred, "vault_id": UNKNOWN}, id="vcr_1",
+            reads={"vault_id": [tools], "display_name": []}, replaceReasons=["vault_id"],
+            detailedDiff={"vault_id": {"kind": "update-replace"}}),
+        _of("replace", credential, "github", cred, {**cred, "vault_id": UNKNOWN}, id="vcr_1",
+            reads={"vault_id": [tools], "display_name": []}, replaceReasons=["vault_id"],
+            detailedDiff={"vault_id": {"kind": "update-replace"}}),
+    ]  # fmt: skip
+    comment = review_text(json.dumps({"steps": steps, "changeSummary": {"replace": 2}}))
+    row = next(line for line in comment.splitlines() if line.startswith("| `github` |"))
+    assert row.startswith("| `github` | qoder.VaultCredential | **replace** | **replaces**: `vault_id` changes (")
+    assert ": its vault `tools` is replaced<br>" in row and "replace?" not in comment
+    assert "> **Replaces** `tools` (qoder.Vault), `github` (qoder.VaultCredential)." in comment
+    # A vault deleted before its new one is made may get its id back: then it stays a maybe.
+    for step in steps[:2]:
+        step["op"] = "delete-replaced" if step["op"] == "create-replacement" else step["op"]
+    steps.insert(2, {**steps[0], "op": "create-replacement"})
+    comment = review_text(json.dumps({"steps": steps}))
+    assert "| `github` | qoder.VaultCredential | **replace?** |" in comment

@@ -13,10 +13,12 @@ marks ``x-secret`` is answered wrapped as a secret where it stands (a registry p
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+import grpc
 import pulumi.dynamic
 from pulumi.runtime.rpc import wrap_rpc_secret
 
@@ -63,9 +65,24 @@ def clean_errors(method: F) -> F:
             if isinstance(exc, AuthenticationError) and not _program_ran.is_set():
                 exc.advice = STORED_SETTINGS
             message = str(exc)
+        _fail_call(message)
         raise ProviderError(message)
 
     return cast(F, wrapper)
+
+
+def _fail_call(message: str) -> None:
+    """Fail the gRPC call being served with ``message`` as its whole text. Raised as an exception,
+    it would reach the user as "Exception calling application: <message>" (the gRPC server's
+    words). The dynamic provider host hands our methods no gRPC context, so it is looked up in the
+    calling frames (the host's ``Create(self, request, context)``); without one (a direct call),
+    nothing happens and the caller raises."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        context = frame.f_locals.get("context")
+        if isinstance(context, grpc.ServicerContext):
+            context.abort(grpc.StatusCode.UNKNOWN, message)  # raises
+        frame = frame.f_back  # type: ignore[assignment]
 
 
 class DynamicProvider(pulumi.dynamic.ResourceProvider):

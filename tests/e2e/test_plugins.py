@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pulumi_agents.agentrun import AgentRunClient, Credentials, Settings
+from pulumi_agents.review import review_text
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator, start_emulator
 from tests.e2e.conftest import PROGRAMS, Stack, agentrun_client, make_stack, qoder_client, use_plugins
 from tests.e2e.conftest import agents as remote_agents
@@ -243,11 +244,15 @@ def test_several_regions_or_accounts_in_one_stack(
 
     # Another address for the shanghai provider: a provider update, nothing replaced.
     stack.config("shanghaiEndpoint", shanghai.url.replace("127.0.0.1", "localhost"))
-    preview = json.loads(stack.pulumi("preview", "--json").stdout)
+    text = stack.pulumi("preview", "--json", "--show-sames").stdout
+    preview = json.loads(text)
     changed = {step["urn"].rsplit("::", 1)[-1]: step for step in preview["steps"]}
     assert changed["shanghai"]["op"] == "update" and changed["shanghai"]["diffReasons"] == ["endpoint"]
     assert changed["shanghai"]["detailedDiff"] == {"endpoint": {"kind": "update", "inputDiff": True}}
-    assert {k: v for k, v in preview["changeSummary"].items() if k != "same"} == {"update": 1}  # no bot listed
+    assert {k: v for k, v in preview["changeSummary"].items() if k != "same"} == {"update": 1}  # no bot replaced
+    # The review says where the runtime stays (issue 22's trial, finding 4), naming it alone.
+    row = next(line for line in review_text(text).splitlines() if line.startswith("| `shanghai` |"))
+    assert "**its 1 resource (bot-shanghai) stays where it was made (region `cn-shanghai`, endpoint `" in row
     stack.config("shanghaiEndpoint", shanghai.url)
     # A misspelt setting fails the preview, as a provider's check says it.
     stack.config("agentrun:regoin", "cn-shanghai")

@@ -279,7 +279,8 @@ class RuntimeVersionService(_AgentRunService):
         assert runtime_api is not None
         path = runtime_api.path("read", {"agentRuntimeId": runtime_id})
         frozen = client.request(runtime_api.operation("read"), path, query={"agentRuntimeVersion": version})
-        snapshot = mask_secrets(frozen, tree("AgentRuntime"))
+        # Without the owner mark: the provider's, not the user's (a diff of the version showed it).
+        snapshot = mask_secrets(_without_mark(frozen), tree("AgentRuntime"))
         return {**published, "agentRuntimeId": runtime_id, "agentRuntimeVersion": version, "runtime": snapshot}
 
     def read(self, id_: str, props: dict[str, Any]) -> Found:

@@ -9,20 +9,23 @@ change means, the kind says (:mod:`.meaning`): nothing here names a kind.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import contains_unknown
 from pulumi_agents.review.changes import Diff
-from pulumi_agents.review.meaning import Change, meaning_of
+from pulumi_agents.review.meaning import Change, Other, meaning_of
 from pulumi_agents.review.model import (
     OPERATIONS,
     DiagnosticReview,
     PolicyReview,
     PropertyChange,
+    ReplaceReason,
     ResourceReview,
     Review,
 )
 from pulumi_agents.review.preview import Diagnostic, Preview, Step, Violation, parse_urn
+from pulumi_agents.review.providers import PROVIDER_PREFIX, provider_meaning
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 KNOWN_AFTER_APPLY = (
@@ -83,6 +86,14 @@ class _Resource:
         old, new = (olds[0] if olds else {}), (news[0] if news else {})
         self.token = str(new.get("type") or old.get("type") or (parsed.type if parsed else ""))
         self.type_name = our_type(self.token)
+        self.old_id = old.get("id")
+        self.provider = str(new.get("provider") or old.get("provider") or "")
+        found = new.get("propertyDependencies", old.get("propertyDependencies"))
+        self.dependencies: dict[str, list[str]] | None = (
+            {str(k): [str(u) for u in v] for k, v in found.items() if isinstance(v, list)}
+            if isinstance(found, Mapping)
+            else None
+        )
         self.diff = Diff(
             self.type_name,
             self.operation,
@@ -92,17 +103,83 @@ class _Resource:
             replace_reasons=list(dict.fromkeys(r for s in steps for r in s.replace_reasons)),
             owner=f"the {meaning_of(self.type_name).noun}" if self.type_name else "the service",
         )
+        self.changes: list[PropertyChange] = []
+        self.source = "none"
+        self.reasons: list[ReplaceReason] = []
+        self.unknowable = False
 
-    def meaning(self, changes: list[PropertyChange]) -> list[str]:
-        changed = [c for c in changes if c.kind not in ("unmanaged", "maybe")]
+    def settle(self, before: Mapping[str, Other]) -> Other:
+        """Its changes, why it is replaced, and whether any of it is known; ``before`` are the
+        resources settled so far (the preview lists a resource after those it reads)."""
+        self.changes, self.source = self.diff.property_changes()
+        self.reasons = self.diff.reasons(self.changes)
+        caused = self._caused(before)
+        self.unknowable = not caused and self._unknowable(self.changes)
+        if self.unknowable:
+            for change in self.changes:
+                change.replaces = False
+            self.reasons = []
+        reviewed = ResourceReview(
+            urn=self.urn, name=self.name, type="", token=self.token, operation=self.operation,
+            replace_reasons=self.reasons, known_after_apply=self.unknowable,
+        )  # fmt: skip
+        return Other(
+            self.urn,
+            self.name,
+            self.type_name,
+            self.operation,
+            reviewed.certain,
+            self.delete_first,
+            self.old_id,
+            self.diff.old_inputs,
+            self.diff.new_inputs,
+            self.provider,
+            self.dependencies,
+        )
+
+    def _caused(self, before: Mapping[str, Other]) -> bool:
+        """A replacement whose reason's new value is unknown is certain all the same when that
+        value was the id of a resource this preview certainly replaces, making the new one first:
+        a new id, so a new value (a credential in a replaced vault)."""
+        caused = False
+        for reason in self.reasons:
+            if not reason.unknown or self.dependencies is None:
+                continue
+            old = self.diff.old_inputs.get(reason.property)
+            for urn in self.dependencies.get(reason.property, ()):
+                other = before.get(urn)
+                if other is not None and other.new_id and old is not None and old == other.old_id:
+                    noun = meaning_of(other.type_name).noun if other.type_name else "resource"
+                    reason.unknown, reason.by, reason.by_noun = False, other.name, noun
+                    caused = True
+                    break
+        return caused
+
+    def change(self, type_name: str, others: list[Other], complete: bool) -> Change:
+        diff = self.diff
+        return Change(
+            type_name,
+            self.operation,
+            diff.old_inputs,
+            diff.new_inputs,
+            diff.old_outputs,
+            self.delete_first,
+            urn=self.urn,
+            old_id=self.old_id,
+            others=[o for o in others if o.urn != self.urn],
+            complete=complete,
+            dependencies=self.dependencies,
+        )
+
+    def meaning(self, others: list[Other], complete: bool) -> list[str]:
+        changed = [c for c in self.changes if c.kind not in ("unmanaged", "maybe")]
         if self.operation == "update" and changed and all(self.diff.option(c.path) for c in changed):
             return ["changes only how Pulumi handles it (not sent to the service)"]
         if self.type_name:
-            diff = self.diff
-            change = Change(
-                self.type_name, self.operation, diff.old_inputs, diff.new_inputs, diff.old_outputs, self.delete_first
-            )
-            return meaning_of(self.type_name).describe(change)
+            return meaning_of(self.type_name).describe(self.change(self.type_name, others, complete))
+        if self.token.startswith(PROVIDER_PREFIX):
+            old = self.diff.old_inputs
+            return provider_meaning(self.token, self.urn, self.operation, self.changes, old, others, complete)
         if self.token == "pulumi:pulumi:Stack" and self.operation == "create":
             return ["a new stack"]
         return []
@@ -110,7 +187,7 @@ class _Resource:
     def revealed(self) -> set[str]:
         return self.diff.secrets.revealed(self.diff.old_inputs, self.diff.new_inputs, self.diff.old_outputs)
 
-    def unknowable(self, changes: list[PropertyChange]) -> bool:
+    def _unknowable(self, changes: list[PropertyChange]) -> bool:
         """A dynamic resource whose every change shown is a value known only after apply. Its
         host sends the engine no stable outputs, so during an update's preview everything that
         reads another resource's outputs is unknown, whether or not it will change: the engine
@@ -120,16 +197,15 @@ class _Resource:
         seen = [c for c in changes if c.kind not in ("unmanaged", "maybe")]
         return bool(seen) and all(not c.secret and contains_unknown(c.new) for c in seen)
 
-    def review(self) -> ResourceReview:
-        changes, source = self.diff.property_changes()
-        unknowable = self.unknowable(changes)
-        if unknowable:
-            for change in changes:
-                change.replaces = False
-            # What holds whatever the values turn out to be (a kind says so in those words) stays.
-            meaning = [KNOWN_AFTER_APPLY, *(m for m in self.meaning(changes) if "known only after apply" in m)]
+    def review(self, others: list[Other], complete: bool) -> ResourceReview:
+        if self.unknowable and self.type_name:
+            # What holds whatever the values turn out to be (the kind says what) stays.
+            regardless = meaning_of(self.type_name).regardless(self.change(self.type_name, others, complete))
+            meaning = [KNOWN_AFTER_APPLY, *regardless]
+        elif self.unknowable:
+            meaning = [KNOWN_AFTER_APPLY]
         else:
-            meaning = self.meaning(changes)
+            meaning = self.meaning(others, complete)
         return ResourceReview(
             urn=self.urn,
             name=self.name,
@@ -137,11 +213,11 @@ class _Resource:
             token=self.token,
             operation=self.operation,
             delete_first=self.delete_first,
-            replace_reasons=[] if unknowable else self.diff.reasons(changes),
-            changes=changes,
+            replace_reasons=self.reasons,
+            changes=self.changes,
             meaning=meaning,
-            diff_source="engine" if source == "engine" else "inputs" if source == "inputs" else "none",
-            known_after_apply=unknowable,
+            diff_source="engine" if self.source == "engine" else "inputs" if self.source == "inputs" else "none",
+            known_after_apply=self.unknowable,
         )
 
 
@@ -194,11 +270,18 @@ def build(preview: Preview, stack: str | None = None) -> Review:
     for step in preview.steps:
         grouped.setdefault(step.urn, []).append(step)
     resources = [_Resource(urn, steps) for urn, steps in grouped.items()]
+    settled: dict[str, Other] = {}
+    for resource in resources:
+        settled[resource.urn] = resource.settle(settled)
+    others = list(settled.values())
+    # Without --show-sames the unchanged resources are not in the preview: what reads them is unseen.
+    sames = preview.summary.get("same", 0) if preview.summary is not None else 0
+    complete = sames <= sum(1 for r in resources if r.operation == "same")
     reviews = []
     revealed = set(preview.revealed)
     for resource in resources:
         revealed |= resource.revealed()
-        reviewed = resource.review()
+        reviewed = resource.review(others, complete)
         if reviewed.operation in ("same", "read", "refresh") and not reviewed.changes:
             continue  # nothing changes: counted, not listed
         reviews.append(reviewed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
@@ -24,10 +24,45 @@ from pulumi_agents.review.preview import is_secret, is_unknown
 
 
 @dataclass(frozen=True)
+class Other:
+    """A resource of the same preview, as another's meaning may read it: what the engine does to
+    it, and whether that is known (``certain``) or the engine's guess in a preview that cannot
+    tell (a dynamic resource's values known only after apply, a replacement only if they differ)."""
+
+    urn: str
+    name: str
+    type_name: str | None  # None for another provider's resource
+    operation: str
+    certain: bool
+    delete_first: bool
+    old_id: Any
+    old_inputs: Mapping[str, Any]
+    new_inputs: Mapping[str, Any]
+    provider: str = ""  # the engine's provider reference, ``<provider urn>::<id>``
+    dependencies: Mapping[str, Sequence[str]] | None = None  # the URNs each input reads
+
+    def reads(self, key: str, urn: str) -> bool | None:
+        """Whether its input ``key`` reads the resource ``urn``; None when the preview does not say."""
+        return None if self.dependencies is None else urn in self.dependencies.get(key, ())
+
+    def input(self, key: str) -> Any:
+        """The new value of the input ``key`` (the old one when it goes)."""
+        return (self.old_inputs if self.operation == "delete" else self.new_inputs).get(key)
+
+    @property
+    def new_id(self) -> bool:
+        """Whether its id certainly changes: a certain replacement that makes the new one before
+        the old one goes (both exist at once, so they cannot share an id)."""
+        return self.certain and self.operation == "replace" and not self.delete_first
+
+
+@dataclass(frozen=True)
 class Change:
     """One resource's change, as a kind's :class:`Meaning` reads it. ``operation`` is the engine's
     (``create``, ``update``, ``replace``, ``delete``, ...) with a replacement's steps folded into
-    one ``replace``, ``delete_first`` when the old resource goes before the new one comes."""
+    one ``replace``, ``delete_first`` when the old resource goes before the new one comes.
+    ``others`` are the preview's other resources (with ``--show-sames``, the unchanged ones too:
+    ``complete``)."""
 
     type_name: str
     operation: str
@@ -35,6 +70,22 @@ class Change:
     new_inputs: Mapping[str, Any]
     old_outputs: Mapping[str, Any]
     delete_first: bool = False
+    urn: str = ""
+    old_id: Any = None
+    others: Sequence[Other] = ()
+    complete: bool = True
+    dependencies: Mapping[str, Sequence[str]] | None = None  # the URNs each of its inputs reads
+
+    def of_type(self, type_name: str) -> list[Other]:
+        return [o for o in self.others if o.type_name == type_name]
+
+    def read_by(self, key: str, type_name: str) -> list[Other] | None:
+        """The resources of ``type_name`` that its input ``key`` reads; None when the preview
+        does not say (no ``propertyDependencies``)."""
+        if self.dependencies is None:
+            return None
+        urns = set(self.dependencies.get(key, ()))
+        return [o for o in self.of_type(type_name) if o.urn in urns]
 
     def old_output(self, python_name: str) -> Any:
         """The old output that the Python name ``python_name`` stands for, whatever its wire name."""
@@ -72,6 +123,11 @@ class Meaning:
         """The lines that say what ``change`` does; none when there is nothing to add."""
         step = {"create": self.create, "update": self.update, "replace": self.replace, "delete": self.delete}
         return step[change.operation](change) if change.operation in step else []
+
+    def regardless(self, change: Change) -> list[str]:
+        """What holds whatever the values known only after apply turn out to be: all that is
+        said of a dynamic resource whose every change shown is one (it may not change at all)."""
+        return []
 
     def create(self, change: Change) -> list[str]:
         return [f"creates the {self.noun}"]

@@ -34,6 +34,10 @@ class ReplaceReason:
     property: str
     reason: str = ""  # schema.json's x-replace-on-change, for our resources
     unknown: bool = False  # the new value is only known after apply: replaces only if it changes
+    # Why it changes although its new value is unknown: it was the id of a resource this same
+    # preview certainly replaces, named here (``by``, how a sentence names its kind: ``by_noun``).
+    by: str = ""
+    by_noun: str = ""
 
 
 @dataclass
@@ -52,6 +56,17 @@ class ResourceReview:
     # cannot tell whether it changes at all (a dynamic provider keeps no output known through an
     # update), so the review claims no replacement and no consequence for it.
     known_after_apply: bool = False
+
+    @property
+    def maybe_replaced(self) -> bool:
+        """A replacement that happens only if values known after apply turn out to differ."""
+        reasons = self.replace_reasons
+        return self.operation == "replace" and bool(reasons) and all(r.unknown for r in reasons)
+
+    @property
+    def certain(self) -> bool:
+        """Whether its operation is known, not the engine's guess in a preview that cannot tell."""
+        return not self.known_after_apply and not self.maybe_replaced
 
 
 @dataclass

@@ -93,14 +93,14 @@ def _reason_lines(resource: ResourceReview) -> list[str]:
         if reason.unknown:
             lines.append(f"replaces if {code(reason.property)} changes{why}; its new value is known only after apply")
         else:
-            lines.append(f"**replaces**: {code(reason.property)} changes{why}")
+            because = f": its {plain(reason.by_noun)} {code(reason.by)} is replaced" if reason.by else ""
+            lines.append(f"**replaces**: {code(reason.property)} changes{why}{because}")
     return lines
 
 
 def maybe_replaced(resource: ResourceReview) -> bool:
     """A replacement that happens only if values known after apply turn out to differ."""
-    reasons = resource.replace_reasons
-    return resource.operation == "replace" and bool(reasons) and all(r.unknown for r in reasons)
+    return resource.maybe_replaced
 
 
 def _operation(resource: ResourceReview) -> str:
@@ -149,8 +149,16 @@ def _names(resources: list[ResourceReview]) -> str:
 
 def _summary(review: Review) -> list[str]:
     counts = review.counts
-    parts = [f"**{counts[op]} {_WORDS[op]}**" for op in _WORDS if counts.get(op)]
+    # The engine counts its guesses with what is known; only what is known goes in bold.
+    guessed = [r for r in review.resources if not r.certain and r.operation in _WORDS]
+    certain = {op: max(0, counts.get(op, 0) - sum(1 for r in guessed if r.operation == op)) for op in _WORDS}
+    parts = [f"**{certain[op]} {_WORDS[op]}**" for op in _WORDS if certain[op]]
     parts += [f"**{n} to {op}**" for op, n in counts.items() if n and op not in OPERATIONS]
+    unknowable = sum(1 for r in guessed if r.known_after_apply)
+    if unknowable:
+        parts.append(f"{unknowable} known after apply")
+    if len(guessed) > unknowable:
+        parts.append(f"{len(guessed) - unknowable} may be replaced")
     if counts.get("same"):
         parts.append(f"{counts['same']} unchanged")
     lines = [(", ".join(parts) if parts else "No changes") + "."]

@@ -57,9 +57,9 @@ class Kind:
     type: str  # the answers' ``type`` ("environment")
     fixed: Mapping[str, Any] = field(default_factory=dict)  # outputs the service sets (status)
     parent: str | None = None  # the kind whose id the create path names (VaultCredential: Vault)
-    # Its other x-api operations on one document (a credential's mcp_oauth_validate): the document
-    # (which it may change) and the time now -> the answer (the document itself: as a read shows it).
-    operations: Mapping[str, Callable[[Doc, float], Doc]] = field(default_factory=dict)
+    # Its other x-api operations on one document (a credential's mcp_oauth_validate): the state, the
+    # document (which it may change) and the time now -> the answer (the document itself: as a read shows it).
+    operations: Mapping[str, Callable[[QoderState, Doc, float], Doc]] = field(default_factory=dict)
     # The service's checks beyond the entry's, on a document a create or update would store (the
     # ids it names exist in its workspace): the state, the document, the workspace.
     check: Callable[[QoderState, Doc, str | None], None] | None = None
@@ -288,7 +288,7 @@ class Collection:
         with self.state.store.transaction():
             doc = self._located(params, workspace, operation)
             before = copy.deepcopy(doc)
-            answer = self.kind.operations[operation](doc, self.state.clock())
+            answer = self.kind.operations[operation](self.state, doc, self.state.clock())
             if doc != before:
                 doc["updated_at"] = _timestamp(self.state.clock())
                 self.state.store.put(self.store_kind, doc["id"], doc)

@@ -4,19 +4,19 @@ sets itself, the parent a path names)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pulumi_agents.qoder.emulator.collection import Kind
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid
+from pulumi_agents.qoder.emulator.runs import run
 from pulumi_agents.qoder.emulator.uploads import file_upload, first_version, skill_deletable, skill_upload
 
 if TYPE_CHECKING:
     from pulumi_agents.qoder.emulator.state import QoderState
 
 
-def validate_mcp_oauth(credential: dict[str, Any], now: float) -> dict[str, Any]:
+def validate_mcp_oauth(_state: QoderState, credential: dict[str, Any], now: float) -> dict[str, Any]:
     """POST .../credentials/{credential_id}/mcp_oauth_validate: an MCP OAuth credential checked
     (the emulator reaches no token endpoint: a credential with a refresh token refreshes)."""
     auth = credential.get("auth") or {}
@@ -73,31 +73,17 @@ def agent_object(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "agent": {"type": "agent", "id": agent}} if isinstance(agent, str) else body
 
 
-def pause(deployment: dict[str, Any], now: float) -> dict[str, Any]:
+def pause(_state: QoderState, deployment: dict[str, Any], now: float) -> dict[str, Any]:
     """POST /deployments/{id}/pause: paused by its owner (again: no change)."""
     if deployment.get("status") != "paused":
         deployment["status"], deployment["paused_reason"] = "paused", {"type": "manual"}
     return deployment
 
 
-def unpause(deployment: dict[str, Any], now: float) -> dict[str, Any]:
+def unpause(_state: QoderState, deployment: dict[str, Any], now: float) -> dict[str, Any]:
     """POST /deployments/{id}/unpause: active again, whoever paused it."""
     deployment["status"], deployment["paused_reason"] = "active", None
     return deployment
-
-
-def run(deployment: dict[str, Any], now: float) -> dict[str, Any]:
-    """POST /deployments/{id}/run: a run started now (the emulator runs no agent)."""
-    agent = deployment["agent"]  # kept as an object (agent_object)
-    return {
-        "type": "deployment_run",
-        "id": "drun_" + secrets.token_hex(12),
-        "deployment_id": deployment["id"],
-        "agent": agent,
-        "session_id": "sesn_" + secrets.token_hex(12),
-        "created_at": _now(now),
-        "error": None,
-    }
 
 
 KINDS = (

@@ -31,7 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
-from pulumi_agents.qoder.emulator import upload_routes
+from pulumi_agents.qoder.emulator import runs, upload_routes
 from pulumi_agents.qoder.emulator.collection import Collection, Form, Part
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
 
@@ -231,6 +231,7 @@ def router(state: QoderState, tokens: set[str]) -> APIRouter:
     for collection in state.collections.values():
         serve(api, collection, handle)
     upload_routes.serve(api, state, handle, workspace)
+    runs.serve(api, state, handle, workspace)
     return api
 
 
