@@ -233,6 +233,14 @@ def agentrun_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulato
 
 
 @pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No credentials check before the first check of a resource (tests of the inputs' rules,
+    which need no service): the switch an offline preview sets. tests/test_credentials.py tests it."""
+    monkeypatch.setenv("AGENTRUN_SKIP_CREDENTIALS_VALIDATION", "true")
+    monkeypatch.setenv("QODER_SKIP_CREDENTIALS_VALIDATION", "true")
+
+
+@pytest.fixture
 def qoder_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """Point the Qoder provider at the emulator through QODER_PAT and QODER_BASE_URL."""
     monkeypatch.setenv("QODER_PAT", QODER_TOKEN)

@@ -21,6 +21,10 @@ from pulumi_agents.agentrun.service import OWNER_VARIABLE
 from tests.conftest import Emulator
 from tests.runtimes import code_runtime
 
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
+
 runtimes = AgentRuntimeProvider()
 versions = RuntimeVersionProvider()
 endpoints = AgentRuntimeEndpointProvider()

@@ -15,6 +15,10 @@ from tests.conftest import ACCESS_KEY_SECRET, Emulator
 from tests.provider_host import unmarked
 from tests.runtimes import code_runtime
 
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
+
 provider = AgentRuntimeProvider()
 
 

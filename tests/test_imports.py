@@ -220,7 +220,10 @@ def names(requirements: list[str]) -> set[str]:
 
 def test_a_pulumi_program_installs_only_the_core() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    assert names(project["dependencies"]) == {"pulumi", "httpx", "deepdiff", "jsonschema", "referencing"}
+    # alibabacloud-credentials: Alibaba Cloud's default credential chain, which the provider itself
+    # runs when no access key is configured (in a program's venv), imported only then (below).
+    core = {"pulumi", "httpx", "deepdiff", "jsonschema", "referencing", "alibabacloud-credentials"}
+    assert names(project["dependencies"]) == core
     extras = {extra: names(requirements) for extra, requirements in project["optional-dependencies"].items()}
     assert extras["cli"] == {"typer", "rich", "pyyaml"}
     assert extras["emulator"] == {
@@ -235,6 +238,20 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
         "pulumi-agents": "pulumi_agents.__main__:main",
         **{f"pulumi-resource-{p}": f"pulumi_agents._plugin:{p}" for p in ("agentrun", "qoder", "aiae")},
     }
+
+
+def test_the_credential_chain_loads_only_without_an_access_key() -> None:
+    """Its import pulls aiohttp and requests (~0.3 s): a configured key never pays for it."""
+    out = ok(
+        """
+        import sys
+        from pulumi_agents.agentrun.client import Settings
+
+        Settings.from_sources({"agentrun:accessKeyId": "a", "agentrun:accessKeySecret": "b"})
+        print("alibabacloud_credentials" in sys.modules)
+        """
+    )
+    assert out.strip() == "False"
 
 
 # The modules that need an extra; everything else is the core.
@@ -332,10 +349,12 @@ def test_with_the_extras_the_command_runs() -> None:
 
 
 def test_check_and_diff_load_no_http_client() -> None:
-    """A no-change preview only checks and diffs: its provider host never needs httpx."""
+    """A no-change preview offline (the credentials check off) only checks and diffs: its provider
+    host never needs httpx. (With the check on, its one read loads httpx: tests/test_credentials.py.)"""
     out = ok(
         """
-        import sys
+        import os, sys
+        os.environ["AGENTRUN_SKIP_CREDENTIALS_VALIDATION"] = os.environ["QODER_SKIP_CREDENTIALS_VALIDATION"] = "true"
         from pulumi_agents.agentrun import AgentRuntimeProvider
         from pulumi_agents.qoder import AgentProvider
         from tests.runtimes import code_runtime
@@ -353,10 +372,13 @@ def test_check_and_diff_load_no_http_client() -> None:
 
 
 def test_an_unchanged_check_loads_no_validator() -> None:
-    """A no-change preview checks inputs equal to those of the last check: nothing to validate."""
+    """A no-change preview checks inputs equal to those of the last check: nothing to validate
+    (the credentials check off: the settings it reads are validated without jsonschema, but with no
+    credentials it would stop at the missing token)."""
     out = ok(
         """
-        import sys
+        import os, sys
+        os.environ["AGENTRUN_SKIP_CREDENTIALS_VALIDATION"] = os.environ["QODER_SKIP_CREDENTIALS_VALIDATION"] = "true"
         from pulumi_agents.agentrun import AgentRuntimeProvider
         from pulumi_agents.qoder import AgentProvider
         from tests.runtimes import code_runtime

@@ -7,11 +7,16 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import CheckRequest
 
 from pulumi_agents._plugin import PluginProvider, value_map
 from tests.runtimes import code_runtime
+
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
 
 
 def test_twenty_blocking_calls_run_at_once() -> None:

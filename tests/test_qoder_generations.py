@@ -30,6 +30,10 @@ from pulumi_agents.qoder.client import next_cursor
 from tests.agents import doc_helper
 from tests.conftest import QODER_TOKEN, Emulator
 
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
+
 provider = AgentProvider()
 PREFIX = "/api/v1/cloud"
 

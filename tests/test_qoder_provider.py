@@ -12,6 +12,10 @@ from pulumi_agents.qoder import AgentProvider, QoderClient, Settings
 from tests.agents import doc_helper
 from tests.conftest import Emulator
 
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
+
 provider = AgentProvider()
 
 

@@ -12,6 +12,10 @@ import pytest
 
 from pulumi_agents.agentrun import AgentRuntime, AgentRuntimeProvider
 
+# The inputs' rules, offline: the credentials check before a first check has its own tests
+# (tests/test_credentials.py).
+pytestmark = pytest.mark.usefixtures("offline")
+
 
 class Recorder(pulumi.runtime.Mocks):
     """Records the inputs each resource reaches the engine with."""

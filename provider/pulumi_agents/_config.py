@@ -56,7 +56,16 @@ def origin(package: str, name: str) -> str:
     return f"the setting {package}:{name} ({where(package, name)})"
 
 
+_TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+
+
 def _parse(node: Node, raw: Any, source: str) -> Any:
+    if "boolean" in node.types:
+        # Stack config and environment variables hold text: "true", as `pulumi config set` writes it.
+        word = str(raw).strip().lower()
+        if isinstance(raw, bool) or word in _TRUE | _FALSE:
+            return raw if isinstance(raw, bool) else word in _TRUE
+        raise ConfigurationError(f"{source} must be true or false, not {raw!r}")
     if "number" in node.types and not isinstance(raw, int | float):
         try:
             return float(raw)
@@ -108,17 +117,31 @@ def read(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_read[key])
 
 
+def source(package: str, name: str, stack_config: Mapping[str, Any]) -> tuple[str, Any]:
+    """Where one setting is read from (the config key ``agentrun:accessKeyId`` or the environment
+    variable ``ALIBABA_CLOUD_ACCESS_KEY_ID``) and its raw value; ("", None) when it is not set."""
+    node = settings(package)[name]
+    key = f"{package}:{name}"
+    candidates = [(key, stack_config.get(key))]
+    if not (key in stack_config and stack_config[key] is None):  # left out by an explicit provider (read())
+        candidates += [(env, os.environ.get(env)) for env in node.schema.get("x-env", [])]
+    return next(((s, v) for s, v in candidates if v not in (None, "")), ("", None))
+
+
+def value(package: str, name: str, stack_config: Mapping[str, Any]) -> Any:
+    """One setting, parsed (its default when it is not set), without reading the others."""
+    node = settings(package)[name]
+    origin, raw = source(package, name, stack_config)
+    return _parse(node, raw, origin) if raw is not None else node.default
+
+
 def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, node in settings(package).items():
-        key = f"{package}:{name}"
-        candidates = [(key, stack_config.get(key))]
-        if not (key in stack_config and stack_config[key] is None):
-            candidates += [(env, os.environ.get(env)) for env in node.schema.get("x-env", [])]
-        source, raw = next(((s, v) for s, v in candidates if v not in (None, "")), ("", None))
+        origin, raw = source(package, name, stack_config)
         if raw is not None:
-            values[name], sources[name] = _parse(node, raw, source), source
+            values[name], sources[name] = _parse(node, raw, origin), origin
         elif node.has_default:
             values[name] = node.default
     missing = [
@@ -130,7 +153,8 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
     # Defaults are valid (tests/test_schema.py): only values given can break a rule.
     plain = _any_string(package)
-    if any(not (name in plain and isinstance(values[name], str) and values[name]) for name in sources):
+    parsed = {name for name, node in settings(package).items() if node.types == {"boolean"}}  # _parse checked them
+    if any(not (name in plain and isinstance(values[name], str) and values[name]) for name in sources.keys() - parsed):
         for failure in validate(definition(package), values):
             name = failure.path.split(".")[0]
             raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")

@@ -25,7 +25,7 @@ from pulumi.runtime.rpc import wrap_rpc_secret
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import mark_secrets, tree
-from pulumi_agents.errors import PulumiAgentsError
+from pulumi_agents.errors import AuthenticationError, PulumiAgentsError
 
 if TYPE_CHECKING:
     from pulumi_agents._service import Service
@@ -34,6 +34,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _config_values: dict[str, Any] = {}
 _config_lock = threading.Lock()
+# Set by the first check: the program ran, so the engine configured this process with the stack
+# config of now. Without it (a refresh, a destroy), the settings may be those the last update
+# stored, and a refusal says how to use the ones of now.
+_program_ran = threading.Event()
+STORED_SETTINGS = (
+    "with dynamic resources, `pulumi refresh` and `pulumi destroy` without --run-program use the provider settings "
+    "stored by the last update: if the credentials changed in stack config since, add it (or run `pulumi up` first)"
+)
 
 
 def stack_config() -> Mapping[str, Any]:
@@ -54,6 +62,8 @@ def clean_errors(method: F) -> F:
         try:
             return method(*args, **kwargs)
         except PulumiAgentsError as exc:
+            if isinstance(exc, AuthenticationError) and not _program_ran.is_set():
+                exc.advice = STORED_SETTINGS
             message = str(exc)
         _fail_call(message)
         raise ProviderError(message)
@@ -130,9 +140,14 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
                     _config_values[key] = value
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        from pulumi_agents import _credentials
+
+        _program_ran.set()
         inputs, failures = self._service().check(self._inward(news), self._inward(olds))
+        said = [f.message() for f in failures]
+        refused = _credentials.failure(resource_types()[self.type_name], stack_config())
         return pulumi.dynamic.CheckResult(
-            self._outward(inputs, news), [pulumi.dynamic.CheckFailure("", f.message()) for f in failures]
+            self._outward(inputs, news), [pulumi.dynamic.CheckFailure("", s) for s in [*said, refused] if s]
         )
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:

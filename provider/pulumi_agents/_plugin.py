@@ -51,7 +51,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 
-from pulumi_agents import __version__, _config
+from pulumi_agents import __version__, _config, _credentials
 from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
@@ -254,9 +254,11 @@ class PluginProvider(Provider):
         secrets: set[Path] = set()
         news, olds = plain_map(request.new_inputs, secrets), plain_map(request.old_inputs)
         inputs, failures = await self._run(lambda: self._service(request.urn).check(news, olds))
+        refused = await self._run(lambda: _credentials.failure(self.package, self.config))
         return CheckResponse(
             inputs=value_map(type_name, inputs, secrets),
-            failures=[CheckFailure("", f.message()) for f in failures],
+            failures=[CheckFailure("", f.message()) for f in failures]
+            + ([CheckFailure("", refused)] if refused else []),
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:

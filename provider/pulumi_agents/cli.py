@@ -54,6 +54,13 @@ def emulator(
     transition_seconds: Annotated[float, typer.Option(help="How long CREATING/UPDATING/DELETING last.")] = 2.0,
     access_key_id: Annotated[str, typer.Option(help="AgentRun access key id accepted.")] = "test-access-key-id",
     access_key_secret: Annotated[str, typer.Option(help="AgentRun access key secret.")] = "test-access-key-secret",
+    sts_access_key_id: Annotated[
+        str, typer.Option(help="AgentRun temporary (STS) access key id accepted, with its token.")
+    ] = "STS.test-sts-key-id",
+    sts_access_key_secret: Annotated[str, typer.Option(help="Its secret.")] = "test-sts-key-secret",
+    sts_security_token: Annotated[
+        str, typer.Option(help="The security token its requests must carry.")
+    ] = "test-sts-security-token",
     region: Annotated[str, typer.Option(help="AgentRun region it plays (in ARNs and addresses).")] = "cn-hangzhou",
     qoder_token: Annotated[str, typer.Option(help="Qoder bearer token accepted.")] = "test-qoder-token",
     aiae_api_key: Annotated[str, typer.Option(help="API key accepted by published AIAE agents.")] = "test-api-key",
@@ -86,7 +93,8 @@ def emulator(
     config = EmulatorConfig(
         data_dir=data,
         transition_seconds=transition_seconds,
-        access_keys={access_key_id: access_key_secret},
+        access_keys={access_key_id: access_key_secret, sts_access_key_id: sts_access_key_secret},
+        security_tokens={sts_access_key_id: sts_security_token},
         region=region,
         qoder_tokens={qoder_token},
         aiae_api_keys={aiae_api_key},

@@ -32,16 +32,14 @@ class ConfigurationError(PulumiAgentsError):
 
 
 class AuthenticationError(ApiError):
-    """The service refused the credentials."""
+    """The service refused the credentials. The client says which setting and where it was read
+    (``blame``); a front door adds what it knows of how the command got them (``advice``)."""
+
+    blame = ""
+    advice = ""
 
     def __str__(self) -> str:
-        # Pulumi configures a provider for refresh and destroy from the settings stored with the
-        # last deployment, not from the stack config of now: say so where it bites.
-        return (
-            f"{super().__str__()}; if the credentials were rotated in stack config: with dynamic resources, "
-            f"`pulumi refresh` and `pulumi destroy` still use the ones stored by the last deployment, so add "
-            f"--run-program (or run `pulumi up` first); the provider plugins read the stack config of now"
-        )
+        return "; ".join(part for part in (super().__str__(), self.blame, self.advice) if part)
 
 
 class NotFoundError(ApiError):

@@ -5,9 +5,13 @@ that validate stops before anything is previewed."""
 
 from __future__ import annotations
 
+import http.server
+import json
+import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import yaml
@@ -129,3 +133,63 @@ def test_the_workflow_runs_these_commands() -> None:
     assert jobs["review"]["if"] == "github.event_name == 'pull_request'"
     assert jobs["deploy"]["if"] == "github.event_name == 'push'"
     assert (EXAMPLES / "gitops" / "README.md").read_text().count("--show-sames") >= 1
+
+
+def test_the_workflow_gets_agentrun_credentials_through_oidc_with_no_key(tmp_path: Path) -> None:
+    """No long-lived AgentRun key in the pipeline: both jobs may ask GitHub for an OIDC token, set
+    the role's ARNs, and their token step writes the token where Alibaba Cloud's default credential
+    chain reads it. The step runs here as written, against a loopback server standing in for
+    GitHub's token endpoint (what STS then does with the token is not run here: tests/
+    test_credentials.py shows the chain takes the OIDC role and asks STS)."""
+    workflow = yaml.safe_load((EXAMPLES / "gitops" / ".github" / "workflows" / "agents.yml").read_text())
+    env = workflow["env"]
+    assert env["ALIBABA_CLOUD_ROLE_ARN"] == "${{ vars.ALIBABA_CLOUD_ROLE_ARN }}"
+    assert env["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"] == "${{ vars.ALIBABA_CLOUD_OIDC_PROVIDER_ARN }}"
+    assert not {"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"} & set(env)
+    steps = {}
+    for name, job in workflow["jobs"].items():
+        assert job["permissions"]["id-token"] == "write", name
+        [step] = [s for s in job["steps"] if s.get("name", "").startswith("An OIDC token")]
+        steps[name] = step["run"]
+    assert steps["review"] == steps["deploy"]
+
+    asked: list[tuple[str, str]] = []
+
+    class TokenEndpoint(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append((self.path, self.headers.get("authorization", "")))
+            body = json.dumps({"count": 1, "value": "eyJ.github-oidc-token.sig"}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), TokenEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        github_env = tmp_path / "github-env"
+        ran = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", steps["review"]],
+            env={
+                "PATH": os.environ["PATH"],
+                "ACTIONS_ID_TOKEN_REQUEST_URL": f"http://127.0.0.1:{server.server_port}/token?api-version=2.0",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
+                "OIDC_AUDIENCE": env["OIDC_AUDIENCE"],
+                "RUNNER_TEMP": str(tmp_path),
+                "GITHUB_ENV": str(github_env),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+    assert ran.returncode == 0, ran.stderr
+    assert asked == [("/token?api-version=2.0&audience=sts.aliyuncs.com", "bearer request-token")]
+    assert github_env.read_text() == f"ALIBABA_CLOUD_OIDC_TOKEN_FILE={tmp_path / 'oidc-token'}\n"
+    assert (tmp_path / "oidc-token").read_text() == "eyJ.github-oidc-token.sig\n"
+    assert "github-oidc-token" not in ran.stdout + ran.stderr

@@ -119,6 +119,9 @@ def test_refresh_reads_the_credentials_of_now(tmp_path: Path, emulator: Emulator
     stack.config("agentrun:accessKeySecret", "a-rotated-but-wrong-secret", secret=True)
     refused = stack.pulumi("refresh", "--yes", check=False)
     assert refused.returncode != 0 and "SignatureDoesNotMatch" in refused.stdout
+    # It names the setting, and no --run-program: the plugin took the stack config of now.
+    assert "check agentrun:accessKeySecret (read from stack config agentrun:accessKeySecret)" in refused.stdout
+    assert "--run-program" not in refused.stdout
     assert "Traceback" not in refused.stdout + refused.stderr and "a-rotated-but-wrong-secret" not in refused.stdout
     stack.config("agentrun:accessKeySecret", ACCESS_KEY_SECRET, secret=True)
     stack.pulumi("refresh", "--yes")

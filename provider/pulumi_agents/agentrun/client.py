@@ -32,7 +32,14 @@ def _endpoint(runtime_id: str, endpoint_id: str) -> str:
 
 # Status codes Alibaba Cloud uses for bad credentials; a 404 with one of these is not
 # "the resource is gone" (reading it so would make `pulumi refresh` drop every resource).
-_AUTH_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthorization")
+_AUTH_CODES = (
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthorization",
+    "InvalidSecurityToken",
+    "MissingSecurityToken",
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class Credentials:
     access_key_id: str
     access_key_secret: str
     security_token: str | None = None
+    # Where each was read (setting -> "stack config agentrun:accessKeyId"), for the message that
+    # names the one the service refused.
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __repr__(self) -> str:  # never print the secret
         return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret=***)"
@@ -62,10 +72,13 @@ class Settings:
 
     @classmethod
     def from_sources(cls, config: Mapping[str, Any] | None = None) -> Settings:
-        """Pulumi config ``agentrun:*`` first, then the ``ALIBABA_CLOUD_*`` environment variables."""
+        """Pulumi config ``agentrun:*`` first, then the ``ALIBABA_CLOUD_*`` environment variables;
+        with no access key in either, Alibaba Cloud's default credential chain (``_credentials``)."""
+        from pulumi_agents import _credentials
+
         found = _config.read("agentrun", config or {})
         return cls(
-            credentials=Credentials(found["accessKeyId"], found["accessKeySecret"], found.get("securityToken")),
+            credentials=_credentials.alibaba(found, config or {}),
             region=found["region"],
             endpoint=found.get("endpoint"),
             timeout=float(found["httpTimeout"]),
@@ -130,6 +143,10 @@ class AgentRunClient:
         query = {"agentRuntimeName": name, "searchMode": "exact"} if name else {}
         items = self._pages(BASE, "ListAgentRuntimes", query)
         return [i for i in items if not name or i.get("agentRuntimeName") == name]
+
+    def check_credentials(self) -> None:
+        """The cheapest authenticated read: one runtime of the first page (``_credentials.verify``)."""
+        self._call("GET", BASE, "ListAgentRuntimes", query={"pageNumber": "1", "pageSize": "1"})
 
     # -- endpoints -----------------------------------------------------------------------
 
@@ -214,7 +231,13 @@ class AgentRunClient:
             self._http, build, idempotent=idempotent, what=f"AgentRun {action}", policy=self._retry,
             setting=self._origin,
         )
-        return self._unwrap(action, response)
+        try:
+            return self._unwrap(action, response)
+        except AuthenticationError as exc:
+            from pulumi_agents import _credentials
+
+            exc.blame = _credentials.blame("agentrun", exc.code, creds.origins)
+            raise
 
     @staticmethod
     def _unwrap(action: str, response: httpx.Response) -> dict[str, Any]:

@@ -36,7 +36,14 @@ from pulumi_agents.emulator.store import Store
 class EmulatorConfig:
     data_dir: Path | None = None
     transition_seconds: float = 2.0
-    access_keys: dict[str, str] = field(default_factory=lambda: {"test-access-key-id": "test-access-key-secret"})
+    access_keys: dict[str, str] = field(
+        default_factory=lambda: {
+            "test-access-key-id": "test-access-key-secret",
+            "STS.test-sts-key-id": "test-sts-key-secret",
+        }
+    )
+    # Temporary (STS) access keys among access_keys -> the security token each needs.
+    security_tokens: dict[str, str] = field(default_factory=lambda: {"STS.test-sts-key-id": "test-sts-security-token"})
     region: str = "cn-hangzhou"
     qoder_tokens: set[str] = field(default_factory=lambda: {"test-qoder-token"})
     aiae_api_keys: set[str] = field(default_factory=lambda: {"test-api-key"})
@@ -56,7 +63,7 @@ class Service:
 # Imported by create_app, not here: each state module imports emulator.store, whose package must
 # not import the services back. One line adds a service.
 SERVICES: tuple[Service, ...] = (
-    Service("agentrun", "AgentRunState", "access_keys", options=("transition_seconds", "region")),
+    Service("agentrun", "AgentRunState", "access_keys", options=("transition_seconds", "region", "security_tokens")),
     Service("qoder", "QoderState", "qoder_tokens"),
     Service("aiae", "AiaeState", "aiae_api_keys"),
 )

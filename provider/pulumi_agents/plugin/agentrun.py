@@ -100,7 +100,11 @@ class ProviderArgs(TypedDict, total=False):
     """Arguments of agentrun.Provider."""
 
     access_key_id: pulumi.Input[str]
-    """Alibaba Cloud AccessKey id. Stored as a secret."""
+    """Alibaba Cloud AccessKey id, set with its secret. With neither set, the credentials come from Alibaba Cloud's
+    default credential chain (alibabacloud-credentials): a profile file, an ECS RAM role, or an OIDC role
+    (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), as in CI. Stored
+    as a secret.
+    """
 
     access_key_secret: pulumi.Input[str]
     """Alibaba Cloud AccessKey secret. Stored as a secret."""
@@ -116,6 +120,11 @@ class ProviderArgs(TypedDict, total=False):
 
     http_timeout: pulumi.Input[float]
     """Seconds per HTTP request. Default 30."""
+
+    skip_credentials_validation: pulumi.Input[bool]
+    """Skip the one authenticated read (a list of one runtime) that checks the credentials, once per process,
+    before the first resource a preview or an update checks: for previews with no network. Default false.
+    """
 
 
 class Provider(PluginProviderResource):

@@ -73,6 +73,11 @@ class ProviderArgs(TypedDict, total=False):
     http_timeout: pulumi.Input[float]
     """Seconds per HTTP request. Default 30."""
 
+    skip_credentials_validation: pulumi.Input[bool]
+    """Skip the one authenticated read (a list of one agent) that checks the token, once per process, before the
+    first resource a preview or an update checks: for previews with no network. Default false.
+    """
+
 
 class Provider(PluginProviderResource):
     """An explicit qoder provider (``pulumi:providers:qoder``): another region or account in the stack, for the

@@ -36,12 +36,15 @@ class Settings:
     timeout: float = field(default_factory=lambda: float(_config.default("qoder", "httpTimeout")))
     workspace_id: str | None = None  # the qoder-workspace-id header
     betas: str | None = None  # the x-qoder-beta header (comma-separated)
+    token_from: str = field(default="", compare=False)  # where the token was read, for a refusal's message
 
     @classmethod
     def from_sources(cls, config: Mapping[str, Any] | None = None, *, workspace_id: str | None = None) -> Settings:
         """Pulumi config ``qoder:*`` first, then the SDK's ``QODER_ACCESS_TOKEN`` (``QODER_PAT``) and
         ``QODER_MANAGED_BASE_URL`` (``QODER_BASE_URL``); a resource's own ``workspace_id`` wins
         over ``qoder:workspaceId``."""
+        from pulumi_agents import _credentials
+
         found = _config.read("qoder", config or {})
         return cls(
             token=found["token"],
@@ -49,6 +52,7 @@ class Settings:
             timeout=float(found["httpTimeout"]),
             workspace_id=workspace_id or found.get("workspaceId") or None,
             betas=found.get("betas") or None,
+            token_from=_credentials.read_from("qoder", "token", config or {}),
         )
 
     def headers(self) -> dict[str, str]:
@@ -176,6 +180,10 @@ class QoderClient:
                 return
             cursor = found
 
+    def check_credentials(self) -> None:
+        """The cheapest authenticated read: one agent of the first page (``_credentials.verify``)."""
+        self._call("GET", "/agents", "list agents", query={"limit": "1"})
+
     # -- plumbing ----------------------------------------------------------------------------
 
     def _call(
@@ -216,7 +224,13 @@ class QoderClient:
         response = _http.send(
             self._http, build, idempotent=safe, what=f"Qoder {what}", policy=self._retry, setting=self._origin
         )
-        return self._unwrap(what, response)
+        try:
+            return self._unwrap(what, response)
+        except AuthenticationError as exc:
+            from pulumi_agents import _credentials
+
+            exc.blame = _credentials.blame("qoder", exc.code, {"token": self.settings.token_from})
+            raise
 
     @staticmethod
     def _unwrap(what: str, response: httpx.Response) -> dict[str, Any]:

@@ -20,7 +20,9 @@ What the service refuses before an operation runs, in this order:
   can carry its package inline, base64 in ``codeConfiguration.zipFile`` (the high-level SDK zips a
   whole folder that way, with no size check), so the limit is generous: a 12 MiB zip fits after
   base64's 4/3. Bigger packages belong in OSS (``ossBucketName``/``ossObjectName``);
-- a bad signature or date (the codes of ``signing.verify``; ``InvalidTimeStamp.*``);
+- a bad signature or date (the codes of ``signing.verify``; ``InvalidTimeStamp.*``); a temporary
+  (STS) key without its security token: 400 ``MissingSecurityToken``, with another one: 400
+  ``InvalidSecurityToken.MismatchWithAccessKey``;
 - no ``x-acs-signature-nonce``: 400 ``MissingSignatureNonce`` (the POP gateway's
   ``Missing<Parameter>`` form); a nonce already used while its request's ``x-acs-date`` is within
   the ``MAX_CLOCK_SKEW_SECONDS`` window: 400 ``SignatureNonceUsed`` "Specified signature nonce was
@@ -46,6 +48,7 @@ update or delete of a runtime or of an endpoint end in ``*_FAILED`` with ``statu
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -196,7 +199,7 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
         body = await request.body()
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode()
         try:
-            signing.verify(
+            key_id = signing.verify(
                 method=request.method,
                 raw_path=raw_path,
                 query=dict(request.query_params),
@@ -206,6 +209,17 @@ def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
             )
         except signing.SignatureError as exc:
             return None, _error(exc.status, exc.code, exc.message)
+        # A temporary key is good only with its security token (signed, as verify() requires of
+        # every x-acs- header).
+        needed, token = state.security_tokens.get(key_id), request.headers.get("x-acs-security-token")
+        if needed is not None and not token:
+            return None, _error(400, "MissingSecurityToken", "SecurityToken is mandatory for this access key.")
+        if needed is not None and not hmac.compare_digest(token or "", needed):
+            return None, _error(
+                400,
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                "Specified SecurityToken mismatch with the AccessKey.",
+            )
         try:
             sent = datetime.strptime(request.headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:

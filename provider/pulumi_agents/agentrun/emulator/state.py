@@ -18,7 +18,7 @@ never leaves half of it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pulumi_agents.agentrun.emulator.models.common import (
     ENDPOINT_FAILURE_KIND,
@@ -84,9 +84,12 @@ class AgentRunState(Runtimes, Endpoints, Versions):
         region: str = "cn-hangzhou",
         account_id: str = "1760720386195983",
         clock: Callable[[], float] = time.time,
+        security_tokens: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             store, transition_seconds=transition_seconds, region=region, account_id=account_id, clock=clock
         )
+        # Temporary (STS) access key id -> the security token every request signed with it must carry.
+        self.security_tokens = dict(security_tokens or {})
         # schema.json type name -> its documents
         self.collections = {kind.type_name: (kind.collection or Collection)(kind, self) for kind in KINDS}
