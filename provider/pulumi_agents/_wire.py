@@ -41,7 +41,7 @@ def _plain(value: struct_pb2.Value, path: Path, secrets: set[Path] | None) -> An
         sig = fields.get(_special_sig_key)
         if sig is None:
             return {k: _plain(v, (*path, k), secrets) for k, v in fields.items()}
-        if sig.string_value == _special_secret_sig and _special_sig_key in fields and "value" in fields:
+        if sig.string_value == _special_secret_sig and "value" in fields:
             if secrets is not None:
                 secrets.add(path)
             return _plain(fields["value"], path, secrets)
