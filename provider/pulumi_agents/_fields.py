@@ -61,13 +61,24 @@ class Fields:
     def node(self, wire: str) -> Node:
         return self._props[wire]
 
+    @cached_property
+    def _inputs(self) -> frozenset[str]:
+        return frozenset(self.inputs)
+
+    @cached_property
+    def _managed(self) -> frozenset[str]:
+        # Sets: every read and diff filters its properties by them (a tuple scan was 0.25 of a
+        # plugin refresh's 8.3 profiled CPU seconds at 250 resources).
+        return frozenset((*self.inputs, *self.options))
+
     def wire_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The fields sent to the API, with integers restored."""
-        return {k: coerce(v, self._props[k]) for k, v in props.items() if k in self.inputs and v is not None}
+        wanted = self._inputs
+        return {k: coerce(v, self._props[k]) for k, v in props.items() if k in wanted and v is not None}
 
     def managed(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs and provider options that are set, with integers restored."""
-        wanted = (*self.inputs, *self.options)
+        wanted = self._managed
         return {k: coerce(v, self._props[k]) for k, v in props.items() if k in wanted and v is not None}
 
     def coerced(self, props: Mapping[str, Any]) -> dict[str, Any]:

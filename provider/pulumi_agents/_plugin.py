@@ -57,8 +57,9 @@ from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
-from pulumi_agents._service import Service, service_class
+from pulumi_agents._service import Found, Service, service_class
 from pulumi_agents._tree import SCALARS, Node, tree
+from pulumi_agents._wire import plain_struct, struct_of
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -262,9 +263,13 @@ class PluginProvider(Provider):
         )
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
-        type_name = self._type(request.urn)
-        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
-        found = self._service(request.urn).diff(request.resource_id, olds, news)
+        return self.diff_plain(
+            request.urn, request.resource_id, plain_map(request.old_state), plain_map(request.new_inputs)
+        )
+
+    def diff_plain(self, urn: str, resource_id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResponse:
+        type_name = self._type(urn)
+        found = self._service(urn).diff(resource_id, olds, news)
         paths = detailed_diff(type_name, olds, news, found)
         return DiffResponse(
             changes=bool(found),
@@ -318,17 +323,21 @@ class PluginProvider(Provider):
         secrets: set[Path] = set()
         olds = plain_map(request.properties, secrets)
         importing = not request.properties and not request.inputs
-        found = await self._run(lambda: self._service(request.urn).read(request.resource_id, olds))
-        if not found.id and importing:
-            # Pulumi would record an empty resource under this id: say it does not exist instead.
-            raise NotFoundError(
-                self.package, "import", 404, "NotFound", f"no {type_name} has the id {request.resource_id!r}"
-            )
+        found = await self.read_plain(request.urn, request.resource_id, olds, importing)
         return ReadResponse(
             resource_id=found.id,
             properties=value_map(type_name, found.outs, secrets),
             inputs=value_map(type_name, found.inputs, secrets),
         )
+
+    async def read_plain(self, urn: str, resource_id: str, olds: dict[str, Any], importing: bool) -> Found:
+        found = await self._run(lambda: self._service(urn).read(resource_id, olds))
+        if not found.id and importing:
+            # Pulumi would record an empty resource under this id: say it does not exist instead.
+            raise NotFoundError(
+                self.package, "import", 404, "NotFound", f"no {self._type(urn)} has the id {resource_id!r}"
+            )
+        return found
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         type_name = self._type(request.urn)
@@ -366,6 +375,32 @@ def _init_failed(failure: PartialFailure, type_name: str) -> grpc.Status:
     return answer
 
 
+def _diff_answer(found: DiffResponse) -> Any:
+    """The engine's DiffResponse, as the SDK's servicer marshals one (its DiffConfig cannot:
+    it reads PropertyDiff.inputDiff, which is input_diff)."""
+    some = (
+        provider_pb2.DiffResponse.DIFF_UNKNOWN
+        if found.changes is None
+        else provider_pb2.DiffResponse.DIFF_SOME
+        if found.changes
+        else provider_pb2.DiffResponse.DIFF_NONE
+    )
+    return provider_pb2.DiffResponse(
+        replaces=found.replaces,
+        stables=found.stables,
+        deleteBeforeReplace=found.delete_before_replace,
+        changes=some,
+        diffs=found.diffs,
+        detailedDiff={
+            path: provider_pb2.PropertyDiff(
+                kind=provider_pb2.PropertyDiff.Kind.Value(diff.kind.name), inputDiff=diff.input_diff
+            )
+            for path, diff in found.detailed_diff.items()
+        },
+        hasDetailedDiff=True,
+    )
+
+
 class _Servicer(ProviderServicer):
     """The SDK's servicer, with our errors turned into one clear line (not "Unexpected <class>")
     and partial failures into the engine's ErrorResourceInitFailed."""
@@ -400,18 +435,29 @@ class _Servicer(ProviderServicer):
                 list(request.ignoreChanges),
             )
         )
-        some = provider_pb2.DiffResponse.DIFF_SOME if found.changes else provider_pb2.DiffResponse.DIFF_NONE
-        return provider_pb2.DiffResponse(
-            changes=some,
-            diffs=found.diffs,
-            detailedDiff={
-                path: provider_pb2.PropertyDiff(
-                    kind=provider_pb2.PropertyDiff.Kind.Value(diff.kind.name), inputDiff=diff.input_diff
-                )
-                for path, diff in found.detailed_diff.items()
-            },
-            hasDetailedDiff=True,
-        )
+        return _diff_answer(found)
+
+    # Read and Diff, every resource's in a refresh, skip the SDK's PropertyValue (``_wire``): the
+    # same answers as the SDK's servicer gives for our provider's, at a fraction of the CPU.
+
+    async def Diff(self, request: Any, context: Any) -> Any:
+        olds, news = plain_struct(request.olds), plain_struct(request.news)
+        return _diff_answer(self.plugin.diff_plain(request.urn, request.id, olds, news))
+
+    async def Read(self, request: Any, context: Any) -> Any:
+        async def read() -> Any:
+            type_name = self.plugin._type(request.urn)
+            secrets: set[Path] = set()
+            olds = plain_struct(request.properties, secrets)
+            importing = not request.properties.fields and not request.inputs.fields
+            found = await self.plugin.read_plain(request.urn, request.id, olds, importing)
+            return provider_pb2.ReadResponse(
+                id=found.id,
+                properties=struct_of(type_name, found.outs, secrets),
+                inputs=struct_of(type_name, found.inputs, secrets),
+            )
+
+        return await self._guard(read, context)
 
     async def Invoke(self, request: Any, context: Any) -> Any:
         base: Any = super()
@@ -424,10 +470,6 @@ class _Servicer(ProviderServicer):
     async def Create(self, request: Any, context: Any) -> Any:
         base: Any = super()
         return await self._guard(lambda: base.Create(request, context), context, request.urn)
-
-    async def Read(self, request: Any, context: Any) -> Any:
-        base: Any = super()
-        return await self._guard(lambda: base.Read(request, context), context)
 
     async def Update(self, request: Any, context: Any) -> Any:
         base: Any = super()
