@@ -809,3 +809,22 @@ def test_a_credential_in_a_replaced_vault_is_certainly_replaced() -> None:
     steps.insert(2, {**steps[0], "op": "create-replacement"})
     comment = review_text(json.dumps({"steps": steps}))
     assert "| `github` | qoder.VaultCredential | **replace?** |" in comment
+
+
+def test_a_refreshing_preview_is_reviewed_from_what_the_refresh_read() -> None:
+    """`pulumi preview --refresh --json` lists a refresh step per resource before its own: the
+    review reads the second (a version edited by hand: 2 -> 3, not the state's 1 -> 2)."""
+    from pulumi_agents.review.preview import parse
+
+    urn = "urn:pulumi:dev::p::qoder:index:Agent::doc-helper"
+    held = {"inputs": {"name": "a"}, "outputs": {"name": "a", "version": 1}}
+    read = {"inputs": {"name": "a"}, "outputs": {"name": "a", "version": 2}}
+    document = {
+        "steps": [
+            {"op": "refresh", "urn": urn, "oldState": held, "newState": held},
+            {"op": "update", "urn": urn, "oldState": read, "newState": {"inputs": {"name": "b"}, "outputs": {}}},
+        ],
+        "changeSummary": {"update": 1},
+    }
+    [step] = parse(json.dumps(document)).steps
+    assert step.op == "update" and step.old is not None and step.old["outputs"]["version"] == 2

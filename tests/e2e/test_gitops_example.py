@@ -48,10 +48,10 @@ def validate(stack: Stack) -> subprocess.CompletedProcess[str]:
 
 
 def pull_request(stack: Stack) -> str:
-    """validate, preview --json --show-sames > preview.json, review > comment.md: the comment."""
+    """validate, preview --refresh --json --show-sames > preview.json, review > comment.md: the comment."""
     checked = validate(stack)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    preview = stack.pulumi("preview", "--stack", "e2e", "--json", "--show-sames")
+    preview = stack.pulumi("preview", "--stack", "e2e", "--refresh", "--json", "--show-sames")
     # The plugins come from Pulumi.yaml's list, not PATH: the engine warns about nothing.
     assert "from $PATH" not in preview.stdout + preview.stderr
     (stack.dir / "preview.json").write_text(preview.stdout)
@@ -89,19 +89,23 @@ def test_the_pipeline_against_the_emulator(tmp_path: Path, emulator: Emulator, m
     runtime_file.write_text(re.sub(r"^sessionIdleTimeoutSeconds: .*\n", "", text, flags=re.M))
     agent_file = stack.dir / "agents" / "qoder" / "doc-helper.yaml"
     agent_file.write_text(agent_file.read_text().replace("metadata: {team: docs}", "metadata: {team: platform}"))
+    # Meanwhile someone edits the agent in the console (version 2): the preview refreshes first,
+    # so the review starts from version 2 and the merge's up does not meet a conflict.
+    with qoder_client(emulator) as client:
+        client.update_agent(str(agent["id"]), {"description": "edited by hand", "version": 1})
     comment = pull_request(stack)
     assert "**2 to update**, 1 unchanged." in comment
     assert "`memory`: `2048` → `4096`" in comment and "**restarts the runtime**" in comment
     assert "`sessionIdleTimeoutSeconds`: no longer managed: the runtime keeps `600`" in comment
-    assert "publishes a new version of the agent (version 1 → 2)" in comment
+    assert "publishes a new version of the agent (version 2 → 3)" in comment
     assert '`metadata.team`: `"docs"` → `"platform"`' in comment
 
-    stack.pulumi("up", "--stack", "e2e", "--yes", "--non-interactive")
+    stack.pulumi("up", "--stack", "e2e", "--refresh", "--yes", "--non-interactive")
     [runtime], [agent] = runtimes(emulator), agents(emulator)
     assert runtime["memory"] == 4096 and runtime["sessionIdleTimeoutSeconds"] == 600  # kept, unmanaged
     with qoder_client(emulator) as client:
         assert client.get_agent(str(agent["id"]))["metadata"] == {"team": "platform"}
-    assert agent["version"] == 2
+    assert agent["version"] == 3
     stack.pulumi("preview", "--stack", "e2e", "--expect-no-changes")
 
     # A third pull request breaks a rule: validate fails and names it; nothing is previewed.
@@ -123,13 +127,13 @@ def test_the_workflow_runs_these_commands() -> None:
     for line in (
         "pulumi-agents validate --type AgentRuntime agents/runtimes/*.yaml",
         "pulumi-agents validate --type Agent agents/qoder/*.yaml",
-        'pulumi preview --stack "$PULUMI_STACK" --json --show-sames --non-interactive > preview.json',
+        'pulumi preview --stack "$PULUMI_STACK" --refresh --json --show-sames --non-interactive > preview.json',
         'pulumi-agents review preview.json --stack "$PULUMI_STACK" > comment.md',
         "marker=$(head -n 1 comment.md)",
     ):
         assert line in review, line
     deploy = "\n".join(step.get("run", "") for step in jobs["deploy"]["steps"])
-    assert 'pulumi up --stack "$PULUMI_STACK" --yes --non-interactive' in deploy
+    assert 'pulumi up --stack "$PULUMI_STACK" --refresh --yes --non-interactive' in deploy
     assert jobs["review"]["if"] == "github.event_name == 'pull_request'"
     assert jobs["deploy"]["if"] == "github.event_name == 'push'"
     assert (EXAMPLES / "gitops" / "README.md").read_text().count("--show-sames") >= 1
@@ -193,3 +197,20 @@ def test_the_workflow_gets_agentrun_credentials_through_oidc_with_no_key(tmp_pat
     assert github_env.read_text() == f"ALIBABA_CLOUD_OIDC_TOKEN_FILE={tmp_path / 'oidc-token'}\n"
     assert (tmp_path / "oidc-token").read_text() == "eyJ.github-oidc-token.sig\n"
     assert "github-oidc-token" not in ran.stdout + ran.stderr
+
+
+def test_the_local_commands_are_found_as_written() -> None:
+    """The README's "Try it locally" block, from a shell where nothing of the project is on PATH:
+    its PATH line finds the CLI and pulumi-agents that ./run built (the block failed on `pulumi:
+    command not found` without it). The rest of the block is what the pipeline test runs."""
+    text = (EXAMPLES / "gitops" / "README.md").read_text()
+    [block] = re.findall(r"## Try it locally.*?```sh\n(.*?)```", text, flags=re.S)
+    lines = block.splitlines()
+    assert lines[0] == "cd examples/gitops" and lines[1].startswith("export PATH=")
+    script = "\n".join([*lines[:2], "command -v pulumi pulumi-agents"])
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if ".venv" not in p and "pulumi" not in p)
+    found = subprocess.run(
+        ["bash", "-c", script], cwd=EXAMPLES.parent, env={**os.environ, "PATH": path}, capture_output=True, text=True
+    )
+    assert found.returncode == 0, found.stderr
+    assert [Path(line).name for line in found.stdout.split()] == ["pulumi", "pulumi-agents"]

@@ -146,6 +146,7 @@ def parse(text: str) -> Preview:
         )
     revealed: set[str] = set()
     steps = [_step(raw, "oldState", "newState", "replaceReasons", revealed) for raw in document.get("steps") or []]
+    steps = _planned(steps)
     diagnostics = [_diagnostic(d) for d in document.get("diagnostics") or [] if isinstance(d, Mapping)]
     return Preview(steps, diagnostics, _counts(document.get("changeSummary")), revealed)
 
@@ -213,7 +214,15 @@ def _parse_events(text: str) -> Preview:
             )
         elif isinstance(summary := event.get("summaryEvent"), Mapping):
             preview.summary = _counts(summary.get("resourceChanges"))
+    preview.steps[:] = _planned(preview.steps)
     return preview
+
+
+def _planned(steps: list[Step]) -> list[Step]:
+    """The steps of the change, without those of a ``--refresh`` before it: each resource then
+    has its own step too, starting from what the refresh read (a drifted agent's version), which
+    the refresh step's old state is not."""
+    return [step for step in steps if step.op != "refresh"]
 
 
 def _counts(summary: Any) -> dict[str, int] | None:
