@@ -22,12 +22,9 @@ def profile_rows(stack: MakeStack, lib: Path, state: BenchState, count: int, out
         "dynamic": stack(f"pdynamic{count}", program("pulumi_agents", half, "pd", agents=True)),
         "plugin": stack(f"pplugin{count}", program("pulumi_agents.plugin", half, "pp", agents=True)),
     }
-    state.transition_seconds = 0.2
-    try:
+    with state.quick():
         for made in doors.values():
             made.up("--parallel", "32")
-    finally:
-        state.transition_seconds = 1.0
     for door, made in doors.items():
         for args in (("preview", "--expect-no-changes"), ("refresh", "--yes")):
             where = out / f"{door}-{args[0]}"
@@ -47,9 +44,6 @@ def profile_rows(stack: MakeStack, lib: Path, state: BenchState, count: int, out
                 stats.sort_stats(order).print_stats(TOP)
                 body = text.getvalue().split("\n", 1)[-1]
                 print(f"\n== {door} {args[0]} ({len(files)} processes, {sample.wall:.1f} s), by {order}\n{body}")
-    state.transition_seconds = 0.2  # nor are the deletes
-    try:
+    with state.quick():  # nor are the deletes
         for made in doors.values():
             made.destroy()
-    finally:
-        state.transition_seconds = 1.0

@@ -34,12 +34,9 @@ def scale_rows(
         "dynamic": stack(f"dynamic{count}", program("pulumi_agents", half, "sd", agents=True)),
         "plugin": stack(f"plugin{count}", program("pulumi_agents.plugin", half, "sp", agents=True)),
     }
-    state.transition_seconds = 0.2  # the creates are not measured here
-    try:
+    with state.quick():  # the creates are not measured here
         for side in stacks.values():
             side.up("--parallel", "32")
-    finally:
-        state.transition_seconds = 1.0
     same_properties(lib, stacks["dynamic"].export())
     stacks["no-I/O"] = stack(f"noio{count}", SAME_PROGRAM, agents=False)
     stacks["no-I/O"].up("--parallel", "32")
@@ -77,10 +74,7 @@ def scale_rows(
         f"credentials check off = {' and '.join(f'{k}=true' for k in SKIP_CHECK)}; CPU: each provider process's "
         f"own (os.times, written at exit), the emulator's (this process), the rest of the command's tree"
     )
-    state.transition_seconds = 0.2  # nor are the deletes
-    try:
+    with state.quick():  # nor are the deletes
         for side in stacks.values():
             side.destroy()
-    finally:
-        state.transition_seconds = 1.0
     return rows
