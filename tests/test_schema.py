@@ -464,3 +464,15 @@ def test_agent_accepts(changes: dict[str, Any]) -> None:
 def test_agent_rejects(changes: dict[str, Any], expected: str) -> None:
     found = agent_failures(**changes)
     assert any(f.startswith(expected) for f in found), found
+
+
+def test_a_misspelt_key_is_reported_alone() -> None:
+    """The source rule codeConfiguration breaks only because ossObjectName is misspelt: the typo
+    is the one failure shown, not a "must set exactly one code source" printed before it."""
+    doc = code_runtime()
+    code = dict(doc["codeConfiguration"])
+    code["oss_objekt_name"] = code.pop("ossObjectName")
+    failures = validate("AgentRuntime", {**doc, "codeConfiguration": code})
+    assert [(f.path, f.reason) for f in failures] == [
+        ("codeConfiguration.oss_objekt_name", "is not a known property (did you mean 'oss_object_name'?)")
+    ]

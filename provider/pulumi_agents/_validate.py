@@ -334,9 +334,14 @@ def validate(type_name: str, document: Any) -> list[Failure]:
         for path, reason in _reason(error):
             if tuple(path) not in non_finite:
                 found[(tuple(path), reason)] = value
+    # An object with a misspelt key breaks the rules that key would meet (a source missing, a
+    # name required with another): those follow from the typo, so only the typo is reported.
+    misspelt = {path[:-1] for path, reason in found if reason.startswith("is not a known property")}
     root = tree(type_name)
     failures = [
         Failure(format_path(path), reason, root.path(path, python=True), value)
         for (path, reason), value in found.items()
+        if reason.startswith("is not a known property")
+        or not (path in misspelt or (path[:-1] in misspelt and reason.startswith("is required")))
     ]
     return sorted(failures, key=lambda f: (f.path, f.reason))
