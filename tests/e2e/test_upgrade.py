@@ -93,6 +93,12 @@ def recorded(stack: Stack) -> dict[str, dict[str, Any]]:
     }
 
 
+# Differences a refresh makes on purpose, by the end of their path, each with why: the provider's
+# own owner mark left a version's frozen runtime (a preview --diff listed it), so a refresh drops
+# the masked copy the old code recorded; no program set or could read a value there ("***").
+INTENDED = {".outputs.runtime.environmentVariables.PULUMI_AGENTS_OWNER": ('"***"', "null")}
+
+
 def differences(old: Any, new: Any, path: str = "") -> list[str]:
     """Where ``new`` differs from ``old``, one line per path (a secret's value is not shown). An
     output the old code did not record at all (a new output field, such as a qoder agent's
@@ -106,6 +112,11 @@ def differences(old: Any, new: Any, path: str = "") -> list[str]:
     return [f"{path.lstrip('.')}: {shown[0]} => {shown[1]}"]
 
 
+def intended(line: str) -> bool:
+    where, _, change = line.partition(": ")
+    return any(where.endswith(end) and change == f"{was} => {now}" for end, (was, now) in INTENDED.items())
+
+
 def test_a_stack_deployed_at_d7f8ea1_has_nothing_to_change(tmp_path: Path, mode: str) -> None:
     emulator = emulator_on_fixture_data(tmp_path)
     try:
@@ -115,7 +126,7 @@ def test_a_stack_deployed_at_d7f8ea1_has_nothing_to_change(tmp_path: Path, mode:
         # today records as outputs must be the same too, or a program's output would change.
         before = recorded(stack)
         assert_no_change(stack, mode, "refresh", "--yes")
-        changed = differences(before, recorded(stack))
+        changed = [line for line in differences(before, recorded(stack)) if not intended(line)]
         if changed:
             pytest.fail(f"a refresh of the {mode} stack of d7f8ea1 records otherwise:\n" + "\n".join(changed))
     finally:
