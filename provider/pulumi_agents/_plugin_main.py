@@ -45,7 +45,11 @@ class _Deferred(types.ModuleType):
             self.__class__ = types.ModuleType  # type: ignore[assignment]
             spec = self.__spec__
             assert spec is not None and spec.loader is not None
-            spec.loader.exec_module(self)
+            try:
+                spec.loader.exec_module(self)
+            except BaseException:
+                self.__class__ = _Deferred  # the next use fails the same way, not with a missing name
+                raise
 
 
 def defer(names: tuple[str, ...] = UNUSED_BY_PLUGINS) -> None:
