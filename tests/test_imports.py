@@ -236,7 +236,7 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
     assert "pulumi-agents[emulator]" in extras["dev"]
     assert project["scripts"] == {
         "pulumi-agents": "pulumi_agents.__main__:main",
-        **{f"pulumi-resource-{p}": f"pulumi_agents._plugin:{p}" for p in ("agentrun", "qoder", "aiae")},
+        **{f"pulumi-resource-{p}": f"pulumi_agents._plugin_main:{p}" for p in ("agentrun", "qoder", "aiae")},
     }
 
 
@@ -429,3 +429,50 @@ def test_settings_that_are_strings_load_no_validator() -> None:
         """
     )
     assert out.split() == ["False", "True"]
+
+
+def test_a_plugin_serves_without_the_sdk_parts_it_never_uses() -> None:
+    """The console script's module makes pulumi.automation, .dynamic and .policy load on first use:
+    a plugin serves GetSchema, CheckConfig and Configure over gRPC without them, and a name read
+    from one afterwards is there as ever."""
+    out = ok(
+        """
+        import io, json, queue, sys, threading
+        from pulumi_agents._plugin_main import UNUSED_BY_PLUGINS, main
+
+        lines = queue.Queue()
+
+        class Handshake(io.StringIO):
+            def write(self, text):
+                lines.put(text)
+                return len(text)
+
+        real_stdout, sys.stdout = sys.stdout, Handshake()
+        threading.Thread(target=main, args=("agentrun",), daemon=True).start()
+        port = int(lines.get(timeout=60))
+        sys.stdout = real_stdout
+
+        import grpc
+        from google.protobuf import struct_pb2
+        from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+        stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        schema = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+        news = struct_pb2.Struct()
+        news.update({"region": "cn-hangzhou"})
+        urn = "urn:pulumi:dev::p::pulumi:providers:agentrun::default"
+        checked = stub.CheckConfig(provider_pb2.CheckRequest(urn=urn, olds=struct_pb2.Struct(), news=news))
+        stub.Configure(provider_pb2.ConfigureRequest(urn=urn, args=checked.inputs, acceptSecrets=True))
+        print(schema["name"], len(checked.failures), *(type(sys.modules[n]).__name__ for n in UNUSED_BY_PLUGINS))
+        print(any(m.startswith(tuple(n + "." for n in UNUSED_BY_PLUGINS)) for m in sys.modules), "dill" in sys.modules)
+
+        import pulumi
+        from pulumi.dynamic import ResourceProvider
+        print(pulumi.automation.LocalWorkspace.__name__, ResourceProvider.__name__, "dill" in sys.modules)
+        """
+    )
+    assert out.splitlines() == [
+        "agentrun 0 _Deferred _Deferred _Deferred",
+        "False False",
+        "LocalWorkspace ResourceProvider True",
+    ]
