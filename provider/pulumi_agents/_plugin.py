@@ -59,7 +59,7 @@ from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Found, Service, service_class
 from pulumi_agents._tree import SCALARS, Node, tree
-from pulumi_agents._wire import plain_struct, struct_of
+from pulumi_agents._wire import plain_struct, struct_of, walk
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -102,19 +102,11 @@ def plain_map(values: Mapping[str, PropertyValue], secrets: set[Path] | None = N
 
 def to_value(value: Any, node: Node, path: Path, secrets: set[Path]) -> PropertyValue:
     """A PropertyValue of plain data, secret where schema.json or the program says so."""
-    if value.__class__ in SCALARS and value.__class__ is not int:  # most values: straight through
-        return PropertyValue(value, is_secret=node.secret or path in secrets)
-    node = node.at(value)
-    secret = node.secret or path in secrets
-    if isinstance(value, Mapping):
-        inner: Any = {k: to_value(v, node.child(k), (*path, k), secrets) for k, v in value.items()}
-    elif isinstance(value, list | tuple):
-        inner = [to_value(v, node.item, (*path, i), secrets) for i, v in enumerate(value)]
-    elif isinstance(value, int) and not isinstance(value, bool):
-        inner = float(value)  # PropertyValue takes floats only
-    else:
-        inner = value
-    return PropertyValue(inner, is_secret=secret)
+    return walk(value, node, path, secrets, _property_value)
+
+
+def _property_value(value: Any, secret: bool) -> PropertyValue:
+    return PropertyValue(value, is_secret=secret)
 
 
 def value_map(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> dict[str, PropertyValue]:

@@ -10,8 +10,8 @@ asset, a resource reference, an output value) goes through the SDK's PropertyVal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from google.protobuf import struct_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
@@ -20,6 +20,7 @@ from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 from pulumi_agents._tree import SCALARS, Node, tree
 
 Path = tuple[str | int, ...]
+T = TypeVar("T")
 _SECRET = {_special_sig_key: _special_secret_sig}
 
 
@@ -58,24 +59,43 @@ def struct_of(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> 
     schema.json or the program says so."""
     root = tree(type_name)
     struct = struct_pb2.Struct()
-    struct.update({k: _wire(v, root.child(k), (k,), secrets) for k, v in values.items()})
+    struct.update({k: walk(v, root.child(k), (k,), secrets, _wrapped, _plain_only) for k, v in values.items()})
     return struct
 
 
-def _wire(value: Any, node: Node, path: Path, secrets: set[Path]) -> Any:
-    """Plain data as ``Struct.update`` takes it, secrets wrapped as the engine reads them."""
+def _plain_only(value: Any) -> Any:
+    raise TypeError(f"Unsupported value type: {type(value).__name__}")
+
+
+def _wrapped(value: Any, secret: bool) -> Any:
+    """A value as ``Struct.update`` takes it, a secret wrapped as the engine reads one."""
+    return {**_SECRET, "value": value} if secret else value
+
+
+def walk(
+    value: Any,
+    node: Node,
+    path: Path,
+    secrets: set[Path],
+    wrap: Callable[[Any, bool], T],
+    other: Callable[[Any], Any] = lambda value: value,
+) -> T:
+    """Plain data for the engine, each value given to ``wrap`` with whether it is secret (where
+    schema.json or the program, by ``secrets``, says so); integers as floats, as the engine's
+    numbers are. ``wrap`` makes a Struct's value here, a PropertyValue for the SDK's calls;
+    ``other`` takes what is not plain data (an asset: a PropertyValue holds one, a Struct cannot)."""
     cls = value.__class__
     if cls in SCALARS and cls is not int:  # most values: straight through
-        return {**_SECRET, "value": value} if node.secret or path in secrets else value
+        return wrap(value, node.secret or path in secrets)
     node = node.at(value)
     if isinstance(value, Mapping):
-        inner: Any = {k: _wire(v, node.child(k), (*path, k), secrets) for k, v in value.items()}
+        inner: Any = {k: walk(v, node.child(k), (*path, k), secrets, wrap, other) for k, v in value.items()}
     elif isinstance(value, list | tuple):
-        inner = [_wire(v, node.item, (*path, i), secrets) for i, v in enumerate(value)]
+        inner = [walk(v, node.item, (*path, i), secrets, wrap, other) for i, v in enumerate(value)]
     elif isinstance(value, int) and not isinstance(value, bool):
         inner = float(value)
     elif value is None or isinstance(value, bool | float | str):
         inner = value
     else:
-        raise TypeError(f"Unsupported value type: {type(value).__name__}")
-    return {**_SECRET, "value": inner} if node.secret or path in secrets else inner
+        inner = other(value)
+    return wrap(inner, node.secret or path in secrets)
