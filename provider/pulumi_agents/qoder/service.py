@@ -446,21 +446,24 @@ class SkillService(_Uploaded):
         self._at(news)
         news, ids = dict(news), self._ids(id_)
         with self._client() as client:
-            if news.get("files_sha256") != olds.get("files_sha256") and not self._holds(client, ids, news):
-                self.upload(client, "publish", ids, news)
             current = self._get(client, ids)
+            if news.get("files_sha256") != olds.get("files_sha256") and not self._holds(client, ids, current, news):
+                self.upload(client, "publish", ids, news)
+                current = self._get(client, ids)
         return self.outputs(news, current)
 
-    def _holds(self, client: QoderClient, ids: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        """Whether the skill's latest version holds the program's files already (its content
-        compared): after an import (the state has no digest), or a publish whose answer was lost
-        in an earlier run, nothing is published again."""
+    def _holds(
+        self, client: QoderClient, ids: Mapping[str, Any], current: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> bool:
+        """Whether the skill's latest version (of ``current``) holds the program's files already
+        (its content compared): after an import (the state has no digest), or a publish whose
+        answer was lost in an earlier run, nothing is published again."""
         import io
         import zipfile
 
         from pulumi_agents._local import digest
 
-        latest = self._get(client, ids).get("latest_version")
+        latest = current.get("latest_version")
         if not latest:
             return False
         path = self.api.path("version_content", {**ids, "version": latest})
