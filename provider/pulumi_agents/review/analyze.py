@@ -282,7 +282,7 @@ def build(preview: Preview, stack: str | None = None) -> Review:
     for resource in resources:
         revealed |= resource.revealed()
         reviewed = resource.review(others, complete)
-        if reviewed.operation in ("same", "read", "refresh") and not reviewed.changes:
+        if reviewed.operation in ("same", "read") and not reviewed.changes:
             continue  # nothing changes: counted, not listed
         reviews.append(reviewed)
     reviews.sort(key=lambda r: _IMPORTANCE.get(r.operation, 4 if r.operation != "same" else 5))
