@@ -20,7 +20,7 @@ import hashlib
 import os
 import tarfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -62,9 +62,7 @@ def read(kind: str, path: str | Mapping[str, str]) -> Upload:
         raise LocalFilesError(f"{path!r} is neither a folder nor an archive ({', '.join(ARCHIVES)})")
     if not files:
         raise LocalFilesError(f"{path!r} holds no file")
-    ordered = tuple(sorted(files.items()))
-    _bounded(b"", path, sum(len(c) for _, c in ordered))
-    return Upload(ordered, digest(ordered))
+    return _upload(files, path)
 
 
 def _mapped(names: Mapping[str, str]) -> Upload:
@@ -79,12 +77,21 @@ def _mapped(names: Mapping[str, str]) -> Upload:
             continue
         found = read("folder", path).files  # each under the folder's own name: put it under ``name``
         files.update({f"{inner}/{n.split('/', 1)[1]}": content for n, content in found})
-    tops = {n.split("/", 1)[0] for n in files}
-    if not (len(tops) == 1 and all("/" in n for n in files)):
+    if not _in_one_folder(files):
         files = {f"skill/{n}": content for n, content in files.items()}
+    return _upload(files, "the skill's files")
+
+
+def _upload(files: Mapping[str, bytes], what: str) -> Upload:
     ordered = tuple(sorted(files.items()))
-    _bounded(b"", "the skill's files", sum(len(c) for _, c in ordered))
+    _bounded(b"", what, sum(len(c) for _, c in ordered))
     return Upload(ordered, digest(ordered))
+
+
+def _in_one_folder(names: Iterable[str]) -> bool:
+    """Whether every path sits in one top-level folder (a skill's files must)."""
+    names = list(names)
+    return len({n.split("/", 1)[0] for n in names}) == 1 and all("/" in n for n in names)
 
 
 def digest(files: tuple[tuple[str, bytes], ...]) -> str:
@@ -132,8 +139,7 @@ def _archive(file: Path) -> dict[str, bytes]:
                         entries[_member(member.name, file)] = extracted.read() if extracted else b""
     except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise LocalFilesError(f"{str(file)!r} cannot be read as an archive: {exc}") from None
-    tops = {name.split("/", 1)[0] for name in entries}
-    if len(tops) == 1 and all("/" in name for name in entries):
+    if _in_one_folder(entries):
         return entries
     stem = next(file.name[: -len(s)] for s in ARCHIVES if file.name.lower().endswith(s))
     return {f"{stem}/{name}": content for name, content in entries.items()}
