@@ -132,17 +132,9 @@ class QoderClient:
 
     def download(self, op: Operation, path: str) -> bytes:
         """The content a GET answers (a skill version's archive), as bytes."""
-        sent = {"authorization": f"Bearer {self.settings.token}", **self.settings.headers()}
-        response = _http.send(
-            self._http,
-            lambda: self._http.build_request(op.method, path, headers=sent),
-            idempotent=True,
-            what=f"Qoder {op.action}",
-            policy=self._retry,
-            setting=self._origin,
-        )
+        response = self._send(op.method, path, op.action, headers={"accept": "*/*"}, idempotent=True)
         if not response.is_success:
-            self._unwrap(op.action, response)  # raises the service's error
+            self._answer(op.action, response)  # raises the service's error
         return response.content
 
     # -- agents ----------------------------------------------------------------------------
@@ -201,6 +193,28 @@ class QoderClient:
         files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
         content_type: str | None = None,
     ) -> dict[str, Any]:
+        response = self._send(
+            method, path, what, body=body, query=query, headers=headers, key=key, idempotent=idempotent,
+            form=form, files=files, content_type=content_type,
+        )  # fmt: skip
+        return self._answer(what, response)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        key: str | None = None,
+        idempotent: bool | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
+        content_type: str | None = None,
+    ) -> httpx.Response:
+        """One request, with the token and the headers every call carries, retried as it may be."""
         sent = {
             "authorization": f"Bearer {self.settings.token}",
             "accept": "application/json",
@@ -221,9 +235,12 @@ class QoderClient:
                 return self._http.build_request(method, path, params=query, data=form, files=files, headers=sent)
             return self._http.build_request(method, path, params=query, content=payload, headers=sent)
 
-        response = _http.send(
+        return _http.send(
             self._http, build, idempotent=safe, what=f"Qoder {what}", policy=self._retry, setting=self._origin
         )
+
+    def _answer(self, what: str, response: httpx.Response) -> dict[str, Any]:
+        """The JSON answer, or the service's error; a refused token names where it was read."""
         try:
             return self._unwrap(what, response)
         except AuthenticationError as exc:
