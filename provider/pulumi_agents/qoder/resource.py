@@ -189,15 +189,14 @@ class VaultCredential(SchemaResource, VaultCredentialOutputs, module="qoder", na
 class File(SchemaResource, FileOutputs, module="qoder", name="File"):
     """Qoder file (POST /files, a multipart upload): a local file uploaded for deployments and sessions to mount (a
     deployment's resources name it by file_id). The API has no update for a file: a change of the local file's
-    content, or of any input, replaces it.
+    content (content_sha256), or of any input, replaces it.
 
     Example::
 
         guide = qoder.File("guide", file="docs/style-guide.md")  # or file=pulumi.FileAsset(...)
         pulumi.export("file_id", guide.file_id)
 
-    The API has no update for a file: a change of the local file's content (content_sha256) or of any input
-    replaces it. Destroy deletes it.
+    Destroy deletes it.
     """
 
     _type_name = "File"
@@ -215,7 +214,7 @@ class File(SchemaResource, FileOutputs, module="qoder", name="File"):
 
 class Skill(SchemaResource, SkillOutputs, module="qoder", name="Skill"):
     """Qoder skill (POST /skills, a multipart upload): a folder of instructions and scripts (a SKILL.md at its top)
-    that agents load. A change of the files publishes a new version of the same skill (POST
+    that agents load. A change of the files (files_sha256) publishes a new version of the same skill (POST
     /skills/{skill_id}/versions) and moves latest_version; the API has no other update, so a change of
     display_title or metadata replaces it.
 
@@ -226,8 +225,7 @@ class Skill(SchemaResource, SkillOutputs, module="qoder", name="Skill"):
         bot = qoder.Agent("writer", name="writer", model="ultimate",
             skills=[{"type": "custom", "skill_id": helper.skill_id, "version": helper.latest_version}])
 
-    A change of the files (files_sha256) publishes a new version of the same skill and moves latest_version; a
-    change of display_title or metadata replaces it. Destroy deletes its versions, then the skill.
+    Destroy deletes its versions, then the skill.
     """
 
     _type_name = "Skill"
