@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from pulumi_agents._validate import RFC3339
 from pulumi_agents.qoder.emulator.rules import QoderError, invalid
 from pulumi_agents.qoder.emulator.runs import RUNS, view
 from pulumi_agents.qoder.emulator.upload_routes import page_of
@@ -17,7 +17,6 @@ from pulumi_agents.qoder.emulator.upload_routes import page_of
 if TYPE_CHECKING:
     from pulumi_agents.qoder.emulator.state import QoderState
 
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 _COMPARED: dict[str, Callable[[datetime, datetime], bool]] = {
     "gt": datetime.__gt__, "gte": datetime.__ge__, "lt": datetime.__lt__, "lte": datetime.__le__,
 }  # fmt: skip
@@ -30,7 +29,7 @@ def _moment(query: Mapping[str, str], name: str, *, rfc3339: bool = False) -> da
     if given is None:
         return None
     try:
-        if rfc3339 and not _RFC3339.fullmatch(given):
+        if rfc3339 and not RFC3339.fullmatch(given):
             raise ValueError(given)
         moment = datetime.fromisoformat(given.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
