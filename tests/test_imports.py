@@ -476,3 +476,69 @@ def test_a_plugin_serves_without_the_sdk_parts_it_never_uses() -> None:
         "False False",
         "LocalWorkspace ResourceProvider True",
     ]
+
+
+def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
+    """The engine starts the next plugin only once this one has answered Configure (and, at
+    preview, CheckConfig and DiffConfig): the front answers them with the SDK's runtime and the
+    provider still unloaded, and the settings of that Configure apply to the first call it hands
+    on (here a Check whose credentials check they turn off; with no settings it would fail)."""
+    out = ok(
+        """
+        import io, queue, sys, threading
+        from pulumi_agents._plugin_main import main
+
+        lines = queue.Queue()
+
+        class Handshake(io.StringIO):
+            def write(self, text):
+                lines.put(text)
+                return len(text)
+
+        real_stdout, sys.stdout = sys.stdout, Handshake()
+        threading.Thread(target=main, args=("agentrun",), daemon=True).start()
+        port = int(lines.get(timeout=60))
+        sys.stdout = real_stdout
+
+        import grpc
+        from google.protobuf import empty_pb2, struct_pb2
+        from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+        def struct(**values):
+            made = struct_pb2.Struct()
+            made.update(values)
+            return made
+
+        stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        urn = "urn:pulumi:dev::p::pulumi:providers:agentrun::default"
+        try:
+            stub.Handshake(provider_pb2.ProviderHandshakeRequest())
+        except grpc.RpcError as exc:
+            print(exc.code().name)
+        version = stub.GetPluginInfo(empty_pb2.Empty()).version
+        checked = stub.CheckConfig(provider_pb2.CheckRequest(urn=urn, news=struct(regoin="cn-hangzhou")))
+        diffed = stub.DiffConfig(provider_pb2.DiffRequest(urn=urn, olds=struct(region="a"), news=struct(region="b")))
+        print(type(sys.modules["pulumi"]).__name__, "pulumi_agents._plugin" in sys.modules)
+        variables = {"agentrun:config:endpoint": "http://127.0.0.1:9", "agentrun:config:accessKeyId": "id",
+                     "agentrun:config:accessKeySecret": "secret", "agentrun:config:skipCredentialsValidation": "true"}
+        configured = stub.Configure(provider_pb2.ConfigureRequest(urn=urn, variables=variables, acceptSecrets=True))
+        print(version, [f.reason for f in checked.failures], list(diffed.diffs), configured.acceptSecrets)
+
+        runtime = struct(agentRuntimeName="bot", artifactType="Code", cpu=1, memory=2048, port=8080,
+                         networkConfiguration={"networkMode": "PUBLIC"},
+                         codeConfiguration={"language": "python3.12", "ossBucketName": "b", "ossObjectName": "a.zip"})
+        rt = "urn:pulumi:dev::p::agentrun:index:AgentRuntime::bot"
+        checked = stub.Check(provider_pb2.CheckRequest(urn=rt, olds=struct(), news=runtime))
+        print([f.reason for f in checked.failures], checked.inputs["agentRuntimeName"])
+        """
+    )
+    from pulumi_agents import __version__
+
+    assert out.splitlines() == [
+        "UNIMPLEMENTED",
+        "_Deferred False",
+        f"{__version__} ['agentrun:regoin is not a setting of agentrun (did you mean agentrun:region?)']"
+        " ['region'] True",
+        "[] bot",
+    ]
+

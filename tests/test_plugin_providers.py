@@ -9,11 +9,15 @@ from typing import Any
 
 import pulumi
 import pytest
+from google.protobuf import struct_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.provider.experimental.provider import CheckRequest, ConfigureRequest, DiffRequest, PropertyDiffKind
+from pulumi.provider.experimental.provider import ConfigureRequest
+from pulumi.runtime.proto import provider_pb2
 
 from pulumi_agents import agentrun as dynamic
-from pulumi_agents._plugin import PluginProvider, explicit
+from pulumi_agents._config import explicit
+from pulumi_agents._front import Front
+from pulumi_agents._plugin import PluginProvider
 from pulumi_agents._resource import ArgumentError
 from pulumi_agents.agentrun import Settings
 from pulumi_agents.plugin import agentrun, qoder
@@ -74,9 +78,24 @@ def test_an_explicit_provider_given_its_own_keys_takes_no_token(monkeypatch: pyt
     assert credentials.security_token is None  # neither the stack's nor the environment's
 
 
+def struct(**inputs: Any) -> struct_pb2.Struct:
+    made = struct_pb2.Struct()
+    made.update(inputs)
+    return made
+
+
+def diff_config(olds: struct_pb2.Struct, news: struct_pb2.Struct) -> Any:
+    """The plugin's DiffConfig, which its front answers before it loads the provider."""
+    request = provider_pb2.DiffRequest(urn=SHANGHAI, id="id", olds=olds, news=news)
+    return asyncio.run(Front("agentrun", "").DiffConfig(request, None))
+
+
 def check_config(urn: str, **inputs: Any) -> list[str]:
-    response = asyncio.run(PluginProvider("agentrun").check_config(CheckRequest(urn, {}, values(**inputs), b"")))
-    return [failure.reason for failure in response.failures or []]
+    """The failures of the plugin's CheckConfig, which its front answers before it loads the provider."""
+    news = struct(**inputs)
+    response = asyncio.run(Front("agentrun", "").CheckConfig(provider_pb2.CheckRequest(urn=urn, news=news), None))
+    assert response.inputs == news
+    return [failure.reason for failure in response.failures]
 
 
 def test_check_config_refuses_what_stack_config_would() -> None:
@@ -95,18 +114,15 @@ def test_check_config_refuses_what_stack_config_would() -> None:
 
 
 def test_a_changed_region_updates_the_provider_and_replaces_nothing() -> None:
-    olds = values(region="cn-hangzhou", endpoint="http://a", accessKeySecret="k")
-    news = values(region="cn-shanghai", accessKeySecret="k", httpTimeout=5)
-    found = asyncio.run(PluginProvider("agentrun").diff_config(DiffRequest(SHANGHAI, "id", olds, news, [])))
-    assert found.changes is True and found.replaces == [] and found.diffs == ["endpoint", "httpTimeout", "region"]
-    kinds = {path: diff.kind for path, diff in found.detailed_diff.items()}
-    assert kinds == {
-        "endpoint": PropertyDiffKind.DELETE,
-        "httpTimeout": PropertyDiffKind.ADD,
-        "region": PropertyDiffKind.UPDATE,
-    }
-    same = asyncio.run(PluginProvider("agentrun").diff_config(DiffRequest(SHANGHAI, "id", olds, dict(olds), [])))
-    assert same.changes is False
+    olds = struct(region="cn-hangzhou", endpoint="http://a", accessKeySecret="k")
+    news = struct(region="cn-shanghai", accessKeySecret="k", httpTimeout=5)
+    found = diff_config(olds, news)
+    assert found.changes == provider_pb2.DiffResponse.DIFF_SOME and found.hasDetailedDiff
+    assert list(found.replaces) == [] and list(found.diffs) == ["endpoint", "httpTimeout", "region"]
+    kinds = {path: provider_pb2.PropertyDiff.Kind.Name(diff.kind) for path, diff in found.detailedDiff.items()}
+    assert kinds == {"endpoint": "DELETE", "httpTimeout": "ADD", "region": "UPDATE"}
+    assert all(diff.inputDiff for diff in found.detailedDiff.values())
+    assert diff_config(olds, olds).changes == provider_pb2.DiffResponse.DIFF_NONE
 
 
 def test_a_provider_argument_misspelt_is_refused_with_the_closest_name() -> None:

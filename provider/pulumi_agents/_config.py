@@ -187,3 +187,30 @@ def problems(package: str, given: Mapping[str, Any], named: Callable[[str], str]
         if name in values:  # "is required": read() names those with where to set them
             found.append(f"{named(name)} {failure.reason}")
     return found
+
+
+# Inputs the engine itself gives every provider resource: not settings.
+_ENGINE_KEYS = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
+
+
+def engine_key(name: str) -> bool:
+    return name in _ENGINE_KEYS or name.startswith("__")
+
+
+def explicit(urn: str) -> bool:
+    """Whether ``urn`` is a provider resource of the program (``agentrun.Provider("hz", ...)``),
+    not the default provider the engine makes from stack config (``default`` or
+    ``default_<version>``; an engine that sends no URN configures only that one)."""
+    name = urn.rsplit("::", 1)[-1] if urn else "default"
+    return name != "default" and not name.startswith("default_")
+
+
+def provider_problems(package: str, urn: str, inputs: Mapping[str, Any]) -> list[str]:
+    """A provider's inputs (the plugin's CheckConfig), checked at preview by the rules of stack
+    config: an explicit provider's arguments, or the stack config the engine gives the default
+    one, each named as written there (an explicit one's as YAML, TypeScript and Go write them:
+    the Python class refuses its own typos first)."""
+    prefix = "" if explicit(urn) else f"{package}:"
+    given = {k: v for k, v in inputs.items() if not engine_key(k)}
+    return problems(package, given, lambda name: f"{prefix}{name}")
+

@@ -13,7 +13,6 @@ with the same names imported under ``if TYPE_CHECKING:`` for mypy and editors.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
@@ -55,7 +54,7 @@ def missing_extra(extra: str, needs: str) -> NoReturn:
     raise SystemExit(2)
 
 
-class _SkipHttpxCli(importlib.abc.MetaPathFinder):
+class _SkipHttpxCli:  # a meta path finder (importlib.abc would cost every process ~15 ms to import)
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if name == "httpx._main":
             sys.meta_path.remove(self)  # once: a later explicit import of it works

@@ -11,14 +11,12 @@ wherever the program marked one), so the rest of a value stays readable in a rev
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import contextvars
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -48,14 +46,13 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 from pulumi.provider.experimental.server import ProviderServicer
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
+from pulumi.runtime.proto import provider_pb2, status_pb2
 
 from pulumi_agents import __version__, _config, _credentials
 from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
-from pulumi_agents._lazy import skip_httpx_cli
+from pulumi_agents._front import CONFIGURED
 from pulumi_agents._schema import UNKNOWN, resource_types
 from pulumi_agents._service import Found, Service, service_class
 from pulumi_agents._tree import SCALARS, Node, tree
@@ -115,22 +112,6 @@ def value_map(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> 
 
 
 # -- configuration: the default provider and explicit ones ----------------------------------------
-
-# Inputs the engine itself gives every provider resource: not settings.
-_ENGINE_KEYS = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
-
-
-def _engine_key(name: str) -> bool:
-    return name in _ENGINE_KEYS or name.startswith("__")
-
-
-def explicit(urn: str) -> bool:
-    """Whether ``urn`` is a provider resource of the program (``agentrun.Provider("hz", ...)``),
-    not the default provider the engine makes from stack config (``default`` or
-    ``default_<version>``; an engine that sends no URN configures only that one)."""
-    name = urn.rsplit("::", 1)[-1] if urn else "default"
-    return name != "default" and not name.startswith("default_")
-
 
 def layered(package: str, given: Mapping[str, Any], stack: Mapping[str, Any], stated: bool) -> dict[str, Any]:
     """The settings a provider works with (wire name -> value; None: none, not even the
@@ -207,38 +188,10 @@ class PluginProvider(Provider):
         except ValueError:
             now = {}
         stack = {k: v for k, v in now.items() if k in settings} if isinstance(now, dict) else {}
-        layers = layered(self.package, {k: v for k, v in given.items() if k in settings}, stack, explicit(self.urn))
+        given = {k: v for k, v in given.items() if k in settings}
+        layers = layered(self.package, given, stack, _config.explicit(self.urn))
         self.config = {f"{self.package}:{name}": value for name, value in layers.items()}
-        return ConfigureResponse(
-            accept_secrets=True, supports_preview=True, accept_resources=False, accept_outputs=False
-        )
-
-    async def check_config(self, request: CheckRequest) -> CheckResponse:
-        """A provider's inputs, checked at preview by the rules of stack config: an explicit
-        provider's arguments, or the stack config the engine gives the default one."""
-        given = {k: to_plain(v) for k, v in request.new_inputs.items() if not _engine_key(k)}
-        # The engine names the provider resource; an explicit one's are its arguments (as YAML,
-        # TypeScript and Go write them: the Python class refuses its own typos first).
-        prefix = "" if explicit(request.urn) else f"{self.package}:"
-
-        def named(name: str) -> str:
-            return f"{prefix}{name}"
-
-        failures = _config.problems(self.package, given, named)
-        return CheckResponse(inputs=request.new_inputs, failures=[CheckFailure("", reason) for reason in failures])
-
-    async def diff_config(self, request: DiffRequest) -> DiffResponse:
-        """A changed setting updates the provider in place, never replaces it: the engine would
-        replace every resource of a replaced explicit provider, and a new region or endpoint
-        points at another place, where those resources are not (move them by import)."""
-        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
-        changed = {}
-        for name in sorted(set(olds) | set(news)):
-            if _engine_key(name) or olds.get(name) == news.get(name):
-                continue
-            kind = "add" if name not in olds else "delete" if name not in news else "update"
-            changed[name] = PropertyDiff(_KINDS[(kind, False)], input_diff=True)
-        return DiffResponse(changes=bool(changed), diffs=list(changed), detailed_diff=changed)
+        return ConfigureResponse(**CONFIGURED)
 
     # -- check and diff ---------------------------------------------------------------------------
 
@@ -368,8 +321,7 @@ def _init_failed(failure: PartialFailure, type_name: str) -> grpc.Status:
 
 
 def _diff_answer(found: DiffResponse) -> Any:
-    """The engine's DiffResponse, as the SDK's servicer marshals one (its DiffConfig cannot:
-    it reads PropertyDiff.inputDiff, which is input_diff)."""
+    """The engine's DiffResponse, as the SDK's servicer marshals one."""
     some = (
         provider_pb2.DiffResponse.DIFF_UNKNOWN
         if found.changes is None
@@ -415,20 +367,6 @@ class _Servicer(ProviderServicer):
         self.plugin.urn = request.urn
         return await super().Configure(request, context)
 
-    async def DiffConfig(self, request: Any, context: Any) -> Any:
-        # The SDK's own DiffConfig fails on any detailed diff (it reads PropertyDiff.inputDiff,
-        # which is input_diff): the answer marshalled as its Diff does it.
-        found = await self.plugin.diff_config(
-            DiffRequest(
-                request.urn,
-                request.id,
-                PropertyValue.unmarshal_map(request.olds),
-                PropertyValue.unmarshal_map(request.news),
-                list(request.ignoreChanges),
-            )
-        )
-        return _diff_answer(found)
-
     # Read and Diff, every resource's in a refresh, skip the SDK's PropertyValue (``_wire``): the
     # same answers as the SDK's servicer gives for our provider's, at a fraction of the CPU.
 
@@ -472,35 +410,13 @@ class _Servicer(ProviderServicer):
         return await self._guard(lambda: base.Delete(request, context), context)
 
 
-def serve(package: str, argv: Iterable[str] | None = None) -> None:
-    """Run the plugin: listen on a free loopback port and tell the engine which (the handshake)."""
-    parser = argparse.ArgumentParser(prog=f"pulumi-resource-{package}")
-    parser.add_argument("engine", nargs="?", help="the engine's address (given by the engine)")
-    args, _ = parser.parse_known_args(list(argv) if argv is not None else sys.argv[1:])
-    skip_httpx_cli()
-    provider = PluginProvider(package)
+def loaded(package: str, engine_address: str) -> _Servicer:
+    """The package's provider, served by ``_front`` once this has run (in its loading thread):
+    what the first calls need is imported here too, while the engine starts other plugins."""
+    servicer = _Servicer(PluginProvider(package), engine_address)
+    import httpcore._sync.connection_pool  # noqa: F401  (httpx imports it at its first client)
+    import httpx  # noqa: F401
 
-    async def run() -> None:
-        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        servicer = _Servicer(provider, engine_address=args.engine or "")
-        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        sys.stdout.write(f"{port}\n")
-        sys.stdout.flush()
-        await server.wait_for_termination()
-
-    with contextlib.suppress(KeyboardInterrupt):  # the engine stops plugins with SIGINT
-        asyncio.run(run())
-
-
-def agentrun() -> None:
-    serve("agentrun")
-
-
-def qoder() -> None:
-    serve("qoder")
-
-
-def aiae() -> None:
-    serve("aiae")
+    for type_name in servicer.plugin.types.values():
+        service_class(type_name)
+    return servicer

@@ -19,6 +19,11 @@ from typing import Any
 
 # Imported by pulumi/__init__.py alone (no module of the SDK's runtime or provider imports them).
 UNUSED_BY_PLUGINS = ("pulumi.automation", "pulumi.dynamic", "pulumi.policy")
+# Packages whose __init__ imports the SDK's runtime when the plugin's first answers need only
+# the engine's protobufs below them: deferred too, they run when the provider, loading meanwhile
+# (``_front``), first reads a name of theirs. (Not pulumi.runtime.proto: ``from . import x`` in
+# its modules reads a name of the package.)
+UNTIL_THE_PROVIDER = ("pulumi", "pulumi.runtime")
 
 _LOADING = threading.RLock()  # re-entrant: one deferred module may use another as it loads
 
@@ -53,26 +58,32 @@ class _Deferred(types.ModuleType):
 
 
 def defer(names: tuple[str, ...] = UNUSED_BY_PLUGINS) -> None:
-    """Have the subpackages ``names`` of a package not yet imported load when first used."""
+    """Have the modules ``names`` (each after its package, if one of them) load when first used."""
     for name in names:
-        parent = name.rpartition(".")[0]
-        if parent in sys.modules or name in sys.modules:
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        if name in sys.modules or (parent is not None and type(parent) is not _Deferred):
             continue  # too late (or done): the package imported them already
-        # find_spec of a submodule would import its package, and with it the submodules: look in
-        # the package's directory instead.
-        found = importlib.util.find_spec(parent)
-        locations = found.submodule_search_locations if found else None
-        spec = importlib.machinery.PathFinder.find_spec(name, locations) if locations else None
+        if parent_name:
+            # find_spec of a submodule would import its package, and with it the submodules:
+            # look in the package's directory instead.
+            found = parent.__spec__ if parent is not None else importlib.util.find_spec(parent_name)
+            locations = found.submodule_search_locations if found else None
+            spec = importlib.machinery.PathFinder.find_spec(name, locations) if locations else None
+        else:
+            spec = importlib.machinery.PathFinder.find_spec(name)
         if spec is None or spec.loader is None:
             continue  # not there: its import fails as it always would
         module = importlib.util.module_from_spec(spec)
         module.__class__ = _Deferred
         sys.modules[name] = module
+        if parent is not None:
+            setattr(parent, child, module)  # as an import binds it: reading it loads nothing
 
 
 def main(package: str) -> None:
-    defer()
-    from pulumi_agents._plugin import serve
+    defer(UNTIL_THE_PROVIDER + UNUSED_BY_PLUGINS)
+    from pulumi_agents._front import serve
 
     serve(package)
 

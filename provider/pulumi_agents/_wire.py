@@ -14,14 +14,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from google.protobuf import struct_pb2
-from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
 from pulumi_agents._tree import SCALARS, Node, tree
 
 Path = tuple[str | int, ...]
 T = TypeVar("T")
-_SECRET = {_special_sig_key: _special_secret_sig}
+# The engine's marks of a special value (pulumi.runtime.rpc's _special_sig_key and
+# _special_secret_sig), here so that a plugin's first answers need not load the SDK's runtime.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_SECRET = {SIG_KEY: SECRET_SIG}
 
 
 def plain_struct(struct: struct_pb2.Struct, secrets: set[Path] | None = None) -> dict[str, Any]:
@@ -39,13 +41,15 @@ def _plain(value: struct_pb2.Value, path: Path, secrets: set[Path] | None) -> An
         return value.bool_value
     if kind == "struct_value":
         fields = value.struct_value.fields
-        sig = fields.get(_special_sig_key)
+        sig = fields.get(SIG_KEY)
         if sig is None:
             return {k: _plain(v, (*path, k), secrets) for k, v in fields.items()}
-        if sig.string_value == _special_secret_sig and "value" in fields:
+        if sig.string_value == SECRET_SIG and "value" in fields:
             if secrets is not None:
                 secrets.add(path)
             return _plain(fields["value"], path, secrets)
+        from pulumi.provider.experimental.property_value import PropertyValue
+
         from pulumi_agents._plugin import to_plain  # the rare kinds: as the SDK reads them
 
         return to_plain(PropertyValue.unmarshal(value), path, secrets)
