@@ -22,7 +22,7 @@ from pulumi.provider.experimental.provider import CheckRequest
 
 from pulumi_agents import _credentials
 from pulumi_agents._http import RetryPolicy
-from pulumi_agents._plugin import PluginProvider, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, value_map
 from pulumi_agents.agentrun import AgentRuntimeProvider
 from pulumi_agents.agentrun.client import AgentRunClient, Settings
 from pulumi_agents.qoder import AgentProvider

@@ -482,7 +482,8 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
     """The engine starts the next plugin only once this one has answered Configure (and, at
     preview, CheckConfig and DiffConfig): the front answers them with the SDK's runtime and the
     provider still unloaded, and the settings of that Configure apply to the first call it hands
-    on (here a Check whose credentials check they turn off; with no settings it would fail)."""
+    on (here a Check whose credentials check they turn off; with no settings it would fail).
+    The calls every resource makes are served without the SDK; the first Create loads it."""
     out = ok(
         """
         import io, queue, sys, threading
@@ -530,6 +531,11 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
         rt = "urn:pulumi:dev::p::agentrun:index:AgentRuntime::bot"
         checked = stub.Check(provider_pb2.CheckRequest(urn=rt, olds=struct(), news=runtime))
         print([f.reason for f in checked.failures], checked.inputs["agentRuntimeName"])
+        # Check, Diff and Read (every resource's) never load the SDK; a Create does.
+        diffed = stub.Diff(provider_pb2.DiffRequest(urn=rt, id="ar-1", olds=checked.inputs, news=checked.inputs))
+        print(provider_pb2.DiffResponse.DiffChanges.Name(diffed.changes), type(sys.modules["pulumi"]).__name__)
+        made = stub.Create(provider_pb2.CreateRequest(urn=rt, properties=checked.inputs, preview=True))
+        print(made.properties["agentRuntimeName"], type(sys.modules["pulumi"]).__name__)
         """
     )
     from pulumi_agents import __version__
@@ -540,5 +546,7 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
         f"{__version__} ['agentrun:regoin is not a setting of agentrun (did you mean agentrun:region?)']"
         " ['region'] True",
         "[] bot",
+        "DIFF_NONE _Deferred",
+        "bot module",
     ]
 

@@ -11,7 +11,7 @@ import pytest
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import CheckRequest
 
-from pulumi_agents._plugin import PluginProvider, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, value_map
 from tests.runtimes import code_runtime
 
 # The inputs' rules, offline: the credentials check before a first check has its own tests

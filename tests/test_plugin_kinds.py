@@ -34,7 +34,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi_agents._api import api
 from pulumi_agents._fields import fields
 from pulumi_agents._lifecycle import ApiService
-from pulumi_agents._plugin import PluginProvider, plain_map, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, plain_map, value_map
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import service_class
 from pulumi_agents._tree import Node, tree

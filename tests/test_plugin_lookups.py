@@ -15,7 +15,7 @@ from pulumi.provider.experimental.provider import CreateRequest, InvokeRequest, 
 from pulumi_agents import __version__
 from pulumi_agents._api import api, lookups
 from pulumi_agents._package import package_schema
-from pulumi_agents._plugin import plain_map, value_map
+from pulumi_agents._plugin_sdk import plain_map, value_map
 from pulumi_agents._schema import resource_types
 from pulumi_agents._tree import to_snake
 from pulumi_agents.errors import PulumiAgentsError
@@ -104,7 +104,7 @@ def test_the_package_schema_and_the_wrappers_declare_each_function() -> None:
 
 
 def test_a_qoder_agent_is_looked_up_by_name(emulator: Emulator) -> None:
-    from pulumi_agents._plugin import PluginProvider
+    from pulumi_agents._plugin_sdk import PluginProvider
     from tests.conftest import QODER_TOKEN
 
     provider = PluginProvider("qoder")

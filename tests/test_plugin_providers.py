@@ -17,7 +17,7 @@ from pulumi.runtime.proto import provider_pb2
 from pulumi_agents import agentrun as dynamic
 from pulumi_agents._config import explicit
 from pulumi_agents._front import Front
-from pulumi_agents._plugin import PluginProvider
+from pulumi_agents._plugin_sdk import PluginProvider
 from pulumi_agents._resource import ArgumentError
 from pulumi_agents.agentrun import Settings
 from pulumi_agents.plugin import agentrun, qoder

@@ -9,7 +9,7 @@ import pytest
 from google.protobuf import struct_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from pulumi_agents._plugin import plain_map, value_map
+from pulumi_agents._plugin_sdk import plain_map, value_map
 from pulumi_agents._wire import plain_struct, struct_of
 from tests.runtimes import code_runtime
 

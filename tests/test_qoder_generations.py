@@ -22,7 +22,7 @@ from pulumi.provider.experimental.provider import CheckRequest
 
 from pulumi_agents._api import api
 from pulumi_agents._dynamic import ProviderError
-from pulumi_agents._plugin import PluginProvider, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, value_map
 from pulumi_agents._requests import pages
 from pulumi_agents._schema import UNKNOWN
 from pulumi_agents.qoder import AgentProvider, QoderClient, Settings

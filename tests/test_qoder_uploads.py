@@ -29,7 +29,7 @@ from pulumi.provider.experimental.provider import (
 )
 
 from pulumi_agents._local import read
-from pulumi_agents._plugin import PluginProvider, plain_map, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, plain_map, value_map
 from pulumi_agents._resource import ArgumentError, _to_wire
 from pulumi_agents._tree import tree
 from pulumi_agents.qoder.provider import FileProvider, SkillProvider

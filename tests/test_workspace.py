@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi.provider.experimental.provider import CreateRequest, DeleteRequest, ReadRequest, UpdateRequest
 
-from pulumi_agents._plugin import PluginProvider, to_plain, value_map
+from pulumi_agents._plugin_sdk import PluginProvider, to_plain, value_map
 from pulumi_agents.agentrun import AgentRunClient, Settings, WorkspaceProvider
 from tests.conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Emulator
 

@@ -106,10 +106,10 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
         self._start_loading()
         if self._loaded.done():
             await self._provider(context)
-        return provider_pb2.ConfigureResponse(**{_camel(k): v for k, v in CONFIGURED.items()})
+        return provider_pb2.ConfigureResponse(**{camel(k): v for k, v in CONFIGURED.items()})
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(word.title() for word in rest)
 

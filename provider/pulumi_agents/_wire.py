@@ -4,8 +4,8 @@ What ``PropertyValue.unmarshal_map`` and then ``_plugin.plain_map`` give (and ``
 ``PropertyValue.marshal_map`` take back), without the PropertyValue in between: a refresh of 250
 resources reads and diffs each twice, and building and checking a PropertyValue for every value
 was a fifth of the plugin's CPU (see docs/performance.md). Plain values (null, bool, number,
-string, list, struct) and secrets are converted here; anything else the engine might send (an
-asset, a resource reference, an output value) goes through the SDK's PropertyValue as before.
+string, list, struct) and secrets are converted here; anything else (an asset, a resource
+reference, an output value) goes through the SDK's PropertyValue as before, loaded only then.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _plain(value: struct_pb2.Value, path: Path, secrets: set[Path] | None) -> An
             return _plain(fields["value"], path, secrets)
         from pulumi.provider.experimental.property_value import PropertyValue
 
-        from pulumi_agents._plugin import to_plain  # the rare kinds: as the SDK reads them
+        from pulumi_agents._plugin_sdk import to_plain  # the rare kinds: as the SDK reads them
 
         return to_plain(PropertyValue.unmarshal(value), path, secrets)
     if kind == "list_value":
@@ -60,15 +60,28 @@ def _plain(value: struct_pb2.Value, path: Path, secrets: set[Path] | None) -> An
 
 def struct_of(type_name: str, values: Mapping[str, Any], secrets: set[Path]) -> struct_pb2.Struct:
     """``PropertyValue.marshal_map(value_map(type_name, values, secrets))``: secret where
-    schema.json or the program says so."""
+    schema.json or the program says so. Values that are not plain data (an asset the program
+    gave a File) are marshalled by the SDK, as they always were."""
     root = tree(type_name)
     struct = struct_pb2.Struct()
-    struct.update({k: walk(v, root.child(k), (k,), secrets, _wrapped, _plain_only) for k, v in values.items()})
+    try:
+        plain = {k: walk(v, root.child(k), (k,), secrets, _wrapped, _plain_only) for k, v in values.items()}
+    except _NotPlain:
+        from pulumi.provider.experimental.property_value import PropertyValue
+
+        from pulumi_agents._plugin_sdk import value_map
+
+        return PropertyValue.marshal_map(value_map(type_name, values, secrets))
+    struct.update(plain)
     return struct
 
 
+class _NotPlain(Exception):
+    pass
+
+
 def _plain_only(value: Any) -> Any:
-    raise TypeError(f"Unsupported value type: {type(value).__name__}")
+    raise _NotPlain(type(value).__name__)
 
 
 def _wrapped(value: Any, secret: bool) -> Any:
