@@ -550,3 +550,19 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
         "bot module",
     ]
 
+
+
+def test_a_plugin_stopped_by_the_engine_exits_quietly() -> None:
+    """The engine stops a plugin with SIGINT: it stops serving and exits 0, with nothing on
+    stderr (which the engine's log shows), not a traceback of the loop torn down under gRPC."""
+    import signal
+
+    script = Path(sys.executable).parent / "pulumi-resource-agentrun"
+    plugin = subprocess.Popen([str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert int(plugin.stdout.readline()) > 0  # type: ignore[union-attr]
+        plugin.send_signal(signal.SIGINT)
+        _, err = plugin.communicate(timeout=30)
+    finally:
+        plugin.kill()
+    assert (plugin.returncode, err) == (0, "")

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import signal
 import sys
 import threading
 from collections.abc import Iterable
@@ -144,9 +145,15 @@ def serve(package: str, argv: Iterable[str] | None = None) -> None:
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(Front(package, args.engine or ""), server)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
+        # The engine stops a plugin with SIGINT: stop serving and return, rather than have
+        # KeyboardInterrupt tear the loop down under the server (a traceback in the engine's log).
+        if threading.current_thread() is threading.main_thread():  # (a test may serve from another)
+            loop = asyncio.get_running_loop()
+            for stop in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(stop, lambda: asyncio.ensure_future(server.stop(None)))
         sys.stdout.write(f"{port}\n")
         sys.stdout.flush()
         await server.wait_for_termination()
 
-    with contextlib.suppress(KeyboardInterrupt):  # the engine stops plugins with SIGINT
+    with contextlib.suppress(KeyboardInterrupt):  # a signal before the handlers are in place
         asyncio.run(run())
