@@ -4,9 +4,10 @@ The engine starts a package's plugin, waits for its port, asks GetPluginInfo and
 only then starts the next package's plugin; each pass of an operation does this again (a refresh
 of a stack of two packages: four starts, one after another, before the first read). So what a
 plugin imports before it answers Configure is paid in wall time, four times over. This servicer
-needs only grpc and the engine's protobufs: it answers those two at once, loads the provider
-(the SDK's servicer, our services, httpx) in a thread while the engine starts the next plugin,
-and hands every other call to it once it is there. The Configure it answered is applied first.
+needs only grpc and the engine's protobufs: it answers those two at once (and CheckConfig and
+DiffConfig, which a preview asks first, with the settings' rules alone), loads the provider (our
+services, httpx) in a thread from Configure on, while the engine starts the next plugin, and
+hands every other call to it once it is there. The Configure it answered is applied first.
 """
 
 from __future__ import annotations

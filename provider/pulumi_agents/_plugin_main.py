@@ -1,11 +1,13 @@
 """The provider plugins' console scripts (``pulumi-resource-agentrun``, ``-qoder``, ``-aiae``).
 
 The engine starts a plugin process per package for each pass of an operation (a refresh starts
-four), and each pays for its imports before it serves a call. ``import pulumi`` loads the SDK's
-automation API, dynamic providers (dill) and policy packs, which a plugin never uses: a third of
-the SDK's import time. So before the SDK loads, those three packages are put in ``sys.modules``
-as modules that load when one of their names is first read: ``pulumi/__init__.py`` binds them
-as ever, and whatever uses one gets it whole. This module imports nothing heavy itself.
+four), one after another, and each pays for its imports before it answers. So the plugin starts
+in ``_front``, which needs only gRPC and the engine's protobufs, and before anything imports the
+SDK some of its packages are put in ``sys.modules`` as modules that load when one of their names
+is first read: the SDK's automation API, dynamic providers (dill) and policy packs, which a
+plugin never uses (a third of the SDK's import time), and the ``pulumi`` and ``pulumi.runtime``
+package inits, which the provider's calls never need either (``_plugin``) and the SDK-typed ones
+load (``_plugin_sdk``). Whatever uses one gets it whole. This module imports nothing heavy itself.
 """
 
 from __future__ import annotations
