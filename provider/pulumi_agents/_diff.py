@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_agents._fields import fields
+from pulumi_agents._schema import UNKNOWN
 from pulumi_agents._tree import SCALARS, Node, contains_unknown, empty
 
 
@@ -66,6 +67,13 @@ def _merged(a: Any, b: Any) -> Any:
 
 def differs(node: Node, old: Any, new: Any) -> bool:
     """Whether ``new`` means something else than ``old``; a value not known yet (preview) always does."""
+    cls = new.__class__
+    if cls in SCALARS and old.__class__ is cls:  # most fields: no walk, no JSON, for two alike scalars
+        if new == UNKNOWN:
+            return True
+        before, after = node.canonical(old), node.canonical(new)
+        if before.__class__ is after.__class__ and before == after:
+            return False
     if contains_unknown(new):
         return True
     before, after = normalize(old, node, shape=new), normalize(new, node)
