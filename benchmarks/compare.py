@@ -111,6 +111,10 @@ def main() -> None:
         parser.error("--size must be even: half runtimes, half agents")
     runs, creates, samples = (1, 12, 300) if args.quick else (args.runs, 24, 1000)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as on Ctrl-C
+    # Run in the background (`cmd &`), this process starts with SIGINT ignored, and every command
+    # would inherit that: the engine stops a language host with SIGINT, so each preview and up
+    # then waited ~4.5 s for its kill, which no foreground run pays. Children get the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
 
     def log(message: str) -> None:
