@@ -85,6 +85,14 @@ def _fail_call(message: str) -> None:
         frame = frame.f_back  # type: ignore[assignment]
 
 
+@functools.cache
+def _internal(type_name: str) -> frozenset[str]:
+    from pulumi_agents._fields import fields
+
+    spec = fields(type_name)
+    return frozenset(w for w in spec.options if spec.node(w).internal)
+
+
 class DynamicProvider(pulumi.dynamic.ResourceProvider):
     """Serves the service of schema.json's definition ``type_name`` as a dynamic provider.
 
@@ -106,10 +114,7 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
     # is answered back as it came (a refresh of such a stack finds nothing changed).
 
     def _internal(self) -> frozenset[str]:
-        from pulumi_agents._fields import fields
-
-        spec = fields(self.type_name)
-        return frozenset(w for w in spec.options if spec.node(w).internal)
+        return _internal(self.type_name)
 
     def _inward(self, props: Mapping[str, Any]) -> dict[str, Any]:
         internal = self._internal()
