@@ -54,13 +54,11 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
 
     def _load(self, package: str, engine_address: str) -> None:
         try:
-            from pulumi_agents._plugin import loaded, warm
+            from pulumi_agents._plugin import loaded
 
             self._loaded.set_result(loaded(package, engine_address))
         except BaseException as exc:  # every call then fails with it, as a plugin that did not start
             self._loaded.set_exception(exc)
-            return
-        warm()
 
     async def _provider(self, context: Any) -> Any:
         self._start_loading()

@@ -286,17 +286,12 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
 
 
 def loaded(package: str, engine_address: str) -> Servicer:
-    """The package's provider, served by ``_front`` once this has run (in its loading thread)."""
+    """The package's provider, served by ``_front`` once this has run (in its loading thread):
+    what the first calls need is imported here too, while the engine starts other plugins."""
     servicer = Servicer(package, engine_address)
+    import httpcore._sync.connection_pool  # noqa: F401  (httpx imports it at its first client)
+    import httpx  # noqa: F401
+
     for type_name in servicer.plugin.types.values():
         service_class(type_name)
     return servicer
-
-
-def warm() -> None:
-    """Import what the first request to a service needs (httpx, and httpcore, which httpx
-    imports at its first client): run by ``_front``'s loading thread after the provider serves,
-    so that a preview's first Check, which sends nothing when the credentials check is off,
-    does not wait for it, and a refresh's first reads find it loaded or loading."""
-    import httpcore._sync.connection_pool  # noqa: F401
-    import httpx  # noqa: F401
