@@ -96,6 +96,18 @@ def _any_string(package: str) -> frozenset[str]:
     )
 
 
+def _beyond_plain(package: str, values: Mapping[str, Any]) -> bool:
+    """Whether a rule of schema.json could refuse one of ``values`` (settings as parsed): one not
+    a non-empty string of a setting that takes any, nor a boolean (parsing checked those). When
+    none could, jsonschema is not loaded: a preview asks each plugin's CheckConfig before it
+    starts the next one, and the import cost each ~50 ms there."""
+    plain, nodes = _any_string(package), settings(package)
+    return any(
+        not ((name in plain and isinstance(value, str) and value) or nodes[name].types == {"boolean"})
+        for name, value in values.items()
+    )
+
+
 # Settings read and validated, by what they were read from: every provider call builds its
 # client from them, and validating them each time cost more than the call's own work.
 _read: dict[str, dict[str, Any]] = {}
@@ -152,9 +164,7 @@ def _read_and_validate(package: str, stack_config: Mapping[str, Any]) -> dict[st
     if missing:
         raise ConfigurationError(f"{package} is not configured: " + "; ".join(missing))
     # Defaults are valid (tests/test_schema.py): only values given can break a rule.
-    plain = _any_string(package)
-    parsed = {name for name, node in settings(package).items() if node.types == {"boolean"}}  # _parse checked them
-    if any(not (name in plain and isinstance(values[name], str) and values[name]) for name in sources.keys() - parsed):
+    if _beyond_plain(package, {name: values[name] for name in sources}):
         for failure in validate(definition(package), values):
             name = failure.path.split(".")[0]
             raise ConfigurationError(f"{sources.get(name, f'{package}:{name}')} {failure.reason}")
@@ -182,7 +192,7 @@ def problems(package: str, given: Mapping[str, Any], named: Callable[[str], str]
                 values[name] = _parse(known[name], raw, named(name))
             except ConfigurationError as exc:
                 found.append(str(exc))
-    for failure in validate(definition(package), values):
+    for failure in validate(definition(package), values) if _beyond_plain(package, values) else []:
         name = failure.path.split(".")[0]
         if name in values:  # "is required": read() names those with where to set them
             found.append(f"{named(name)} {failure.reason}")
