@@ -431,26 +431,36 @@ def test_settings_that_are_strings_load_no_validator() -> None:
     assert out.split() == ["False", "True"]
 
 
+# The start of a test program: the agentrun plugin served from a thread, its port read from its
+# handshake on stdout.
+SERVING = """
+import io, queue, sys, threading
+from pulumi_agents._plugin_main import main
+
+lines = queue.Queue()
+
+class Handshake(io.StringIO):
+    def write(self, text):
+        lines.put(text)
+        return len(text)
+
+real_stdout, sys.stdout = sys.stdout, Handshake()
+threading.Thread(target=main, args=("agentrun",), daemon=True).start()
+port = int(lines.get(timeout=60))
+sys.stdout = real_stdout
+"""
+
+
 def test_a_plugin_serves_without_the_sdk_parts_it_never_uses() -> None:
     """The console script's module makes pulumi.automation, .dynamic and .policy load on first use:
     a plugin serves GetSchema, CheckConfig and Configure over gRPC without them, and a name read
     from one afterwards is there as ever."""
     out = ok(
-        """
-        import io, json, queue, sys, threading
-        from pulumi_agents._plugin_main import UNUSED_BY_PLUGINS, main
-
-        lines = queue.Queue()
-
-        class Handshake(io.StringIO):
-            def write(self, text):
-                lines.put(text)
-                return len(text)
-
-        real_stdout, sys.stdout = sys.stdout, Handshake()
-        threading.Thread(target=main, args=("agentrun",), daemon=True).start()
-        port = int(lines.get(timeout=60))
-        sys.stdout = real_stdout
+        SERVING
+        + textwrap.dedent(
+            """
+        import json, sys
+        from pulumi_agents._plugin_main import UNUSED_BY_PLUGINS
 
         import grpc
         from google.protobuf import struct_pb2
@@ -470,6 +480,7 @@ def test_a_plugin_serves_without_the_sdk_parts_it_never_uses() -> None:
         from pulumi.dynamic import ResourceProvider
         print(pulumi.automation.LocalWorkspace.__name__, ResourceProvider.__name__, "dill" in sys.modules)
         """
+        )
     )
     assert out.splitlines() == [
         "agentrun 0 _Deferred _Deferred _Deferred",
@@ -485,21 +496,10 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
     on (here a Check whose credentials check they turn off; with no settings it would fail).
     The calls every resource makes are served without the SDK; the first Create loads it."""
     out = ok(
-        """
-        import io, queue, sys, threading
-        from pulumi_agents._plugin_main import main
-
-        lines = queue.Queue()
-
-        class Handshake(io.StringIO):
-            def write(self, text):
-                lines.put(text)
-                return len(text)
-
-        real_stdout, sys.stdout = sys.stdout, Handshake()
-        threading.Thread(target=main, args=("agentrun",), daemon=True).start()
-        port = int(lines.get(timeout=60))
-        sys.stdout = real_stdout
+        SERVING
+        + textwrap.dedent(
+            """
+        import sys
 
         import grpc
         from google.protobuf import empty_pb2, struct_pb2
@@ -537,6 +537,7 @@ def test_a_plugin_answers_the_engine_before_its_provider_has_loaded() -> None:
         made = stub.Create(provider_pb2.CreateRequest(urn=rt, properties=checked.inputs, preview=True))
         print(made.properties["agentRuntimeName"], type(sys.modules["pulumi"]).__name__)
         """
+        )
     )
     from pulumi_agents import __version__
 
