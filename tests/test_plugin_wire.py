@@ -70,3 +70,13 @@ def test_what_is_not_plain_data_goes_through_the_sdk() -> None:
     assert ours == sdk_secrets == {("name",)}
     with pytest.raises(TypeError, match="Unsupported value type"):
         struct_of("AgentRuntime", {"cpu": object()}, set())
+
+
+def test_the_marks_of_a_secret_are_the_engines() -> None:
+    """_wire spells the engine's special-value marks itself (the SDK's runtime is not loaded
+    there): they are the SDK's own."""
+    from pulumi.runtime import rpc
+
+    from pulumi_agents import _wire
+
+    assert (rpc._special_sig_key, rpc._special_secret_sig) == (_wire.SIG_KEY, _wire.SECRET_SIG)

@@ -41,7 +41,7 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
         self.package = package
         self._loaded: concurrent.futures.Future[Any] = concurrent.futures.Future()
         self._configure: Any = None  # the Configure request not yet given to the provider
-        self._configuring: asyncio.Lock | None = None
+        self._configuring = asyncio.Lock()
         self._loader = threading.Thread(
             target=self._load, args=(package, engine_address), name="pulumi-agents-load", daemon=True
         )
@@ -64,7 +64,6 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
         self._start_loading()
         servicer = await asyncio.wrap_future(self._loaded)
         if self._configure is not None:
-            self._configuring = self._configuring or asyncio.Lock()
             async with self._configuring:
                 request, self._configure = self._configure, None
                 if request is not None:
@@ -91,27 +90,30 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
         points at another place, where those resources are not (move them by import). Asked
         before Configure at preview, as CheckConfig is, and answered here too."""
         from pulumi_agents._config import engine_key
-        from pulumi_agents._wire import plain_struct
+        from pulumi_agents._wire import Diffed, diff_answer, plain_struct
 
         olds, news = plain_struct(request.olds), plain_struct(request.news)
-        changed = {}
-        for name in sorted(set(olds) | set(news)):
-            if engine_key(name) or olds.get(name) == news.get(name):
-                continue
-            kind = "ADD" if name not in olds else "DELETE" if name not in news else "UPDATE"
-            changed[name] = provider_pb2.PropertyDiff(kind=provider_pb2.PropertyDiff.Kind.Value(kind), inputDiff=True)
-        some = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
-        return provider_pb2.DiffResponse(changes=some, diffs=list(changed), detailedDiff=changed, hasDetailedDiff=True)
+        changed = {
+            name: ("add" if name not in olds else "delete" if name not in news else "update", False)
+            for name in sorted(set(olds) | set(news))
+            if not engine_key(name) and olds.get(name) != news.get(name)
+        }
+        return diff_answer(Diffed(bool(changed), [], False, changed))
 
     async def Configure(self, request: Any, context: Any) -> Any:
         self._configure = request
         self._start_loading()
         if self._loaded.done():
             await self._provider(context)
-        return provider_pb2.ConfigureResponse(**{camel(k): v for k, v in CONFIGURED.items()})
+        return configure_answer()
 
 
-def camel(name: str) -> str:
+def configure_answer() -> Any:
+    """The engine's ConfigureResponse of CONFIGURED (the protobuf's field names are camelCase)."""
+    return provider_pb2.ConfigureResponse(**{_camel(name): value for name, value in CONFIGURED.items()})
+
+
+def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(word.title() for word in rest)
 

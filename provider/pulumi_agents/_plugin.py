@@ -22,7 +22,6 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
@@ -32,10 +31,10 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 from pulumi_agents import __version__, _config, _credentials
 from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
-from pulumi_agents._front import CONFIGURED, camel
+from pulumi_agents._front import configure_answer
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import Found, Service, service_class
-from pulumi_agents._wire import plain_struct, struct_of
+from pulumi_agents._wire import Diffed, diff_answer, plain_struct, struct_of
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
 T = TypeVar("T")
@@ -69,20 +68,6 @@ def layered(package: str, given: Mapping[str, Any], stack: Mapping[str, Any], st
 
 
 # -- the provider --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Diffed:
-    """A resource's diff, as both servicers answer it."""
-
-    changes: bool
-    replaces: list[str]
-    delete_before_replace: bool
-    paths: dict[str, tuple[str, bool]]  # property path -> (add, delete or update; whether it replaces)
-
-    @property
-    def diffs(self) -> list[str]:
-        return sorted({path.split(".")[0].split("[")[0] for path in self.paths})
 
 
 class PluginCore:
@@ -177,25 +162,6 @@ def _init_failed(failure: PartialFailure, type_name: str) -> grpc.Status:
     return answer
 
 
-def diff_answer(found: Diffed) -> Any:
-    """The engine's DiffResponse."""
-    return provider_pb2.DiffResponse(
-        replaces=found.replaces,
-        stables=[],
-        deleteBeforeReplace=found.delete_before_replace,
-        changes=provider_pb2.DiffResponse.DIFF_SOME if found.changes else provider_pb2.DiffResponse.DIFF_NONE,
-        diffs=found.diffs,
-        detailedDiff={
-            path: provider_pb2.PropertyDiff(
-                kind=provider_pb2.PropertyDiff.Kind.Value(kind.upper() + ("_REPLACE" if replaces else "")),
-                inputDiff=True,
-            )
-            for path, (kind, replaces) in found.paths.items()
-        },
-        hasDetailedDiff=True,
-    )
-
-
 class Servicer(provider_pb2_grpc.ResourceProviderServicer):
     """The engine's calls: our errors as one clear line (not "Unexpected <class>"), partial
     failures as the engine's ErrorResourceInitFailed. The methods not here answer UNIMPLEMENTED."""
@@ -221,11 +187,6 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         except PulumiAgentsError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
 
-    async def GetPluginInfo(self, request: Any, context: Any) -> Any:
-        from pulumi.runtime.proto import plugin_pb2
-
-        return plugin_pb2.PluginInfo(version=__version__)
-
     async def GetSchema(self, request: Any, context: Any) -> Any:
         from pulumi_agents._package import package_schema
 
@@ -235,7 +196,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
         # The URN tells an explicit provider from the default one.
         self.plugin.urn = request.urn
         self.plugin.configure_plain(dict(request.variables), plain_struct(request.args))
-        return provider_pb2.ConfigureResponse(**{camel(k): v for k, v in CONFIGURED.items()})
+        return configure_answer()
 
     async def Cancel(self, request: Any, context: Any) -> Any:
         return empty_pb2.Empty()  # every call stops by itself: nothing to cancel

@@ -4,7 +4,6 @@ SDK's ``Provider`` for tests in process. ``_plugin`` serves the others without t
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -21,8 +20,6 @@ from pulumi.provider.experimental.provider import (
     DeleteRequest,
     DiffRequest,
     DiffResponse,
-    GetSchemaRequest,
-    GetSchemaResponse,
     InvokeRequest,
     InvokeResponse,
     PropertyDiff,
@@ -100,11 +97,6 @@ class PluginProvider(PluginCore, Provider):
         provider = cls.__new__(cls)
         provider.__dict__ = core.__dict__  # the same dict, not a copy: one provider, two views
         return provider
-
-    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
-        from pulumi_agents._package import package_schema
-
-        return GetSchemaResponse(schema=json.dumps(package_schema(self.package, __version__)))
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         self.configure_plain(request.variables, {k: to_plain(v) for k, v in request.args.items()})

@@ -6,14 +6,17 @@ resources reads and diffs each twice, and building and checking a PropertyValue 
 was a fifth of the plugin's CPU (see docs/performance.md). Plain values (null, bool, number,
 string, list, struct) and secrets are converted here; anything else (an asset, a resource
 reference, an output value) goes through the SDK's PropertyValue as before, loaded only then.
+A diff's answer (a resource's, a provider's settings') is built here too, for the same calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf import struct_pb2
+from pulumi.runtime.proto import provider_pb2
 
 from pulumi_agents._tree import SCALARS, Node, tree
 
@@ -116,3 +119,39 @@ def walk(
     else:
         inner = other(value)
     return wrap(inner, node.secret or path in secrets)
+
+
+# -- a diff's answer ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diffed:
+    """A diff (a resource's, or a provider's settings'), as the plugin answers it."""
+
+    changes: bool
+    replaces: list[str]
+    delete_before_replace: bool
+    paths: dict[str, tuple[str, bool]]  # property path -> (add, delete or update; whether it replaces)
+
+    @property
+    def diffs(self) -> list[str]:
+        return sorted({path.split(".")[0].split("[")[0] for path in self.paths})
+
+
+def diff_answer(found: Diffed) -> Any:
+    """The engine's DiffResponse of ``found``."""
+    return provider_pb2.DiffResponse(
+        replaces=found.replaces,
+        stables=[],
+        deleteBeforeReplace=found.delete_before_replace,
+        changes=provider_pb2.DiffResponse.DIFF_SOME if found.changes else provider_pb2.DiffResponse.DIFF_NONE,
+        diffs=found.diffs,
+        detailedDiff={
+            path: provider_pb2.PropertyDiff(
+                kind=provider_pb2.PropertyDiff.Kind.Value(kind.upper() + ("_REPLACE" if replaces else "")),
+                inputDiff=True,
+            )
+            for path, (kind, replaces) in found.paths.items()
+        },
+        hasDetailedDiff=True,
+    )
