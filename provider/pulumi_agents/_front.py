@@ -61,6 +61,8 @@ class Front(provider_pb2_grpc.ResourceProviderServicer):
             self._loaded.set_exception(exc)
 
     async def _provider(self, context: Any) -> Any:
+        if self._configure is None and self._loaded.done() and not self._loaded.exception():
+            return self._loaded.result()  # every call after the first: no future to wrap
         self._start_loading()
         servicer = await asyncio.wrap_future(self._loaded)
         if self._configure is not None:
