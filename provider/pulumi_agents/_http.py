@@ -15,6 +15,8 @@ import random
 import ssl
 import threading
 import time
+import urllib.request
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +28,8 @@ log = logging.getLogger("pulumi_agents.http")
 
 _pool: dict[tuple[str, float], httpx.Client] = {}
 _pool_lock = threading.Lock()
+# A shared client -> the transport its requests that are read whole go to directly (see send).
+_direct: weakref.WeakKeyDictionary[httpx.Client, httpx.HTTPTransport] = weakref.WeakKeyDictionary()
 
 
 @functools.cache
@@ -53,6 +57,10 @@ def shared_client(base_url: str, timeout: float) -> httpx.Client:
             verify = _trusts_nothing() if base_url.startswith("http://") else _ssl_context()
             client = httpx.Client(base_url=base_url, timeout=timeout, verify=verify, limits=limits)
             _pool[key] = client
+            if not urllib.request.getproxies():
+                # With a proxy in the environment httpx picks a transport per URL: the client
+                # sends everything then. Else one of the same settings takes them directly.
+                _direct[client] = httpx.HTTPTransport(verify=verify, limits=limits)
         return client
 
 
@@ -109,7 +117,7 @@ def send(
         last = attempt == policy.attempts - 1
         request = build()
         try:
-            response = client.send(request, stream=stream)
+            response = _sent(client, request, stream)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             problem = f"cannot connect to {address(request)} ({exc or type(exc).__name__})"
             if last:
@@ -135,6 +143,23 @@ def send(
         log.warning("%s: %s; attempt %d of %d, retrying in %.1f s", what, problem, attempt + 1, policy.attempts, wait)
         sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _sent(client: httpx.Client, request: httpx.Request, stream: bool) -> httpx.Response:
+    """The answer to ``request``, read whole unless ``stream``. A shared client's requests that
+    are read whole skip the client's send, which adds what these calls never use (cookies, auth,
+    redirects, event hooks): 0.1-0.2 ms of CPU a request, a sixth of a refresh's read."""
+    transport = None if stream else _direct.get(client)
+    if transport is None:
+        return client.send(request, stream=stream)
+    response = transport.handle_request(request)
+    response.request = request
+    try:
+        response.read()  # which gives the connection back to the pool
+    except BaseException:
+        response.close()
+        raise
+    return response
 
 
 def address(request: httpx.Request) -> str:
