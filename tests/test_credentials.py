@@ -174,6 +174,30 @@ def test_one_read_per_process_for_many_concurrent_checks(emulator: Emulator, no_
     assert _credentials.reads == before + 2
 
 
+def test_the_plugin_asks_again_when_its_settings_change(emulator: Emulator, no_env: None) -> None:
+    # A plugin keeps what the check said of its settings for the Checks after the first; a new
+    # Configure (other credentials) is checked anew, however many Checks passed before it.
+    provider = PluginProvider("agentrun")
+    news = value_map("AgentRuntime", code_runtime(), set())
+
+    def failures() -> list[str]:
+        response = asyncio.run(provider.check(CheckRequest(URN, {}, news, b"")))
+        return [f.reason for f in response.failures or []]
+
+    def configure(**settings: str) -> None:  # as the engine's Configure sends them: by name, typed
+        config = agentrun_config(emulator, **settings)
+        provider.configure_plain({}, {k.removeprefix("agentrun:"): v for k, v in config.items()})
+
+    before = _credentials.reads
+    configure()
+    assert failures() == failures() == []
+    assert _credentials.reads == before + 1
+    configure(accessKeySecret="wrong")
+    [refused] = failures()
+    assert refused.startswith("the agentrun credentials were refused") and failures() == [refused]
+    assert _credentials.reads == before + 2
+
+
 def test_an_sts_token_is_signed_and_sent(emulator: Emulator, no_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", STS["id"])
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", STS["secret"])

@@ -31,6 +31,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, status_pb2
 from pulumi_agents import __version__, _config, _credentials
 from pulumi_agents._api import catalogues, lookups
 from pulumi_agents._diff import detailed_diff
+from pulumi_agents._fields import fields
 from pulumi_agents._front import configure_answer
 from pulumi_agents._schema import resource_types
 from pulumi_agents._service import Found, Service, service_class
@@ -80,6 +81,9 @@ class PluginCore:
         self.catalogues = catalogues(package)
         self.config: dict[str, Any] = {}
         self.urn = ""  # this provider's own URN, from the engine's Configure
+        # The settings the credentials check last ran on, and what it said (``None``: passed): the
+        # same settings give the same answer, so later Checks need not ask again.
+        self._refused: tuple[dict[str, Any], str | None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -124,9 +128,22 @@ class PluginCore:
     async def check_plain(
         self, urn: str, news: dict[str, Any], olds: dict[str, Any]
     ) -> tuple[dict[str, Any], list[str]]:
-        """The inputs as the service checked them, and what is wrong with them."""
-        inputs, failures = await self._run(lambda: self._service(urn).check(news, olds))
-        refused = await self._run(lambda: _credentials.failure(self.package, self.config))
+        """The inputs as the service checked them, and what is wrong with them.
+
+        The engine asks for one Check at a time and waits for each (a preview's critical path): a
+        kind that reads no local files is checked here, without a hop to a thread and back; the
+        credentials check, whose first run reads the service, runs in one."""
+        service = self._service(urn)
+        if fields(service.type_name).local:
+            inputs, failures = await self._run(lambda: service.check(news, olds))
+        else:
+            inputs, failures = service.check(news, olds)
+        config, checked = self.config, self._refused
+        if checked is not None and checked[0] is config:
+            refused = checked[1]
+        else:
+            refused = await self._run(lambda: _credentials.failure(self.package, config))
+            self._refused = (config, refused)
         return inputs, [f.message() for f in failures] + ([refused] if refused else [])
 
     def diff_plain(self, urn: str, resource_id: str, olds: dict[str, Any], news: dict[str, Any]) -> Diffed:
