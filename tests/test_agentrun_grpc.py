@@ -72,7 +72,12 @@ def test_full_life_cycle_over_grpc(host: provider_pb2_grpc.ResourceProviderStub,
     assert plain(updated.properties)["memory"] == 4096
     updated_olds = as_engine_sends(updated.properties)
 
+    # What the state holds, found again: no inputs, and the engine keeps its own.
     read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated_olds))
+    assert read.id == created.id and plain(read.properties)["memory"] == 4096 and not read.HasField("inputs")
+    # A state from before the update: the service's inputs, to diff the program against next.
+    stale = as_engine_sends(created.properties)
+    read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=stale))
     assert read.id == created.id and plain(read.inputs)["memory"] == 4096
 
     host.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated_olds))

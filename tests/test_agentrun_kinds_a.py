@@ -354,6 +354,8 @@ def test_a_memory_collection_keeps_its_write_only_type_across_a_refresh(agentrun
     provider = MemoryCollectionProvider()
     created = provider.create(dict(MEMORY_BODY))
     read = provider.read(created.id, unmarked(created.outs))
+    assert unmarked(read.outs)["type"] == "mem0" and read.inputs is None  # unchanged: the state's inputs stay
+    read = provider.read(created.id, {**unmarked(created.outs), "description": "an older one"})  # changed since
     assert unmarked(read.outs)["type"] == "mem0" and unmarked(read.inputs)["type"] == "mem0"
     provider.delete(created.id, unmarked(created.outs))
 

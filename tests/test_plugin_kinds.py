@@ -474,3 +474,30 @@ def test_the_programs_own_inputs_after_an_import(emulator: Emulator, type_name: 
         request = UpdateRequest(urn(type_name), created.resource_id, imported.properties, props, 60, [], False)
         recorded = run(provider.update(request)).properties
         assert diff(provider, type_name, created.resource_id, recorded, props).changes is False
+
+
+def test_the_served_read_answers_no_inputs_for_what_the_state_holds(agentrun_env: Emulator) -> None:
+    """The plugin's Read as `pulumi refresh` calls it (the engine's structs, no SDK): finding what
+    the state holds, it answers no inputs, and the engine keeps its own; finding anything else,
+    it answers the inputs the service holds."""
+    from pulumi.runtime.proto import provider_pb2
+
+    from pulumi_agents._plugin import Servicer
+    from pulumi_agents._wire import plain_struct, struct_of
+    from tests.runtimes import code_runtime
+
+    servicer, service = Servicer("agentrun", ""), service_class("AgentRuntime")({})
+    created = service.create(code_runtime())
+    urn = "urn:pulumi:dev::p::agentrun:index:AgentRuntime::bot"
+
+    def read(held: dict[str, Any]) -> Any:
+        props = struct_of("AgentRuntime", held, set())
+        request = provider_pb2.ReadRequest(id=created.id, urn=urn, properties=props, inputs=props)
+        return asyncio.run(servicer.Read(request, None))
+
+    same = read(created.outs)
+    assert same.id == created.id and not same.HasField("inputs")
+    assert plain_struct(same.properties)["memory"] == created.outs["memory"] == 2048
+    earlier = read({**created.outs, "memory": 1024})  # a state from before someone changed it
+    assert earlier.id == created.id and plain_struct(earlier.inputs)["memory"] == 2048
+    service.delete(created.id, created.outs)

@@ -219,21 +219,27 @@ def test_delete_of_an_agent_already_gone_is_done(qoder_env: Emulator) -> None:
     provider.delete(created.id, created.outs)
 
 
+def changed_since(outs: dict[str, Any]) -> dict[str, Any]:
+    """A state written before the service's metadata changed: a read then records inputs."""
+    return {**outs, "metadata": {"team": "earlier"}}
+
+
 def test_a_refresh_records_the_prompt_under_the_programs_name(qoder_env: Emulator) -> None:
     text = doc_helper()["instructions"]
     docs = provider.create(doc_helper())
     assert docs.outs["system"] == docs.outs["instructions"] == text  # as every earlier state has it
-    read = provider.read(docs.id, docs.outs)
+    assert provider.read(docs.id, docs.outs).inputs is None  # unchanged: the engine keeps the state's
+    read = provider.read(docs.id, changed_since(docs.outs))
     assert read.inputs["instructions"] == text and "system" not in read.inputs
     sdk = provider.create({k: v for k, v in doc_helper(system=text, name="sdk").items() if k != "instructions"})
     assert sdk.outs["system"] == text and "instructions" not in sdk.outs
-    read = provider.read(sdk.id, sdk.outs)
+    read = provider.read(sdk.id, changed_since(sdk.outs))
     assert read.inputs["system"] == text and "instructions" not in read.inputs and "instructions" not in read.outs
     imported = provider.read(sdk.id, {})
     assert imported.inputs["system"] == text and "instructions" not in imported.inputs
     silent = provider.create({k: v for k, v in doc_helper(name="silent").items() if k != "instructions"})
     assert silent.outs["system"] == ""  # as before: the API's answer
-    read = provider.read(silent.id, silent.outs)
+    read = provider.read(silent.id, changed_since(silent.outs))
     assert "system" not in read.inputs and "instructions" not in read.inputs and read.outs["system"] == ""
 
 

@@ -176,7 +176,7 @@ def test_file_life_cycle(door: Door, tmp_path: Path) -> None:
     assert changed["content_sha256"] != given["content_sha256"]
     assert door.diff("File", rid, outs, changed) == (True, ["file"])
 
-    found, refreshed, inputs = door.read("File", rid, outs)
+    found, refreshed, inputs = door.read("File", rid, {**outs, "metadata": {"team": "earlier"}})  # changed since
     assert found == rid and refreshed["content_sha256"] == outs["content_sha256"] and inputs["file"] == str(local)
     door.delete("File", rid, refreshed)
     assert door.read("File", rid, refreshed)[0] == ""

@@ -86,6 +86,9 @@ def test_the_state_keeps_the_secrets_sent_and_a_refresh_keeps_them(
 
     refreshed = provider.read(created.id, plain(created.outs))
     assert leaks(refreshed.outs) == [] and plain(refreshed.outs)["auth"] == auth
+    assert refreshed.inputs is None  # unchanged: the engine keeps the state's inputs, secrets and all
+    refreshed = provider.read(created.id, {**plain(created.outs), "display_name": "earlier"})  # changed since
+    assert leaks(refreshed.outs) == [] and plain(refreshed.outs)["auth"] == auth
     assert plain(refreshed.inputs)["auth"] == auth
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import grpc
 import pulumi.dynamic
-from pulumi.runtime.rpc import wrap_rpc_secret
+from pulumi.runtime.rpc import is_rpc_secret, wrap_rpc_secret
 
 from pulumi_agents._lazy import skip_httpx_cli
 from pulumi_agents._schema import resource_types
@@ -83,6 +83,18 @@ def _fail_call(message: str) -> None:
         if isinstance(context, grpc.ServicerContext):
             context.abort(grpc.StatusCode.UNKNOWN, message)  # raises
         frame = frame.f_back  # type: ignore[assignment]
+
+
+def _revealed(value: Any) -> Any:
+    """A value of the host's properties without its secret marks (which it may have moved up a
+    level: a map holding a secret comes as a secret map), to compare with what a read found."""
+    if is_rpc_secret(value):
+        return _revealed(value["value"])
+    if isinstance(value, dict):
+        return {k: _revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]
+    return value
 
 
 @functools.cache
@@ -168,13 +180,17 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
 
     @clean_errors
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        found = self._service().read(id_, self._inward(props))
-        outs, inputs = self._outward(found.outs, props), self._outward(found.inputs, props)
-        return (
-            pulumi.dynamic.ReadResult(found.id, self._secret_leaves(outs), self._secret_leaves(inputs))
-            if found.id
-            else pulumi.dynamic.ReadResult("", {})
-        )
+        from pulumi_agents._service import unchanged
+
+        olds = self._inward(props)
+        found = self._service().read(id_, olds)
+        if not found.id:
+            return pulumi.dynamic.ReadResult("", {})
+        outs = self._secret_leaves(self._outward(found.outs, props))
+        held = {k: _revealed(v) for k, v in olds.items() if k != "__provider"}
+        if unchanged(found, held):  # the engine keeps the inputs it has
+            return pulumi.dynamic.ReadResult(found.id, outs)
+        return pulumi.dynamic.ReadResult(found.id, outs, self._secret_leaves(self._outward(found.inputs, props)))
 
     @clean_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:

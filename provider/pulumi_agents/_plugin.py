@@ -34,7 +34,7 @@ from pulumi_agents._diff import detailed_diff
 from pulumi_agents._fields import fields
 from pulumi_agents._front import configure_answer
 from pulumi_agents._schema import resource_types
-from pulumi_agents._service import Found, Service, service_class
+from pulumi_agents._service import Found, Service, service_class, unchanged
 from pulumi_agents._wire import Diffed, diff_answer, plain_struct, struct_of
 from pulumi_agents.errors import NotFoundError, PartialFailure, PulumiAgentsError
 
@@ -245,7 +245,7 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.ReadResponse(
                 id=found.id,
                 properties=struct_of(type_name, found.outs, secrets),
-                inputs=struct_of(type_name, found.inputs, secrets),
+                inputs=None if unchanged(found, olds) else struct_of(type_name, found.inputs, secrets),
             )
 
         return await self._guard(read, context)

@@ -59,6 +59,24 @@ class Found:
 GONE = Found("")
 
 
+def unchanged(found: Found, olds: Mapping[str, Any]) -> bool:
+    """A read found what the state holds (``olds``: its outputs, plain). Then the front door
+    answers no inputs, and the engine keeps those it has, as Pulumi's Read allows: a drift check
+    of an unchanged stack (the common case) does not marshal, send and store every resource's
+    inputs a second time. Anything changed, and the inputs are what the service holds. A null
+    is no value, as the engine has it (a dynamic resource's state keeps an empty output as null)."""
+    return bool(found.id) and _same(_set(found.outs), _set(olds))
+
+
+def _set(value: Any) -> Any:
+    """``value`` without its null entries, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _set(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_set(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class CheckFailure:
     property: str  # as the program wrote it, the wire name in brackets where it differs
