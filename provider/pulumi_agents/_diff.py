@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import UNKNOWN
-from pulumi_agents._tree import SCALARS, Node, contains_unknown, empty
+from pulumi_agents._tree import SCALARS, Node, alike, contains_unknown, empty
 
 
 def _sort_key(value: Any) -> str:
@@ -74,6 +74,8 @@ def differs(node: Node, old: Any, new: Any) -> bool:
         before, after = node.canonical(old), node.canonical(new)
         if before.__class__ is after.__class__ and before == after:
             return False
+    elif alike(old, new):  # the same data means the same (what follows only makes more alike)
+        return contains_unknown(new)
     if contains_unknown(new):
         return True
     before, after = normalize(old, node, shape=new), normalize(new, node)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pulumi_agents._diff import Changes, changes, managed_view
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import resource_types
-from pulumi_agents._tree import contains_unknown
+from pulumi_agents._tree import alike, contains_unknown
 from pulumi_agents._validate import validate
 
 
@@ -28,17 +28,6 @@ def service_class(type_name: str) -> type[Service]:
     module = importlib.import_module(f"pulumi_agents.{resource_types()[type_name]}.service")
     cls: type[Service] = getattr(module, f"{type_name}Service")
     return cls
-
-
-def _same(a: Any, b: Any) -> bool:
-    """The same values: 2 and 2.0 are (the engine sends every number as a float), True and 1 are not."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    return bool(a == b)
 
 
 @dataclass(frozen=True)
@@ -65,7 +54,7 @@ def unchanged(found: Found, olds: Mapping[str, Any]) -> bool:
     of an unchanged stack (the common case) does not marshal, send and store every resource's
     inputs a second time. Anything changed, and the inputs are what the service holds. A null
     is no value, as the engine has it (a dynamic resource's state keeps an empty output as null)."""
-    return bool(found.id) and _same(_set(found.outs), _set(olds))
+    return bool(found.id) and alike(_set(found.outs), _set(olds))
 
 
 def _set(value: Any) -> Any:
@@ -128,7 +117,7 @@ class Service:
         digests = {d for _, d in spec.local.values()}
         inputs = spec.coerced({k: v for k, v in news.items() if v is not None and k not in digests})
         unreadable = self.digest_local_files(inputs)
-        if olds and _same(inputs, olds):
+        if olds and alike(inputs, olds):
             return inputs, []
         return inputs, [*self.failures({k: v for k, v in inputs.items() if k not in digests}), *unreadable]
 

@@ -334,6 +334,17 @@ def empty(value: Any) -> bool:
     return value is None or value in ("", [])
 
 
+def alike(a: Any, b: Any) -> bool:
+    """The same data: 2 and 2.0 are (the engine sends every number as a float), True and 1 are not."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(alike(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(alike, a, b))
+    return bool(a == b)
+
+
 def contains_unknown(value: Any) -> bool:
     """Whether ``value`` holds, at any depth, a value not known yet (a preview's unknowns)."""
     if isinstance(value, str):
@@ -360,7 +371,26 @@ def coerce(value: Any, node: Node) -> Any:
     """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles)."""
     if not node.has_integer:  # nothing to restore: the copy rebuild() makes, without the tree
         return _copy(value)
-    return rebuild(node, value, leaf=_restore_int)
+    return _restored(node, value)
+
+
+def _restored(node: Node, value: Any) -> Any:
+    """``rebuild(node, value, leaf=_restore_int)``, walking the tree only where an integer may be
+    below: every read and diff coerces each field, and the full walk was most of their time."""
+    cls = value.__class__
+    if cls is float:
+        return _restore_int(node, value)
+    if cls in SCALARS:
+        return value
+    node = node.at(value)
+    if not node.has_integer:
+        return _copy(value)
+    if isinstance(value, Mapping):
+        return {k: _restored(node.child(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        item = node.item
+        return [_restored(item, v) for v in value]
+    return value
 
 
 def _copy(value: Any) -> Any:
