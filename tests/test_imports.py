@@ -230,6 +230,7 @@ def test_a_pulumi_program_installs_only_the_core() -> None:
         "pulumi-agents[cli]",
         "fastapi",
         "uvicorn",
+        "httptools",
         "cryptography",
         "python-multipart",
     }
@@ -261,6 +262,7 @@ NEED_AN_EXTRA = {
     "pulumi_agents.aiae.cli",
     "pulumi_agents.emulator.app",
     "pulumi_agents.emulator.faults",
+    "pulumi_agents.emulator.routing",
     *(f"pulumi_agents.{service}.emulator.routes" for service in SERVICES),
     "pulumi_agents.qoder.emulator.upload_routes",  # the routes of Qoder's uploads
     "pulumi_agents.qoder.emulator.run_routes",  # ... and of deployments' runs

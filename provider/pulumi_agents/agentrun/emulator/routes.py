@@ -64,6 +64,7 @@ from pulumi_agents.agentrun import signing
 from pulumi_agents.agentrun.emulator.models.generic import Collection, Operation
 from pulumi_agents.agentrun.emulator.state import AgentRunState, InvalidRequest
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
+from pulumi_agents.emulator.routing import PrefixedRouter
 
 PREFIX = f"/{signing.API_VERSION}/agents/runtimes"
 # Everything under this path answers in AgentRun's envelope, unknown paths included.
@@ -193,7 +194,7 @@ def _ok(data: Any) -> JSONResponse:
 
 
 def router(state: AgentRunState, keys: Mapping[str, str]) -> APIRouter:
-    api = APIRouter()
+    api = PrefixedRouter()
 
     async def authenticate(request: Request) -> tuple[dict[str, Any] | None, JSONResponse | None]:
         body = await request.body()

@@ -48,6 +48,7 @@ from pulumi_agents.aiae.emulator.state import (
     Refused,
 )
 from pulumi_agents.emulator.limits import BadJson, parse_json
+from pulumi_agents.emulator.routing import PrefixedRouter
 
 PATH = "/v1/routes/open/{agent_id}/execute"
 # Everything under this path answers in AIAE's envelope, unknown paths included, with codes the
@@ -121,7 +122,7 @@ def _bearer(header: str | None) -> str:
 
 
 def router(state: AiaeState, api_keys: Collection[str]) -> APIRouter:
-    api = APIRouter()
+    api = PrefixedRouter()
 
     @api.post(PATH)
     async def execute(agent_id: str, request: Request) -> Response:

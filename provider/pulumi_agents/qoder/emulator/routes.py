@@ -31,6 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pulumi_agents.emulator.limits import BadJson, is_json_media_type, parse_json
+from pulumi_agents.emulator.routing import PrefixedRouter
 from pulumi_agents.qoder.emulator import run_routes, upload_routes
 from pulumi_agents.qoder.emulator.collection import Collection, Form, Part
 from pulumi_agents.qoder.emulator.state import QoderError, QoderState, canonical_body
@@ -91,7 +92,7 @@ def workspace(request: Request) -> str | None:
 
 
 def router(state: QoderState, tokens: set[str]) -> APIRouter:
-    api = APIRouter(prefix=PREFIX)
+    api = PrefixedRouter(prefix=PREFIX)
 
     def token_of(request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
