@@ -15,6 +15,8 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from pulumi_agents._dynamic import revealed
+
 
 def struct(props: dict[str, Any]) -> struct_pb2.Struct:
     return asyncio.run(rpc.serialize_properties(props, {}))
@@ -27,13 +29,7 @@ def plain(message: struct_pb2.Struct) -> dict[str, Any]:
 def unmarked(value: Any) -> Any:
     """``value`` without its secret marks: what the engine sends back to a dynamic provider,
     which declares that it does not accept secrets."""
-    if rpc.is_rpc_secret(value):
-        return unmarked(value["value"])
-    if isinstance(value, dict):
-        return {k: unmarked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unmarked(v) for v in value]
-    return value
+    return revealed(value)
 
 
 def as_engine_sends(message: struct_pb2.Struct) -> struct_pb2.Struct:

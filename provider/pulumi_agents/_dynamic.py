@@ -85,15 +85,15 @@ def _fail_call(message: str) -> None:
         frame = frame.f_back  # type: ignore[assignment]
 
 
-def _revealed(value: Any) -> Any:
+def revealed(value: Any) -> Any:
     """A value of the host's properties without its secret marks (which it may have moved up a
     level: a map holding a secret comes as a secret map), to compare with what a read found."""
     if is_rpc_secret(value):
-        return _revealed(value["value"])
+        return revealed(value["value"])
     if isinstance(value, dict):
-        return {k: _revealed(v) for k, v in value.items()}
+        return {k: revealed(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_revealed(v) for v in value]
+        return [revealed(v) for v in value]
     return value
 
 
@@ -187,7 +187,7 @@ class DynamicProvider(pulumi.dynamic.ResourceProvider):
         if not found.id:
             return pulumi.dynamic.ReadResult("", {})
         outs = self._secret_leaves(self._outward(found.outs, props))
-        held = {k: _revealed(v) for k, v in olds.items() if k != "__provider"}
+        held = {k: revealed(v) for k, v in olds.items() if k != "__provider"}
         if unchanged(found, held):  # the engine keeps the inputs it has
             return pulumi.dynamic.ReadResult(found.id, outs)
         return pulumi.dynamic.ReadResult(found.id, outs, self._secret_leaves(self._outward(found.inputs, props)))
