@@ -480,6 +480,7 @@ def test_the_served_read_answers_no_inputs_for_what_the_state_holds(agentrun_env
     """The plugin's Read as `pulumi refresh` calls it (the engine's structs, no SDK): finding what
     the state holds, it answers no inputs, and the engine keeps its own; finding anything else,
     it answers the inputs the service holds."""
+    from google.protobuf import struct_pb2
     from pulumi.runtime.proto import provider_pb2
 
     from pulumi_agents._plugin import Servicer
@@ -490,8 +491,10 @@ def test_the_served_read_answers_no_inputs_for_what_the_state_holds(agentrun_env
     created = service.create(code_runtime())
     urn = "urn:pulumi:dev::p::agentrun:index:AgentRuntime::bot"
 
-    def read(held: dict[str, Any]) -> Any:
-        props = struct_of("AgentRuntime", held, set())
+    def read(held: dict[str, Any], marked: bool = True) -> Any:
+        props = struct_of("AgentRuntime", held, set()) if marked else struct_pb2.Struct()
+        if not marked:  # a state written before its secrets were marked: plain values
+            props.update(held)
         request = provider_pb2.ReadRequest(id=created.id, urn=urn, properties=props, inputs=props)
         return asyncio.run(servicer.Read(request, None))
 
@@ -500,4 +503,9 @@ def test_the_served_read_answers_no_inputs_for_what_the_state_holds(agentrun_env
     assert plain_struct(same.properties)["memory"] == created.outs["memory"] == 2048
     earlier = read({**created.outs, "memory": 1024})  # a state from before someone changed it
     assert earlier.id == created.id and plain_struct(earlier.inputs)["memory"] == 2048
+    # The same values, the secrets unmarked: the inputs are answered, with the secret marked.
+    assert created.outs["environmentVariables"]
+    unmarked = read(created.outs, marked=False)
+    secrets: set[tuple[str | int, ...]] = set()
+    assert plain_struct(unmarked.inputs, secrets)["memory"] == 2048 and ("environmentVariables",) in secrets
     service.delete(created.id, created.outs)

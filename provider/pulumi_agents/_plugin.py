@@ -242,10 +242,11 @@ class Servicer(provider_pb2_grpc.ResourceProviderServicer):
             olds = plain_struct(request.properties, secrets)
             importing = not request.properties.fields and not request.inputs.fields
             found = await self.plugin.read_plain(request.urn, request.id, olds, importing)
+            same = unchanged(type_name, found, olds, secrets)  # then the engine keeps its inputs
             return provider_pb2.ReadResponse(
                 id=found.id,
                 properties=struct_of(type_name, found.outs, secrets),
-                inputs=None if unchanged(found, olds) else struct_of(type_name, found.inputs, secrets),
+                inputs=None if same else struct_of(type_name, found.inputs, secrets),
             )
 
         return await self._guard(read, context)

@@ -9,7 +9,7 @@ results back; neither holds any service logic.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pulumi_agents._diff import Changes, changes, managed_view
 from pulumi_agents._fields import fields
 from pulumi_agents._schema import resource_types
-from pulumi_agents._tree import alike, contains_unknown
+from pulumi_agents._tree import alike, contains_unknown, secret_paths, tree
 from pulumi_agents._validate import validate
 
 
@@ -48,13 +48,27 @@ class Found:
 GONE = Found("")
 
 
-def unchanged(found: Found, olds: Mapping[str, Any]) -> bool:
-    """A read found what the state holds (``olds``: its outputs, plain). Then the front door
-    answers no inputs, and the engine keeps those it has, as Pulumi's Read allows: a drift check
-    of an unchanged stack (the common case) does not marshal, send and store every resource's
-    inputs a second time. Anything changed, and the inputs are what the service holds. A null
-    is no value, as the engine has it (a dynamic resource's state keeps an empty output as null)."""
-    return bool(found.id) and alike(_set(found.outs), _set(olds))
+def unchanged(
+    type_name: str, found: Found, olds: Mapping[str, Any], marked: Collection[tuple[str | int, ...]] | None
+) -> bool:
+    """A read found what the state holds: ``olds``, its outputs as plain data, with a secret mark
+    at each path of ``marked`` (None: the marks are not known, and the values alone count). Then
+    the front door answers no inputs, and the engine keeps those it has, as Pulumi's Read allows:
+    a drift check of an unchanged stack (the common case) does not marshal, send and store every
+    resource's inputs a second time. Anything changed, and the inputs are what the service holds;
+    so too when a secret the schema marks is unmarked in the state (written before the field was
+    one), so that the refresh marks it in the inputs too. A null is no value, as the engine has it
+    (a dynamic resource's state keeps empty outputs as null)."""
+    if not found.id or not alike(_set(found.outs), _set(olds)):
+        return False
+    if marked is None:
+        return True
+    root = tree(type_name)
+    return all(
+        any(path[:depth] in marked for depth in range(1, len(path) + 1))
+        for key, value in found.outs.items()
+        for path in secret_paths(value, root.child(key), (key,))
+    )
 
 
 def _set(value: Any) -> Any:

@@ -9,7 +9,7 @@ a value), :meth:`Node.child` (a key of an object or map) and :attr:`Node.item` (
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, Literal
@@ -318,6 +318,21 @@ def mark_secrets(value: Any, node: Node, mark: Callable[[Any], Any]) -> Any:
     if isinstance(value, list):
         return [mark_secrets(v, node.item, mark) for v in value]
     return value
+
+
+def secret_paths(value: Any, node: Node, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Where ``mark_secrets`` marks ``value``: the path of each secret in it."""
+    if value is None or not node.has_secret:
+        return
+    node = node.at(value)
+    if node.secret:
+        yield path
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from secret_paths(v, node.child(k), (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from secret_paths(v, node.item, (*path, i))
 
 
 def mask_secrets(value: Any, node: Node) -> Any:
