@@ -103,12 +103,16 @@ def _kind():
 
 def _start(kind, cpu_dir, profile_dir):
     import atexit, threading, time
+    # One writer at a time: at exit a plugin runs atexit while the loop below may be between
+    # opening the .tmp file (emptying it) and writing it, then leaves at once (os._exit).
+    lock = threading.Lock()
     def write():
         times = os.times()
         path = os.path.join(cpu_dir, str(os.getpid()))
-        with open(path + ".tmp", "w") as f:
-            f.write(f"{kind} {times.user} {times.system}\\n")
-        os.replace(path + ".tmp", path)
+        with lock:
+            with open(path + ".tmp", "w") as f:
+                f.write(f"{kind} {times.user} {times.system}\\n")
+            os.replace(path + ".tmp", path)
     if cpu_dir:
         atexit.register(write)
         def loop():
@@ -134,8 +138,9 @@ def _start(kind, cpu_dir, profile_dir):
             taken = [t for t in map(Snapshot, list(profiles)) if t.stats]  # pstats refuses an empty one
             stats = pstats.Stats(*taken)
             path = os.path.join(profile_dir, f"{kind}-{os.getpid()}.prof")
-            stats.dump_stats(path + ".tmp")
-            os.replace(path + ".tmp", path)
+            with lock:
+                stats.dump_stats(path + ".tmp")
+                os.replace(path + ".tmp", path)
         atexit.register(dump)
         def every_second():
             while True:
