@@ -376,35 +376,23 @@ def to_wire(value: Any, node: Node) -> Any:
     return rebuild(node, value, key=Node.wire_key)
 
 
-def _restore_int(node: Node, value: Any) -> Any:
-    if isinstance(value, float) and "integer" in node.types and value.is_integer():
-        return int(value)
-    return value
-
-
 def coerce(value: Any, node: Node) -> Any:
-    """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles)."""
-    if not node.has_integer:  # nothing to restore: the copy rebuild() makes, without the tree
-        return _copy(value)
-    return _restored(node, value)
-
-
-def _restored(node: Node, value: Any) -> Any:
-    """``rebuild(node, value, leaf=_restore_int)``, walking the tree only where an integer may be
-    below: every read and diff coerces each field, and the full walk was most of their time."""
+    """Restore integers that travelled as floats (the engine's protobuf Struct has only doubles).
+    A copy, as ``rebuild`` makes, walking the tree only where an integer may be below: every read
+    and diff coerces each field, and the full walk was most of their time."""
     cls = value.__class__
     if cls is float:
-        return _restore_int(node, value)
+        return int(value) if "integer" in node.types and value.is_integer() else value
     if cls in SCALARS:
         return value
     node = node.at(value)
     if not node.has_integer:
         return _copy(value)
     if isinstance(value, Mapping):
-        return {k: _restored(node.child(k), v) for k, v in value.items()}
+        return {k: coerce(v, node.child(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         item = node.item
-        return [_restored(item, v) for v in value]
+        return [coerce(v, item) for v in value]
     return value
 
 
